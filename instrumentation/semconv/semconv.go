@@ -1,0 +1,139 @@
+// Package semconv is the one place aiusage names its telemetry: the OpenTelemetry
+// GenAI semantic conventions (v1.41.0) it records and its own aiusage.* attributes,
+// metric names, units and enumerated values. The instrumentation writes these names,
+// the DuckDB exporter reads them, and the dashboards query them.
+package semconv
+
+import (
+	"go.opentelemetry.io/otel/attribute"
+	otelconv "go.opentelemetry.io/otel/semconv/v1.41.0"
+)
+
+// SchemaURL is the semantic-conventions schema the instrumentation records against.
+const SchemaURL = otelconv.SchemaURL
+
+// GenAI semantic-convention attributes.
+const (
+	GenAIOperationName            = otelconv.GenAIOperationNameKey
+	GenAIProviderName             = otelconv.GenAIProviderNameKey
+	GenAIRequestModel             = otelconv.GenAIRequestModelKey
+	GenAIRequestStream            = otelconv.GenAIRequestStreamKey
+	GenAIResponseModel            = otelconv.GenAIResponseModelKey
+	GenAIResponseID               = otelconv.GenAIResponseIDKey
+	GenAIResponseFinishReasons    = otelconv.GenAIResponseFinishReasonsKey
+	GenAIResponseTimeToFirstChunk = otelconv.GenAIResponseTimeToFirstChunkKey
+	GenAIUsageInputTokens         = otelconv.GenAIUsageInputTokensKey
+	GenAIUsageOutputTokens        = otelconv.GenAIUsageOutputTokensKey
+	GenAIUsageCacheReadInput      = otelconv.GenAIUsageCacheReadInputTokensKey
+	GenAIUsageReasoningOutput     = otelconv.GenAIUsageReasoningOutputTokensKey
+	GenAITokenType                = otelconv.GenAITokenTypeKey
+)
+
+// General semantic-convention attributes.
+const (
+	ServerAddress          = otelconv.ServerAddressKey
+	ServerPort             = otelconv.ServerPortKey
+	HTTPResponseStatusCode = otelconv.HTTPResponseStatusCodeKey
+	ErrorType              = otelconv.ErrorTypeKey
+	UserID                 = otelconv.UserIDKey
+	ServiceName            = otelconv.ServiceNameKey
+)
+
+// aiusage attribution attributes.
+const (
+	ProjectID  = attribute.Key("aiusage.project.id")
+	ActionType = attribute.Key("aiusage.action.type")
+)
+
+// aiusage quota attributes on spans. Groq's request window is a day and its token
+// window a minute; resets and retry delays are in seconds.
+const (
+	RateLimitRequestsLimit     = attribute.Key("aiusage.ratelimit.requests.limit")
+	RateLimitRequestsRemaining = attribute.Key("aiusage.ratelimit.requests.remaining")
+	RateLimitRequestsReset     = attribute.Key("aiusage.ratelimit.requests.reset")
+	RateLimitTokensLimit       = attribute.Key("aiusage.ratelimit.tokens.limit")
+	RateLimitTokensRemaining   = attribute.Key("aiusage.ratelimit.tokens.remaining")
+	RateLimitTokensReset       = attribute.Key("aiusage.ratelimit.tokens.reset")
+	RateLimitRetryAfter        = attribute.Key("aiusage.ratelimit.retry_after")
+	// Gemini 429 QuotaFailure details.
+	RateLimitQuotaID     = attribute.Key("aiusage.ratelimit.quota_id")
+	RateLimitQuotaMetric = attribute.Key("aiusage.ratelimit.quota_metric")
+	RateLimitQuotaValue  = attribute.Key("aiusage.ratelimit.quota_value")
+)
+
+// aiusage quota attributes on metric points.
+const (
+	RateLimitResource = attribute.Key("aiusage.ratelimit.resource")
+	RateLimitWindow   = attribute.Key("aiusage.ratelimit.window")
+	RateLimitSource   = attribute.Key("aiusage.ratelimit.source")
+)
+
+// aiusage cost and usage-detail attributes.
+const (
+	CostUSD    = attribute.Key("aiusage.cost.usd")
+	CostStatus = attribute.Key("aiusage.cost.status")
+	// UsageBreakdown is a JSON array of per-sub-model usage for Groq compound models:
+	// [{"model":"...","input_tokens":N,"output_tokens":N}, ...].
+	UsageBreakdown = attribute.Key("aiusage.usage.breakdown")
+	// ErrorCode is the provider's error code, e.g. rate_limit_exceeded or tool_use_failed.
+	ErrorCode = attribute.Key("aiusage.error.code")
+)
+
+// Values of gen_ai.provider.name.
+const (
+	ProviderGroq   = "groq"
+	ProviderGemini = "gcp.gemini"
+)
+
+// Values of gen_ai.operation.name.
+const (
+	OperationChat            = "chat"
+	OperationGenerateContent = "generate_content"
+)
+
+// Values of gen_ai.token.type.
+const (
+	TokenTypeInput  = "input"
+	TokenTypeOutput = "output"
+)
+
+// Values of aiusage.cost.status.
+const (
+	CostPriced   = "priced"
+	CostUnpriced = "unpriced"
+)
+
+// Values of aiusage.ratelimit.resource, .window and .source.
+const (
+	ResourceRequests = "requests"
+	ResourceTokens   = "tokens"
+	WindowMinute     = "1m"
+	WindowDay        = "1d"
+	SourceHeader     = "header"
+	SourceEstimate   = "estimate"
+)
+
+// Metric names and units.
+const (
+	MetricTokenUsage           = "gen_ai.client.token.usage"
+	MetricOperationDuration    = "gen_ai.client.operation.duration"
+	MetricTimeToFirstChunk     = "gen_ai.client.operation.time_to_first_chunk"
+	MetricRateLimitLimit       = "aiusage.ratelimit.limit"
+	MetricRateLimitRemaining   = "aiusage.ratelimit.remaining"
+	MetricRateLimitUtilization = "aiusage.ratelimit.utilization"
+	MetricRateLimitExceeded    = "aiusage.ratelimit.exceeded"
+	MetricCost                 = "aiusage.cost"
+	MetricCostUnpriced         = "aiusage.cost.unpriced"
+
+	UnitToken   = "{token}"
+	UnitSeconds = "s"
+	UnitRatio   = "1"
+	UnitUSD     = "USD"
+	UnitRequest = "{request}"
+)
+
+// Histogram bucket boundaries the GenAI conventions advise.
+var (
+	TokenUsageBuckets = []float64{1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864}
+	DurationBuckets   = []float64{0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92}
+)

@@ -1,0 +1,43 @@
+//go:build tools
+
+// Package deps pins the modules the project builds with until code imports them.
+package deps
+
+import (
+	_ "github.com/duckdb/duckdb-go/v2"
+	_ "github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusexporter"
+	_ "github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension"
+	_ "github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	_ "github.com/openai/openai-go/v3"
+	_ "go.opentelemetry.io/collector/component"
+	_ "go.opentelemetry.io/collector/component/componenttest"
+	_ "go.opentelemetry.io/collector/confmap"
+	_ "go.opentelemetry.io/collector/confmap/provider/envprovider"
+	_ "go.opentelemetry.io/collector/confmap/provider/fileprovider"
+	_ "go.opentelemetry.io/collector/confmap/provider/yamlprovider"
+	_ "go.opentelemetry.io/collector/consumer"
+	_ "go.opentelemetry.io/collector/exporter"
+	_ "go.opentelemetry.io/collector/exporter/debugexporter"
+	_ "go.opentelemetry.io/collector/exporter/exporterhelper"
+	_ "go.opentelemetry.io/collector/exporter/exportertest"
+	_ "go.opentelemetry.io/collector/otelcol"
+	_ "go.opentelemetry.io/collector/pdata/pcommon"
+	_ "go.opentelemetry.io/collector/pdata/pmetric"
+	_ "go.opentelemetry.io/collector/pdata/ptrace"
+	_ "go.opentelemetry.io/collector/processor/batchprocessor"
+	_ "go.opentelemetry.io/collector/processor/memorylimiterprocessor"
+	_ "go.opentelemetry.io/collector/receiver/otlpreceiver"
+	_ "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	_ "go.opentelemetry.io/otel"
+	_ "go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
+	_ "go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	_ "go.opentelemetry.io/otel/metric"
+	_ "go.opentelemetry.io/otel/sdk/metric"
+	_ "go.opentelemetry.io/otel/sdk/trace"
+	_ "go.opentelemetry.io/otel/sdk/trace/tracetest"
+	_ "go.opentelemetry.io/otel/semconv/v1.41.0"
+	_ "go.opentelemetry.io/otel/semconv/v1.41.0/genaiconv"
+	_ "go.opentelemetry.io/otel/trace"
+	_ "google.golang.org/genai"
+	_ "gopkg.in/yaml.v3"
+)

@@ -1,0 +1,49 @@
+package schema
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/aiusage/aiusage/instrumentation/pricing"
+)
+
+const insertPrice = `INSERT INTO model_prices (
+    provider, model, input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok,
+    min_input_tokens, effective_from, effective_to, source
+) VALUES (?, ?, ?, ?, ?, ?, ?::DATE, ?::DATE, ?)`
+
+// ReplacePrices makes model_prices hold exactly prices, in one transaction: readers see
+// the old table or the new one, never a mix, and a failure leaves the old one.
+func ReplacePrices(ctx context.Context, db *sql.DB, prices []pricing.Price) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("replace model_prices: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	if _, err := tx.ExecContext(ctx, `DELETE FROM model_prices`); err != nil {
+		return fmt.Errorf("replace model_prices: delete: %w", err)
+	}
+	stmt, err := tx.PrepareContext(ctx, insertPrice)
+	if err != nil {
+		return fmt.Errorf("replace model_prices: prepare insert: %w", err)
+	}
+	defer stmt.Close()
+	for _, p := range prices {
+		var cached, to any // NULL: cached input billed as input; still in force
+		if p.HasCachedInput {
+			cached = p.CachedInputPerMTok
+		}
+		if !p.EffectiveTo.IsZero() {
+			to = p.EffectiveTo.UTC()
+		}
+		if _, err := stmt.ExecContext(ctx, p.Provider, p.Model, p.InputPerMTok, p.OutputPerMTok, cached,
+			p.MinInputTokens, p.EffectiveFrom.UTC(), to, p.Source); err != nil {
+			return fmt.Errorf("replace model_prices: insert %s %s from %s: %w", p.Provider, p.Model, p.EffectiveFrom.Format("2006-01-02"), err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("replace model_prices: commit: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,130 @@
+package duckdbexporter
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+)
+
+// Config is the configuration of the duckdb exporter.
+type Config struct {
+	exporterhelper.TimeoutConfig `mapstructure:",squash"`
+	configretry.BackOffConfig    `mapstructure:"retry_on_failure"`
+	// QueueConfig is the sending queue; with `storage` it survives a crash.
+	QueueConfig configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
+
+	// Path is the DuckDB database file. The exporter holds it exclusively.
+	Path string `mapstructure:"path"`
+	// MemoryLimit caps DuckDB's memory, in DuckDB's notation ("512MB", "2GB").
+	MemoryLimit string `mapstructure:"memory_limit"`
+	// Threads caps DuckDB's worker threads; 0 leaves DuckDB's default (one per core).
+	Threads int `mapstructure:"threads"`
+	// CheckpointThreshold is the write-ahead log size that triggers a checkpoint
+	// ("64MB"); larger values trade replay time after a crash for write throughput.
+	CheckpointThreshold string `mapstructure:"checkpoint_threshold"`
+	// CreateSchema creates and migrates the schema at start. When false the exporter
+	// only checks that the operator-managed database is at the schema version it writes.
+	CreateSchema bool `mapstructure:"create_schema"`
+	// Retention deletes raw rows (spans, metric points, quota snapshots) older than
+	// this; the daily roll-up is kept. 0 keeps everything.
+	Retention time.Duration `mapstructure:"retention"`
+	// RetentionInterval is how often retention runs.
+	RetentionInterval time.Duration `mapstructure:"retention_interval"`
+	// PricesFile replaces model_prices at start with a table in the prices.csv format.
+	// Empty: the embedded table is loaded when model_prices is empty.
+	PricesFile string `mapstructure:"prices_file"`
+	// Reports serves the report queries over HTTP, since no other process can open the file.
+	Reports ReportsConfig `mapstructure:"reports"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// ReportsConfig configures the report endpoint.
+type ReportsConfig struct {
+	// Endpoint is the host:port to listen on; empty turns the endpoint off.
+	Endpoint string `mapstructure:"endpoint"`
+	// BearerToken, when set, is required as "Authorization: Bearer <token>".
+	BearerToken configopaque.String `mapstructure:"bearer_token"`
+	// AllowNonLoopback must be set to listen on an address other than loopback.
+	AllowNonLoopback bool `mapstructure:"allow_non_loopback"`
+}
+
+var _ component.Config = (*Config)(nil)
+
+// duckdbSize matches DuckDB's memory notation: a number and a unit.
+var duckdbSize = regexp.MustCompile(`^\s*[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|bytes)\s*$`)
+
+// Validate reports every invalid field of the configuration, each by its key.
+func (cfg *Config) Validate() error {
+	var errs []error
+	if strings.TrimSpace(cfg.Path) == "" {
+		errs = append(errs, errors.New("path: must be set to the DuckDB file to write"))
+	} else if strings.HasPrefix(cfg.Path, ":memory:") {
+		errs = append(errs, fmt.Errorf("path: %q is not a file; the exporter keeps its data in a file", cfg.Path))
+	}
+	if !duckdbSize.MatchString(cfg.MemoryLimit) {
+		errs = append(errs, fmt.Errorf("memory_limit: %q is not a size such as 512MB or 2GB", cfg.MemoryLimit))
+	}
+	if cfg.Threads < 0 {
+		errs = append(errs, fmt.Errorf("threads: %d must not be negative (0 = DuckDB default)", cfg.Threads))
+	}
+	if cfg.CheckpointThreshold != "" && !duckdbSize.MatchString(cfg.CheckpointThreshold) {
+		errs = append(errs, fmt.Errorf("checkpoint_threshold: %q is not a size such as 64MB", cfg.CheckpointThreshold))
+	}
+	if cfg.Retention < 0 {
+		errs = append(errs, fmt.Errorf("retention: %s must not be negative (0 = keep everything)", cfg.Retention))
+	} else if cfg.Retention > 0 && cfg.Retention < time.Hour {
+		errs = append(errs, fmt.Errorf("retention: %s is shorter than an hour; raw rows would vanish before anyone reads them", cfg.Retention))
+	}
+	if cfg.Retention > 0 && cfg.RetentionInterval <= 0 {
+		errs = append(errs, fmt.Errorf("retention_interval: %s must be positive when retention is set", cfg.RetentionInterval))
+	}
+	if cfg.Timeout < 0 {
+		errs = append(errs, fmt.Errorf("timeout: %s must not be negative", cfg.Timeout))
+	}
+	if err := cfg.Reports.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (r ReportsConfig) validate() error {
+	if r.Endpoint == "" {
+		if r.BearerToken != "" {
+			return errors.New("reports.bearer_token: set without reports.endpoint")
+		}
+		return nil
+	}
+	host, port, err := net.SplitHostPort(r.Endpoint)
+	if err != nil {
+		return fmt.Errorf("reports.endpoint: %q is not host:port: %w", r.Endpoint, err)
+	}
+	if port == "" {
+		return fmt.Errorf("reports.endpoint: %q has no port", r.Endpoint)
+	}
+	if !r.AllowNonLoopback && !isLoopback(host) {
+		return fmt.Errorf("reports.endpoint: %q is not a loopback address; set reports.allow_non_loopback (and a bearer_token) to serve reports beyond this machine", r.Endpoint)
+	}
+	if r.AllowNonLoopback && !isLoopback(host) && r.BearerToken == "" {
+		return fmt.Errorf("reports.bearer_token: required when reports.endpoint %q is not loopback", r.Endpoint)
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,245 @@
+package duckdbexporter
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/duckdb/duckdb-go/v2"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/exporter"
+	"go.uber.org/zap"
+
+	"github.com/aiusage/aiusage/internal/schema"
+)
+
+// duckdbExporter is the state one component ID shares between its traces and metrics
+// pipelines: the database handle, the writer lock and the background jobs.
+type duckdbExporter struct {
+	cfg     *Config
+	set     exporter.Settings
+	logger  *zap.Logger
+	release func() // drops the exporter from the shared registry
+
+	mu      sync.Mutex // guards starts, db, stop
+	starts  int
+	db      *sql.DB
+	path    string // absolute path, key in openPaths
+	stop    context.CancelFunc
+	stopped chan struct{}
+
+	// writeMu serialises batch transactions: DuckDB has one writer per file anyway, and
+	// serial batches make the duplicate check see every earlier batch.
+	writeMu sync.Mutex
+
+	stats *stats
+}
+
+func newExporter(cfg *Config, set exporter.Settings, release func()) *duckdbExporter {
+	return &duckdbExporter{cfg: cfg, set: set, logger: set.Logger, release: release}
+}
+
+// openPaths keeps two exporters of one process off the same file: DuckDB would hand
+// both the same instance, and their writes would no longer be serialised.
+var (
+	openPathsMu sync.Mutex
+	openPaths   = map[string]component.ID{}
+)
+
+// start opens the database on the first call (one per pipeline signal).
+func (e *duckdbExporter) start(ctx context.Context, host component.Host) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.starts++
+	if e.starts > 1 {
+		return nil
+	}
+	if err := e.open(ctx); err != nil {
+		e.starts = 0
+		return err
+	}
+	bg, cancel := context.WithCancel(context.Background())
+	e.stop = cancel
+	e.stopped = make(chan struct{})
+	var jobs sync.WaitGroup
+	if e.cfg.Retention > 0 {
+		jobs.Go(func() { e.retentionLoop(bg) })
+	}
+	if e.cfg.Reports.Endpoint != "" {
+		srv, err := e.serveReports()
+		if err != nil {
+			cancel()
+			e.closeDB()
+			e.starts = 0
+			return err
+		}
+		jobs.Go(func() {
+			<-bg.Done()
+			srv.Close()
+		})
+	}
+	go func() { jobs.Wait(); close(e.stopped) }()
+	return nil
+}
+
+// shutdown closes the database after the last pipeline using it has shut down.
+func (e *duckdbExporter) shutdown(context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.starts == 0 { // never started, or Start failed
+		e.release()
+		return nil
+	}
+	e.starts--
+	if e.starts > 0 {
+		return nil
+	}
+	e.stop()
+	<-e.stopped
+	e.writeMu.Lock() // let a batch in flight finish
+	defer e.writeMu.Unlock()
+	err := e.closeDB()
+	e.release()
+	return err
+}
+
+func (e *duckdbExporter) closeDB() error {
+	if e.db == nil {
+		return nil
+	}
+	// A final checkpoint folds the write-ahead log into the file, so the next reader
+	// (the CLI, an analyst) opens it without a replay.
+	_, cerr := e.db.Exec("CHECKPOINT")
+	err := e.db.Close()
+	e.db = nil
+	openPathsMu.Lock()
+	delete(openPaths, e.path)
+	openPathsMu.Unlock()
+	if err != nil {
+		return fmt.Errorf("close duckdb %q: %w", e.cfg.Path, err)
+	}
+	if cerr != nil {
+		return fmt.Errorf("checkpoint duckdb %q: %w", e.cfg.Path, cerr)
+	}
+	return nil
+}
+
+// open opens and prepares the database: settings, schema, prices.
+func (e *duckdbExporter) open(ctx context.Context) error {
+	abs, err := filepath.Abs(e.cfg.Path)
+	if err != nil {
+		return fmt.Errorf("open duckdb %q: %w", e.cfg.Path, err)
+	}
+	openPathsMu.Lock()
+	if other, busy := openPaths[abs]; busy {
+		openPathsMu.Unlock()
+		return fmt.Errorf("open duckdb %q: already written by exporter %s in this collector; give each exporter its own path", e.cfg.Path, other)
+	}
+	openPaths[abs] = e.set.ID
+	openPathsMu.Unlock()
+	e.path = abs
+	db, err := openDB(abs, e.cfg)
+	if err != nil {
+		openPathsMu.Lock()
+		delete(openPaths, abs)
+		openPathsMu.Unlock()
+		return err
+	}
+	e.db = db
+	if err := e.prepare(ctx); err != nil {
+		e.closeDB()
+		return err
+	}
+	e.stats, err = newStats(e.set.TelemetrySettings, e.logger)
+	if err != nil {
+		e.closeDB()
+		return err
+	}
+	return nil
+}
+
+// openDB opens the file with the configured limits and no extension downloads.
+func openDB(path string, cfg *Config) (*sql.DB, error) {
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("open duckdb %q: directory: %w", path, err)
+	} else if !st.IsDir() {
+		return nil, fmt.Errorf("open duckdb %q: %s is not a directory", path, dir)
+	}
+	opts := url.Values{}
+	opts.Set("memory_limit", strings.TrimSpace(cfg.MemoryLimit))
+	if cfg.Threads > 0 {
+		opts.Set("threads", strconv.Itoa(cfg.Threads))
+	}
+	opts.Set("autoinstall_known_extensions", "false")
+	opts.Set("autoload_known_extensions", "false")
+	if cfg.CheckpointThreshold != "" {
+		opts.Set("checkpoint_threshold", strings.TrimSpace(cfg.CheckpointThreshold))
+	}
+	connector, err := duckdb.NewConnector(path+"?"+opts.Encode(), nil)
+	if err != nil {
+		return nil, explainOpenError(path, err)
+	}
+	db := sql.OpenDB(connector)
+	// Probe that the file can be written now rather than at the first batch.
+	if _, err := db.Exec("CREATE TABLE IF NOT EXISTS aiusage_write_probe (x INTEGER); DROP TABLE aiusage_write_probe"); err != nil {
+		db.Close()
+		return nil, explainOpenError(path, err)
+	}
+	return db, nil
+}
+
+// explainOpenError says what an operator can do about the common failures to open.
+func explainOpenError(path string, err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "Could not set lock"), strings.Contains(msg, "Conflicting lock"):
+		return fmt.Errorf("open duckdb %q: the file is locked by another process (another collector, or a DuckDB client holding it); stop that process or configure another path: %w", path, err)
+	case strings.Contains(msg, "Permission denied"), strings.Contains(msg, "read-only"), strings.Contains(msg, "Read-only"):
+		return fmt.Errorf("open duckdb %q: the file or its directory is not writable by this process: %w", path, err)
+	}
+	return fmt.Errorf("open duckdb %q: %w", path, err)
+}
+
+// prepare brings the schema to the version this exporter writes and loads prices.
+func (e *duckdbExporter) prepare(ctx context.Context) error {
+	want := schema.Latest()
+	if e.cfg.CreateSchema {
+		v, err := schema.Migrate(ctx, e.db)
+		if err != nil {
+			return fmt.Errorf("migrate duckdb %q: %w", e.cfg.Path, err)
+		}
+		if v != want {
+			return fmt.Errorf("migrate duckdb %q: at version %d, want %d", e.cfg.Path, v, want)
+		}
+	} else {
+		v, err := schema.Version(ctx, e.db)
+		if err != nil {
+			return fmt.Errorf("check schema of duckdb %q: %w", e.cfg.Path, err)
+		}
+		if v != want {
+			return fmt.Errorf("duckdb %q holds schema version %d but this exporter writes version %d; with create_schema: false the operator must migrate it (or set create_schema: true)", e.cfg.Path, v, want)
+		}
+	}
+	return e.loadPrices(ctx)
+}
+
+// rawConn runs fn with the DuckDB connection under c.
+func rawConn(c *sql.Conn, fn func(*duckdb.Conn) error) error {
+	return c.Raw(func(dc any) error {
+		conn, ok := dc.(*duckdb.Conn)
+		if !ok {
+			return fmt.Errorf("driver connection is %T, not a DuckDB connection", dc)
+		}
+		return fn(conn)
+	})
+}
+
+var _ driver.Conn = (*duckdb.Conn)(nil)

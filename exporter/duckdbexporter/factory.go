@@ -1,0 +1,116 @@
+// Package duckdbexporter is an OpenTelemetry Collector exporter (type duckdb) that lands
+// aiusage GenAI spans and metric points in a DuckDB file: one ai_usage_log row per
+// GenAI span, every metric point by type, typed quota snapshots and a daily roll-up
+// that outlives retention. It can serve the report queries over HTTP, since the file
+// is held exclusively while the collector runs.
+package duckdbexporter // import "github.com/aiusage/aiusage/exporter/duckdbexporter"
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+)
+
+// typeStr is the component type in collector configuration.
+const typeStr = "duckdb"
+
+// componentType is the component type in collector configuration.
+var componentType = component.MustNewType(typeStr)
+
+const (
+	stability = component.StabilityLevelAlpha
+
+	defaultMemoryLimit         = "512MB"
+	defaultCheckpointThreshold = "64MB"
+	defaultRetentionInterval   = time.Hour
+	defaultReportsEndpoint     = "" // off unless configured; the README shows 127.0.0.1:8765
+	defaultBatchSize           = 8192
+)
+
+// NewFactory returns the factory of the duckdb exporter.
+func NewFactory() exporter.Factory {
+	return exporter.NewFactory(
+		componentType,
+		createDefaultConfig,
+		exporter.WithTraces(createTraces, stability),
+		exporter.WithMetrics(createMetrics, stability),
+	)
+}
+
+func createDefaultConfig() component.Config {
+	queue := exporterhelper.NewDefaultQueueConfig()
+	// One writer holds the file; a couple of consumers let one batch be converted while
+	// another is written.
+	queue.NumConsumers = 2
+	queue.Sizer = exporterhelper.RequestSizerTypeItems
+	queue.QueueSize = 20 * defaultBatchSize
+	batch := exporterhelper.NewDefaultBatchConfig()
+	batch.Sizer = exporterhelper.RequestSizerTypeItems
+	batch.MinSize = defaultBatchSize
+	batch.MaxSize = 2 * defaultBatchSize
+	batch.FlushTimeout = time.Second
+	queue.Batch = configoptional.Default(batch)
+	return &Config{
+		TimeoutConfig:       exporterhelper.TimeoutConfig{Timeout: 30 * time.Second},
+		BackOffConfig:       configretry.NewDefaultBackOffConfig(),
+		QueueConfig:         configoptional.Default(queue),
+		MemoryLimit:         defaultMemoryLimit,
+		CheckpointThreshold: defaultCheckpointThreshold,
+		CreateSchema:        true,
+		RetentionInterval:   defaultRetentionInterval,
+		Reports:             ReportsConfig{Endpoint: defaultReportsEndpoint},
+	}
+}
+
+func createTraces(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
+	c := cfg.(*Config)
+	e := sharedExporter(c, set)
+	return exporterhelper.NewTraces(ctx, set, cfg, e.pushTraces, helperOptions(c, e)...)
+}
+
+func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Metrics, error) {
+	c := cfg.(*Config)
+	e := sharedExporter(c, set)
+	return exporterhelper.NewMetrics(ctx, set, cfg, e.pushMetrics, helperOptions(c, e)...)
+}
+
+func helperOptions(c *Config, e *duckdbExporter) []exporterhelper.Option {
+	return []exporterhelper.Option{
+		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
+		exporterhelper.WithTimeout(c.TimeoutConfig),
+		exporterhelper.WithRetry(c.BackOffConfig),
+		exporterhelper.WithQueue(c.QueueConfig),
+		exporterhelper.WithStart(e.start),
+		exporterhelper.WithShutdown(e.shutdown),
+	}
+}
+
+// A collector builds the traces and the metrics exporter of one component ID from the
+// same *Config; both must write through one database handle, since DuckDB lets only one
+// handle hold a file.
+var (
+	sharedMu  sync.Mutex
+	instances = map[*Config]*duckdbExporter{}
+)
+
+func sharedExporter(c *Config, set exporter.Settings) *duckdbExporter {
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if e, ok := instances[c]; ok {
+		return e
+	}
+	e := newExporter(c, set, func() {
+		sharedMu.Lock()
+		defer sharedMu.Unlock()
+		delete(instances, c)
+	})
+	instances[c] = e
+	return e
+}

@@ -1,0 +1,519 @@
+package duckdbexporter
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+
+	"github.com/aiusage/aiusage/instrumentation/semconv"
+)
+
+// pointTable is one metric table of migration 0002: its name and columns in append order.
+type pointTable struct {
+	name    string
+	columns []string
+}
+
+// commonPointColumns open every metric table's row, in this order.
+var commonPointColumns = []string{"metric_name", "unit", "time", "start_time", "service_name", "scope_name"}
+
+// closingPointColumns close every metric table's row, in this order.
+var closingPointColumns = []string{"flags", "attributes", "resource_attributes", "point_hash"}
+
+func newPointTable(name string, specific ...string) pointTable {
+	cols := append(append(append([]string{}, commonPointColumns...), specific...), closingPointColumns...)
+	return pointTable{name: name, columns: cols}
+}
+
+// The metric tables, by point type.
+var (
+	gaugeTable     = newPointTable("ai_metric_gauge", "value", "int_value")
+	sumTable       = newPointTable("ai_metric_sum", "value", "int_value", "temporality", "is_monotonic")
+	histogramTable = newPointTable("ai_metric_histogram", "count", "sum", "min", "max",
+		"bucket_counts", "explicit_bounds", "temporality")
+	expHistogramTable = newPointTable("ai_metric_exponential_histogram", "count", "sum", "min", "max",
+		"scale", "zero_count", "zero_threshold", "positive_offset", "positive_bucket_counts",
+		"negative_offset", "negative_bucket_counts", "temporality")
+	summaryTable = newPointTable("ai_metric_summary", "count", "sum", "quantiles", "quantile_values")
+	pointTables  = []*pointTable{&gaugeTable, &sumTable, &histogramTable, &expHistogramTable, &summaryTable}
+)
+
+// pointRow is one metric table row.
+type pointRow struct {
+	hash   uint64
+	values []driver.Value
+}
+
+// metricBatch is a metrics batch converted to rows, before the duplicate check.
+type metricBatch struct {
+	rows             map[*pointTable][]pointRow
+	minTime, maxTime time.Time
+	quota            map[quotaKey]*quotaSnapshot
+	stats            batchStats
+}
+
+// quotaKey identifies one ai_quota_snapshot row.
+type quotaKey struct {
+	time                                               time.Time
+	service, provider, model, resource, window, source string
+}
+
+// quotaSnapshot merges the limit, remaining and utilization points of one key.
+type quotaSnapshot struct {
+	limit, remaining, utilization driver.Value
+	hashes                        []uint64
+}
+
+// convertMetrics turns every data point of md into a row of its type's table, and the
+// aiusage.ratelimit.* points into quota snapshots. It never fails.
+func convertMetrics(md pmetric.Metrics) metricBatch {
+	b := metricBatch{rows: map[*pointTable][]pointRow{}, quota: map[quotaKey]*quotaSnapshot{}}
+	var fixes valueFixes
+	seen := map[uint64]struct{}{}
+	for _, rm := range md.ResourceMetrics().All() {
+		res := rm.Resource().Attributes()
+		resJSON := json.RawMessage(fixes.appendJSONMap(nil, res, nil, 0))
+		var service driver.Value
+		if v, ok := res.Get(string(semconv.ServiceName)); ok {
+			if s, ok := fixes.str(v); ok {
+				service = s
+			}
+		}
+		for _, sm := range rm.ScopeMetrics().All() {
+			scope, _ := cleanString(sm.Scope().Name())
+			for _, m := range sm.Metrics().All() {
+				name, _ := cleanString(m.Name())
+				unit, _ := cleanString(m.Unit())
+				c := pointContext{b: &b, fixes: &fixes, seen: seen, name: name, unit: unit,
+					service: service, scope: scope, resJSON: resJSON}
+				switch m.Type() {
+				case pmetric.MetricTypeGauge:
+					for _, p := range m.Gauge().DataPoints().All() {
+						c.add(&gaugeTable, p.Timestamp(), p.StartTimestamp(), p.Attributes(), uint32(p.Flags()),
+							numberValues(p)...)
+						c.quotaPoint(p)
+					}
+				case pmetric.MetricTypeSum:
+					s := m.Sum()
+					for _, p := range s.DataPoints().All() {
+						c.add(&sumTable, p.Timestamp(), p.StartTimestamp(), p.Attributes(), uint32(p.Flags()),
+							append(numberValues(p), temporality(s.AggregationTemporality()), s.IsMonotonic())...)
+					}
+				case pmetric.MetricTypeHistogram:
+					h := m.Histogram()
+					for _, p := range h.DataPoints().All() {
+						c.add(&histogramTable, p.Timestamp(), p.StartTimestamp(), p.Attributes(), uint32(p.Flags()),
+							p.Count(), optFloat(p.HasSum(), p.Sum()), optFloat(p.HasMin(), p.Min()), optFloat(p.HasMax(), p.Max()),
+							p.BucketCounts().AsRaw(), finite(p.ExplicitBounds().AsRaw()), temporality(h.AggregationTemporality()))
+					}
+				case pmetric.MetricTypeExponentialHistogram:
+					h := m.ExponentialHistogram()
+					for _, p := range h.DataPoints().All() {
+						c.add(&expHistogramTable, p.Timestamp(), p.StartTimestamp(), p.Attributes(), uint32(p.Flags()),
+							p.Count(), optFloat(p.HasSum(), p.Sum()), optFloat(p.HasMin(), p.Min()), optFloat(p.HasMax(), p.Max()),
+							p.Scale(), p.ZeroCount(), p.ZeroThreshold(),
+							p.Positive().Offset(), p.Positive().BucketCounts().AsRaw(),
+							p.Negative().Offset(), p.Negative().BucketCounts().AsRaw(),
+							temporality(h.AggregationTemporality()))
+					}
+				case pmetric.MetricTypeSummary:
+					for _, p := range m.Summary().DataPoints().All() {
+						qs := p.QuantileValues()
+						quantiles := make([]float64, qs.Len())
+						values := make([]float64, qs.Len())
+						for i, q := range qs.All() {
+							quantiles[i], values[i] = q.Quantile(), q.Value()
+						}
+						c.add(&summaryTable, p.Timestamp(), p.StartTimestamp(), p.Attributes(), uint32(p.Flags()),
+							p.Count(), p.Sum(), quantiles, values)
+					}
+				default:
+					b.stats.pointsEmpty++
+				}
+			}
+		}
+	}
+	b.stats.coerced, b.stats.nulled, b.stats.repaired = fixes.coerced, fixes.nulled, fixes.repaired
+	return b
+}
+
+// pointContext is what the points of one metric share.
+type pointContext struct {
+	b                 *metricBatch
+	fixes             *valueFixes
+	seen              map[uint64]struct{}
+	name, unit, scope string
+	service           driver.Value
+	resJSON           json.RawMessage
+	lastTime          time.Time
+	lastHash          uint64
+	lastAttrs         pcommon.Map
+	lastOK            bool
+}
+
+// add appends one point's row to table; specific are its type's own columns.
+func (c *pointContext) add(table *pointTable, ts, start pcommon.Timestamp, attrs pcommon.Map, flags uint32, specific ...driver.Value) {
+	t := ts.AsTime().UTC()
+	if ts == 0 {
+		t = time.Now().UTC() // an undated point is dated by its arrival
+		c.fixes.coerced++
+	}
+	attrJSON := c.fixes.appendJSONMap(nil, attrs, nil, 0)
+	h := pointHash(c.name, table.name, t, start, attrJSON, c.resJSON, specific)
+	c.lastOK = false
+	if _, dup := c.seen[h]; dup {
+		c.b.stats.pointsDuplicate++
+		return
+	}
+	c.seen[h] = struct{}{}
+	var startValue driver.Value
+	if start != 0 {
+		startValue = start.AsTime().UTC()
+	}
+	values := make([]driver.Value, 0, len(table.columns))
+	values = append(values, c.name, c.unit, t, startValue, c.service, c.scope)
+	values = append(values, specific...)
+	values = append(values, flags, json.RawMessage(attrJSON), c.resJSON, h)
+	c.b.rows[table] = append(c.b.rows[table], pointRow{hash: h, values: values})
+	if c.b.minTime.IsZero() || t.Before(c.b.minTime) {
+		c.b.minTime = t
+	}
+	if t.After(c.b.maxTime) {
+		c.b.maxTime = t
+	}
+	c.lastTime, c.lastHash, c.lastAttrs, c.lastOK = t, h, attrs, true
+}
+
+// quotaPoint adds the gauge point just added to its quota snapshot when its metric is
+// one of aiusage.ratelimit.limit, .remaining or .utilization.
+func (c *pointContext) quotaPoint(p pmetric.NumberDataPoint) {
+	if !c.lastOK {
+		return
+	}
+	var slot func(*quotaSnapshot) *driver.Value
+	switch c.name {
+	case semconv.MetricRateLimitLimit:
+		slot = func(s *quotaSnapshot) *driver.Value { return &s.limit }
+	case semconv.MetricRateLimitRemaining:
+		slot = func(s *quotaSnapshot) *driver.Value { return &s.remaining }
+	case semconv.MetricRateLimitUtilization:
+		slot = func(s *quotaSnapshot) *driver.Value { return &s.utilization }
+	default:
+		return
+	}
+	attr := func(k string) string {
+		v, ok := c.lastAttrs.Get(k)
+		if !ok {
+			return ""
+		}
+		s, _ := c.fixes.str(v)
+		return s
+	}
+	key := quotaKey{
+		time: c.lastTime, service: text(c.service),
+		provider: attr(string(semconv.GenAIProviderName)), model: attr(string(semconv.GenAIRequestModel)),
+		resource: attr(string(semconv.RateLimitResource)), window: attr(string(semconv.RateLimitWindow)),
+		source: attr(string(semconv.RateLimitSource)),
+	}
+	if key.provider == "" || key.resource == "" || key.window == "" || key.source == "" {
+		c.fixes.nulled++ // not a quota reading the report can place
+		return
+	}
+	value, ok := numberValue(p)
+	if !ok {
+		return
+	}
+	s := c.b.quota[key]
+	if s == nil {
+		s = &quotaSnapshot{}
+		c.b.quota[key] = s
+	}
+	*slot(s) = value
+	s.hashes = append(s.hashes, c.lastHash)
+}
+
+// numberValues are the value and int_value columns of a gauge or sum point.
+func numberValues(p pmetric.NumberDataPoint) []driver.Value {
+	switch p.ValueType() {
+	case pmetric.NumberDataPointValueTypeInt:
+		return []driver.Value{float64(p.IntValue()), p.IntValue()}
+	case pmetric.NumberDataPointValueTypeDouble:
+		return []driver.Value{finiteOrNil(p.DoubleValue()), nil}
+	}
+	return []driver.Value{nil, nil}
+}
+
+func numberValue(p pmetric.NumberDataPoint) (float64, bool) {
+	switch p.ValueType() {
+	case pmetric.NumberDataPointValueTypeInt:
+		return float64(p.IntValue()), true
+	case pmetric.NumberDataPointValueTypeDouble:
+		d := p.DoubleValue()
+		return d, !math.IsNaN(d) && !math.IsInf(d, 0)
+	}
+	return 0, false
+}
+
+func finiteOrNil(d float64) driver.Value {
+	if math.IsNaN(d) || math.IsInf(d, 0) {
+		return nil
+	}
+	return d
+}
+
+func optFloat(ok bool, d float64) driver.Value {
+	if !ok {
+		return nil
+	}
+	return finiteOrNil(d)
+}
+
+// finite drops what DuckDB's DOUBLE[] would hold but JSON and reports could not use.
+func finite(ds []float64) []float64 {
+	out := ds[:0:0]
+	for _, d := range ds {
+		if !math.IsNaN(d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func temporality(t pmetric.AggregationTemporality) driver.Value {
+	switch t {
+	case pmetric.AggregationTemporalityCumulative:
+		return "cumulative"
+	case pmetric.AggregationTemporalityDelta:
+		return "delta"
+	}
+	return nil
+}
+
+// pointHash fingerprints a point: two deliveries of the same point hash the same, in
+// any process, so a replayed batch is recognised after a restart.
+func pointHash(name, table string, t time.Time, start pcommon.Timestamp, attrs, res []byte, specific []driver.Value) uint64 {
+	h := newFNV()
+	h.str(name)
+	h.str(table)
+	h.u64(uint64(t.UnixNano()))
+	h.u64(uint64(start))
+	h.bytes(attrs)
+	h.bytes(res)
+	for _, v := range specific {
+		switch x := v.(type) {
+		case nil:
+			h.str("\x00nil")
+		case string:
+			h.str(x)
+		case float64:
+			h.u64(math.Float64bits(x))
+		case int64:
+			h.u64(uint64(x))
+		case uint64:
+			h.u64(x)
+		case int32:
+			h.u64(uint64(x))
+		case bool:
+			h.str(strconv.FormatBool(x))
+		case []uint64:
+			for _, e := range x {
+				h.u64(e)
+			}
+			h.str("\x00")
+		case []float64:
+			for _, e := range x {
+				h.u64(math.Float64bits(e))
+			}
+			h.str("\x00")
+		default:
+			h.str(fmt.Sprint(x))
+		}
+	}
+	return uint64(h)
+}
+
+// fnv is 64-bit FNV-1a, stable across processes and releases (unlike maphash).
+type fnv uint64
+
+func newFNV() fnv { return 14695981039346656037 }
+
+func (h *fnv) bytes(b []byte) {
+	for _, c := range b {
+		*h = (*h ^ fnv(c)) * 1099511628211
+	}
+	*h = (*h ^ 0xff) * 1099511628211 // terminator: ("ab","c") != ("a","bc")
+}
+
+func (h *fnv) str(s string) {
+	for i := 0; i < len(s); i++ {
+		*h = (*h ^ fnv(s[i])) * 1099511628211
+	}
+	*h = (*h ^ 0xff) * 1099511628211
+}
+
+func (h *fnv) u64(v uint64) {
+	for range 8 {
+		*h = (*h ^ fnv(v&0xff)) * 1099511628211
+		v >>= 8
+	}
+}
+
+// pushMetrics writes every point of md, and the quota snapshots, in one transaction.
+func (e *duckdbExporter) pushMetrics(ctx context.Context, md pmetric.Metrics) error {
+	b := convertMetrics(md)
+	total := 0
+	for _, rows := range b.rows {
+		total += len(rows)
+	}
+	if total > 0 {
+		err := e.inTransaction(ctx, func(conn *sql.Conn) error {
+			stored, err := storedPointHashes(ctx, conn, b)
+			if err != nil {
+				return err
+			}
+			written := 0
+			for _, table := range pointTables {
+				rows := b.rows[table]
+				fresh := rows[:0:0]
+				for _, r := range rows {
+					if _, dup := stored[r.hash]; !dup {
+						fresh = append(fresh, r)
+					}
+				}
+				b.stats.pointsDuplicate += int64(len(rows) - len(fresh))
+				if err := appendPointRows(conn, table, fresh); err != nil {
+					return err
+				}
+				written += len(fresh)
+			}
+			b.stats.pointsWritten = int64(written)
+			return appendQuotaSnapshots(conn, b.quota, stored)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	e.stats.record(ctx, "metrics", b.stats)
+	return nil
+}
+
+// storedPointHashes returns which of the batch's point hashes the metric tables
+// already hold, looking only within the batch's time range.
+func storedPointHashes(ctx context.Context, conn *sql.Conn, b metricBatch) (map[uint64]struct{}, error) {
+	stored := map[uint64]struct{}{}
+	for _, table := range pointTables {
+		rows := b.rows[table]
+		if len(rows) == 0 {
+			continue
+		}
+		var list strings.Builder
+		for i, r := range rows {
+			if i > 0 {
+				list.WriteByte(',')
+			}
+			list.WriteString(strconv.FormatUint(r.hash, 10))
+		}
+		q := fmt.Sprintf(`SELECT point_hash FROM %s WHERE time BETWEEN $1 AND $2
+  AND point_hash IN (SELECT unnest(string_split($3, ','))::UBIGINT)`, table.name)
+		res, err := conn.QueryContext(ctx, q, b.minTime, b.maxTime, list.String())
+		if err != nil {
+			return nil, fmt.Errorf("look up stored points in %s: %w", table.name, err)
+		}
+		for res.Next() {
+			var h uint64
+			if err := res.Scan(&h); err != nil {
+				res.Close()
+				return nil, fmt.Errorf("look up stored points in %s: %w", table.name, err)
+			}
+			stored[h] = struct{}{}
+		}
+		err = res.Err()
+		res.Close()
+		if err != nil {
+			return nil, fmt.Errorf("look up stored points in %s: %w", table.name, err)
+		}
+	}
+	return stored, nil
+}
+
+func appendPointRows(conn *sql.Conn, table *pointTable, rows []pointRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	return rawConn(conn, func(dc *duckdb.Conn) error {
+		app, err := duckdb.NewAppenderWithColumns(dc, "", "", table.name, table.columns)
+		if err != nil {
+			return fmt.Errorf("append to %s: %w", table.name, err)
+		}
+		for _, r := range rows {
+			if err := app.AppendRow(r.values...); err != nil {
+				app.Close()
+				return fmt.Errorf("append to %s: metric %s: %w", table.name, r.values[0], err)
+			}
+		}
+		if err := app.Close(); err != nil {
+			return fmt.Errorf("append to %s: %w", table.name, err)
+		}
+		return nil
+	})
+}
+
+// quotaColumns of ai_quota_snapshot, in append order.
+var quotaColumns = []string{"time", "service_name", "provider", "model", "resource", "window", "source",
+	"limit", "remaining", "utilization"}
+
+// appendQuotaSnapshots writes the snapshots that have at least one point not stored before.
+func appendQuotaSnapshots(conn *sql.Conn, snaps map[quotaKey]*quotaSnapshot, stored map[uint64]struct{}) error {
+	var fresh []driver.Value
+	for k, s := range snaps {
+		isNew := false
+		for _, h := range s.hashes {
+			if _, dup := stored[h]; !dup {
+				isNew = true
+				break
+			}
+		}
+		if !isNew {
+			continue
+		}
+		fresh = append(fresh, k.time, nullIfEmpty(k.service), k.provider, nullIfEmpty(k.model),
+			k.resource, k.window, k.source, s.limit, s.remaining, s.utilization)
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	return rawConn(conn, func(dc *duckdb.Conn) error {
+		app, err := duckdb.NewAppenderWithColumns(dc, "", "", "ai_quota_snapshot", quotaColumns)
+		if err != nil {
+			return fmt.Errorf("append to ai_quota_snapshot: %w", err)
+		}
+		n := len(quotaColumns)
+		for i := 0; i < len(fresh); i += n {
+			if err := app.AppendRow(fresh[i : i+n]...); err != nil {
+				app.Close()
+				return fmt.Errorf("append to ai_quota_snapshot: %w", err)
+			}
+		}
+		if err := app.Close(); err != nil {
+			return fmt.Errorf("append to ai_quota_snapshot: %w", err)
+		}
+		return nil
+	})
+}
+
+func nullIfEmpty(s string) driver.Value {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -56,11 +56,11 @@ func createDefaultConfig() component.Config {
 	batch.MinSize = defaultBatchSize
 	batch.MaxSize = 2 * defaultBatchSize
 	batch.FlushTimeout = time.Second
-	queue.Batch = configoptional.Default(batch)
+	queue.Batch = configoptional.Some(batch)
 	return &Config{
 		TimeoutConfig:       exporterhelper.TimeoutConfig{Timeout: 30 * time.Second},
 		BackOffConfig:       configretry.NewDefaultBackOffConfig(),
-		QueueConfig:         configoptional.Default(queue),
+		QueueConfig:         configoptional.Some(queue),
 		MemoryLimit:         defaultMemoryLimit,
 		CheckpointThreshold: defaultCheckpointThreshold,
 		CreateSchema:        true,

@@ -1,0 +1,102 @@
+package duckdbexporter
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/confmap"
+)
+
+func loadConfig(t *testing.T, name string) (*Config, error) {
+	t.Helper()
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := cm.Sub(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := createDefaultConfig().(*Config)
+	if err := sub.Unmarshal(cfg); err != nil {
+		t.Fatalf("unmarshal %s: %v", name, err)
+	}
+	return cfg, confmap.Validate(cfg)
+}
+
+func TestDefaultConfig(t *testing.T) {
+	if err := componenttest.CheckConfigStruct(createDefaultConfig()); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(t, "duckdb")
+	if err != nil {
+		t.Fatalf("minimal config: %v", err)
+	}
+	if cfg.MemoryLimit != "512MB" || !cfg.CreateSchema || cfg.Retention != 0 || cfg.Reports.Endpoint != "" {
+		t.Errorf("defaults: %+v", cfg)
+	}
+	q := cfg.QueueConfig.Get()
+	if q == nil || q.Batch.Get() == nil || q.Batch.Get().MinSize != defaultBatchSize {
+		t.Errorf("default sending queue should batch %d spans", defaultBatchSize)
+	}
+}
+
+func TestFullConfig(t *testing.T) {
+	cfg, err := loadConfig(t, "duckdb/full")
+	if err != nil {
+		t.Fatalf("full config: %v", err)
+	}
+	storage := component.MustNewID("file_storage")
+	switch {
+	case cfg.MemoryLimit != "1GB", cfg.Threads != 2, cfg.CheckpointThreshold != "256MB", cfg.CreateSchema,
+		cfg.Retention != 720*time.Hour, cfg.RetentionInterval != 30*time.Minute,
+		cfg.PricesFile != "/etc/aiusage/prices.csv", cfg.Reports.Endpoint != "127.0.0.1:8765",
+		string(cfg.Reports.BearerToken) != "s3cret", cfg.Timeout != 10*time.Second,
+		cfg.BackOffConfig.MaxElapsedTime != 10*time.Minute:
+		t.Errorf("config not as written: %+v", cfg)
+	}
+	q := cfg.QueueConfig.Get()
+	if q == nil || q.StorageID == nil || *q.StorageID != storage || q.QueueSize != 100000 {
+		t.Errorf("sending_queue: %+v", q)
+	}
+}
+
+func TestValidateNamesEveryBadField(t *testing.T) {
+	_, err := loadConfig(t, "duckdb/bad")
+	if err == nil {
+		t.Fatal("bad config validated")
+	}
+	for _, key := range []string{"path:", "memory_limit:", "threads:", "checkpoint_threshold:", "retention:",
+		"retention_interval:", "timeout:", "reports.endpoint:"} {
+		if !strings.Contains(err.Error(), key) {
+			t.Errorf("error does not name %s\n%v", key, err)
+		}
+	}
+}
+
+func TestValidateReports(t *testing.T) {
+	tests := []struct {
+		reports ReportsConfig
+		wantErr string
+	}{
+		{ReportsConfig{Endpoint: "127.0.0.1:8765"}, ""},
+		{ReportsConfig{Endpoint: "localhost:8765", BearerToken: "t"}, ""},
+		{ReportsConfig{Endpoint: "[::1]:8765"}, ""},
+		{ReportsConfig{Endpoint: "10.0.0.1:8765", AllowNonLoopback: true, BearerToken: "t"}, ""},
+		{ReportsConfig{Endpoint: "10.0.0.1:8765", AllowNonLoopback: true}, "reports.bearer_token"},
+		{ReportsConfig{Endpoint: ":8765"}, "not a loopback"},
+		{ReportsConfig{Endpoint: "127.0.0.1"}, "not host:port"},
+		{ReportsConfig{BearerToken: "t"}, "without reports.endpoint"},
+	}
+	for _, tt := range tests {
+		err := tt.reports.validate()
+		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("%+v: %v, want %q", tt.reports, err, tt.wantErr)
+		}
+	}
+}

@@ -1,0 +1,37 @@
+// Package quota tracks AI provider rate limits: what a provider reports in response
+// headers (Groq's x-ratelimit-* set: requests per day, tokens per minute), and, for
+// providers that report nothing (Gemini), an estimate counted locally against limits
+// the app configures. A [Tracker] keeps the latest state of every provider, model,
+// resource and window, calls back once when a quota runs low, and serves the state as
+// JSON for an app's UI.
+//
+// Estimates count calls as this process sees them: other processes sharing the same
+// project or key are invisible, so an estimate is a lower bound on real usage.
+//
+// # JSON served by Tracker.Handler
+//
+// A GET answers 200 with Content-Type application/json and this document; states are
+// sorted by provider, model, resource, window and source, times are RFC 3339 in UTC:
+//
+//	{
+//	  "generated_at": "2026-11-27T15:00:01.5Z",
+//	  "states": [
+//	    {
+//	      "provider": "groq",                  // gen_ai.provider.name
+//	      "model": "llama-3.1-8b-instant",
+//	      "resource": "requests",              // requests | tokens
+//	      "window": "1d",                      // 1d | 1m
+//	      "source": "header",                  // header (provider said so) | estimate (counted here)
+//	      "limit": 14400,
+//	      "remaining": 13950,                  // an estimate goes below 0 when the count passes the limit
+//	      "used": 450,                         // limit - remaining
+//	      "utilization": 0.03125,              // used / limit
+//	      "reset_at": "2026-11-27T15:02:59.56Z", // when the window is full again; absent when unknown
+//	      "updated_at": "2026-11-27T15:00:00Z",  // last observation
+//	      "display": "Groq: 13,950 / 14,400 requests today"
+//	    }
+//	  ]
+//	}
+//
+// testdata/states.json holds a complete example.
+package quota

@@ -1,0 +1,301 @@
+package quota
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/aiusage/aiusage/instrumentation/semconv"
+)
+
+// DefaultThreshold is the utilization at which an alert fires unless Options says otherwise.
+const DefaultThreshold = 0.9
+
+// maxKeys bounds how many (provider, model) pairs each source tracks, so that a stream
+// of made-up model names cannot grow memory without limit; pairs beyond it are ignored.
+const maxKeys = 1024
+
+// Limit is a quota the app configures for a provider that sends no quota headers
+// (Gemini). Model "" applies the limit to every model of the provider, each model
+// counted on its own, as Gemini's quotas are per model. A zero field is not tracked.
+type Limit struct {
+	Provider, Model   string
+	RequestsPerMinute int64
+	RequestsPerDay    int64 // the day ends at midnight Pacific time, as Gemini's does
+	TokensPerMinute   int64
+}
+
+// Validate reports the first bad field of l.
+func (l Limit) Validate() error {
+	switch {
+	case l.Provider == "":
+		return fmt.Errorf("quota limit: provider: empty")
+	case l.RequestsPerMinute < 0:
+		return fmt.Errorf("quota limit %s %q: requests_per_minute: %d is negative", l.Provider, l.Model, l.RequestsPerMinute)
+	case l.RequestsPerDay < 0:
+		return fmt.Errorf("quota limit %s %q: requests_per_day: %d is negative", l.Provider, l.Model, l.RequestsPerDay)
+	case l.TokensPerMinute < 0:
+		return fmt.Errorf("quota limit %s %q: tokens_per_minute: %d is negative", l.Provider, l.Model, l.TokensPerMinute)
+	case l.RequestsPerMinute == 0 && l.RequestsPerDay == 0 && l.TokensPerMinute == 0:
+		return fmt.Errorf("quota limit %s %q: no requests_per_minute, requests_per_day or tokens_per_minute set", l.Provider, l.Model)
+	}
+	return nil
+}
+
+// State is the quota of one provider, model, resource and window as last known.
+type State struct {
+	Provider, Model string
+	Resource        string // semconv.ResourceRequests or semconv.ResourceTokens
+	Window          string // semconv.WindowMinute or semconv.WindowDay
+	Source          string // semconv.SourceHeader (the provider said so) or semconv.SourceEstimate (counted here)
+	// Limit is the window's quota; Remaining what is left of it. An estimate's Remaining
+	// is Limit minus what was counted and goes negative when the count passes the limit.
+	Limit, Remaining int64
+	// Utilization is (Limit-Remaining)/Limit: 0 unused, 1 exhausted, above 1 overrun.
+	Utilization float64
+	// ResetAt is when the window is full again: from the provider's reset header; for a
+	// minute estimate, a minute after the last counted call; for a day estimate, the
+	// next midnight in America/Los_Angeles. Zero when unknown.
+	ResetAt time.Time
+	// UpdatedAt is when the state was last observed.
+	UpdatedAt time.Time
+}
+
+// Alert says a quota's utilization reached the threshold.
+type Alert struct {
+	State     State
+	Threshold float64
+}
+
+// Options configure a Tracker.
+type Options struct {
+	// Limits are the quotas estimated from counted calls. A later Limit for the same
+	// provider and model replaces an earlier one; invalid fields are not tracked.
+	Limits []Limit
+	// Threshold is the utilization that fires OnAlert; 0 means DefaultThreshold.
+	Threshold float64
+	// OnAlert is called once for each provider, model, resource, window and source
+	// when its utilization rises to Threshold or above, and again only after an
+	// observation below Threshold. It runs on the observing goroutine, outside the
+	// tracker's lock, so it must be quick; it may call the tracker.
+	OnAlert func(Alert)
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// modelKey identifies what quotas are kept for.
+type modelKey struct{ provider, model string }
+
+// entry is one reported State and its alert arming.
+type entry struct {
+	state   State
+	alerted bool // fired and not yet re-armed by a reading below the threshold
+}
+
+// update records a reading and returns the alert it fires, if any.
+func (e *entry) update(limit, remaining int64, resetAt, now time.Time, threshold float64) (Alert, bool) {
+	e.state.Limit, e.state.Remaining = limit, remaining
+	e.state.Utilization = utilization(limit, remaining)
+	e.state.ResetAt, e.state.UpdatedAt = resetAt, now
+	if e.state.Utilization < threshold {
+		e.alerted = false
+		return Alert{}, false
+	}
+	if e.alerted {
+		return Alert{}, false
+	}
+	e.alerted = true
+	return Alert{State: e.state, Threshold: threshold}, true
+}
+
+func utilization(limit, remaining int64) float64 {
+	if limit <= 0 {
+		return 1 // a zero quota is no access at all
+	}
+	return float64(limit-remaining) / float64(limit)
+}
+
+// headerEntry holds what a provider's headers said for one model.
+type headerEntry struct {
+	requests, tokens entry
+	hasRequests      bool
+	hasTokens        bool
+}
+
+// Tracker keeps the quota state of every provider and model seen: from response headers
+// where the provider sends them, estimated from counted calls against configured Limits
+// where it does not. It is safe for concurrent use and cheap enough to call on every
+// request: an observation takes one lock and one or two map lookups and allocates
+// nothing once a model has been seen.
+type Tracker struct {
+	now       func() time.Time
+	threshold float64
+	onAlert   func(Alert)
+	limits    map[modelKey]Limit // read-only after NewTracker
+
+	mu        sync.Mutex
+	headers   map[modelKey]*headerEntry
+	estimates map[modelKey]*estimator
+}
+
+// NewTracker returns a Tracker configured by o.
+func NewTracker(o Options) *Tracker {
+	t := &Tracker{
+		now:       o.Now,
+		threshold: o.Threshold,
+		onAlert:   o.OnAlert,
+		limits:    make(map[modelKey]Limit, len(o.Limits)),
+		headers:   make(map[modelKey]*headerEntry),
+		estimates: make(map[modelKey]*estimator),
+	}
+	if t.now == nil {
+		t.now = time.Now
+	}
+	if t.threshold <= 0 || math.IsNaN(t.threshold) {
+		t.threshold = DefaultThreshold
+	}
+	for _, l := range o.Limits {
+		if l.Provider == "" {
+			continue
+		}
+		l.RequestsPerMinute = max(l.RequestsPerMinute, 0)
+		l.RequestsPerDay = max(l.RequestsPerDay, 0)
+		l.TokensPerMinute = max(l.TokensPerMinute, 0)
+		t.limits[modelKey{l.Provider, l.Model}] = l
+	}
+	return t
+}
+
+// ObserveHeaders records the quota a provider's response headers reported for model:
+// Groq's requests per day and tokens per minute.
+func (t *Tracker) ObserveHeaders(provider, model string, h Headers) {
+	if !h.HasRequests && !h.HasTokens {
+		return
+	}
+	now := t.now()
+	var alerts [2]Alert
+	n := 0
+	t.mu.Lock()
+	e := t.headers[modelKey{provider, model}]
+	if e == nil {
+		if len(t.headers) >= maxKeys {
+			t.mu.Unlock()
+			return
+		}
+		e = &headerEntry{
+			requests: entry{state: State{Provider: provider, Model: model, Resource: semconv.ResourceRequests, Window: semconv.WindowDay, Source: semconv.SourceHeader}},
+			tokens:   entry{state: State{Provider: provider, Model: model, Resource: semconv.ResourceTokens, Window: semconv.WindowMinute, Source: semconv.SourceHeader}},
+		}
+		t.headers[modelKey{provider, model}] = e
+	}
+	if h.HasRequests {
+		e.hasRequests = true
+		if a, ok := e.requests.update(h.RequestsLimit, h.RequestsRemaining, now.Add(h.RequestsReset), now, t.threshold); ok {
+			alerts[n], n = a, n+1
+		}
+	}
+	if h.HasTokens {
+		e.hasTokens = true
+		if a, ok := e.tokens.update(h.TokensLimit, h.TokensRemaining, now.Add(h.TokensReset), now, t.threshold); ok {
+			alerts[n], n = a, n+1
+		}
+	}
+	t.mu.Unlock()
+	t.fire(alerts[:n])
+}
+
+// ObserveCall counts one call to model using tokens tokens toward the estimated quotas
+// of its provider: requests per minute and per Pacific day, and tokens per minute
+// (for Gemini: the call's input tokens, which is what its per-minute token quota
+// counts). It does nothing for a provider and model without a configured Limit.
+func (t *Tracker) ObserveCall(provider, model string, tokens int64) {
+	if len(t.limits) == 0 {
+		return
+	}
+	limit, ok := t.limits[modelKey{provider, model}]
+	if !ok {
+		if limit, ok = t.limits[modelKey{provider, ""}]; !ok {
+			return
+		}
+	}
+	now := t.now()
+	var alerts [3]Alert
+	n := 0
+	t.mu.Lock()
+	e := t.estimates[modelKey{provider, model}]
+	if e == nil {
+		if len(t.estimates) >= maxKeys {
+			t.mu.Unlock()
+			return
+		}
+		e = newEstimator(provider, model, limit, now)
+		t.estimates[modelKey{provider, model}] = e
+	}
+	e.count(now, tokens)
+	for _, q := range e.quotas() {
+		if a, ok := q.entry.update(q.limit, q.limit-q.used, q.resetAt, now, t.threshold); ok {
+			alerts[n], n = a, n+1
+		}
+	}
+	t.mu.Unlock()
+	t.fire(alerts[:n])
+}
+
+func (t *Tracker) fire(alerts []Alert) {
+	if t.onAlert == nil {
+		return
+	}
+	for _, a := range alerts {
+		t.onAlert(a)
+	}
+}
+
+// States returns the current quota of everything tracked, sorted by provider, model,
+// resource, window and source. A header quota whose reset time has passed is reported
+// full; estimates are brought up to the current time.
+func (t *Tracker) States() []State {
+	now := t.now()
+	t.mu.Lock()
+	out := make([]State, 0, 2*len(t.headers)+3*len(t.estimates))
+	for _, e := range t.headers {
+		if e.hasRequests {
+			out = append(out, refilled(e.requests.state, now))
+		}
+		if e.hasTokens {
+			out = append(out, refilled(e.tokens.state, now))
+		}
+	}
+	for _, e := range t.estimates {
+		e.advance(now)
+		for _, q := range e.quotas() {
+			s := q.entry.state
+			s.Remaining = q.limit - q.used
+			s.Utilization = utilization(q.limit, s.Remaining)
+			s.ResetAt = q.resetAt
+			out = append(out, s)
+		}
+	}
+	t.mu.Unlock()
+	slices.SortFunc(out, func(a, b State) int {
+		return cmp.Or(
+			cmp.Compare(a.Provider, b.Provider),
+			cmp.Compare(a.Model, b.Model),
+			cmp.Compare(a.Resource, b.Resource),
+			cmp.Compare(a.Window, b.Window),
+			cmp.Compare(a.Source, b.Source),
+		)
+	})
+	return out
+}
+
+// refilled reports a header state as full once the provider's reset time has passed.
+func refilled(s State, now time.Time) State {
+	if !s.ResetAt.IsZero() && !now.Before(s.ResetAt) && s.Limit > 0 {
+		s.Remaining = s.Limit
+		s.Utilization = 0
+	}
+	return s
+}

@@ -1,0 +1,406 @@
+package quota_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aiusage/aiusage/instrumentation/quota"
+	"github.com/aiusage/aiusage/instrumentation/semconv"
+)
+
+// clock is a settable time source, safe for concurrent use.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock(rfc3339 string) *clock {
+	t, err := time.Parse(time.RFC3339Nano, rfc3339)
+	if err != nil {
+		panic(err)
+	}
+	return &clock{t: t}
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func mustTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// alerts collects fired alerts.
+type alerts struct {
+	mu  sync.Mutex
+	got []quota.Alert
+}
+
+func (a *alerts) add(x quota.Alert) {
+	a.mu.Lock()
+	a.got = append(a.got, x)
+	a.mu.Unlock()
+}
+
+func (a *alerts) take() []quota.Alert {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := a.got
+	a.got = nil
+	return out
+}
+
+// find returns the state for resource, window and source of provider/model.
+func find(t *testing.T, states []quota.State, provider, model, resource, window, source string) quota.State {
+	t.Helper()
+	for _, s := range states {
+		if s.Provider == provider && s.Model == model && s.Resource == resource && s.Window == window && s.Source == source {
+			return s
+		}
+	}
+	t.Fatalf("no state %s %s %s/%s %s in %+v", provider, model, resource, window, source, states)
+	return quota.State{}
+}
+
+func TestTrackerHeaders(t *testing.T) {
+	clk := newClock("2026-11-27T15:00:00Z")
+	tr := quota.NewTracker(quota.Options{Now: clk.Now})
+	tr.ObserveHeaders(semconv.ProviderGroq, "llama-3.1-8b-instant", quota.ParseHeaders(
+		groqHeaders("14400", "13950", "2m59.56s", "6000", "5400", "7.66s")))
+
+	states := tr.States()
+	if len(states) != 2 {
+		t.Fatalf("got %d states, want 2: %+v", len(states), states)
+	}
+	want := []quota.State{
+		{
+			Provider: "groq", Model: "llama-3.1-8b-instant", Resource: "requests", Window: "1d", Source: "header",
+			Limit: 14400, Remaining: 13950, Utilization: 450.0 / 14400, // 0.03125
+			ResetAt:   mustTime("2026-11-27T15:02:59.56Z"),
+			UpdatedAt: mustTime("2026-11-27T15:00:00Z"),
+		},
+		{
+			Provider: "groq", Model: "llama-3.1-8b-instant", Resource: "tokens", Window: "1m", Source: "header",
+			Limit: 6000, Remaining: 5400, Utilization: 0.1,
+			ResetAt:   mustTime("2026-11-27T15:00:07.66Z"),
+			UpdatedAt: mustTime("2026-11-27T15:00:00Z"),
+		},
+	}
+	for i := range want {
+		if !sameState(states[i], want[i]) {
+			t.Errorf("state %d:\n got %+v\nwant %+v", i, states[i], want[i])
+		}
+	}
+
+	// Past the tokens reset the provider's bucket is full again; requests are not yet.
+	clk.Add(8 * time.Second)
+	states = tr.States()
+	if s := find(t, states, "groq", "llama-3.1-8b-instant", "tokens", "1m", "header"); s.Remaining != 6000 || s.Utilization != 0 {
+		t.Errorf("tokens after reset: remaining %d utilization %v; want 6000, 0", s.Remaining, s.Utilization)
+	}
+	if s := find(t, states, "groq", "llama-3.1-8b-instant", "requests", "1d", "header"); s.Remaining != 13950 {
+		t.Errorf("requests before their reset: remaining %d, want 13950", s.Remaining)
+	}
+
+	// A response with only the tokens set leaves the requests reading as it was.
+	tr.ObserveHeaders("groq", "llama-3.1-8b-instant", quota.Headers{TokensLimit: 6000, TokensRemaining: 1, HasTokens: true})
+	if s := find(t, tr.States(), "groq", "llama-3.1-8b-instant", "requests", "1d", "header"); s.Remaining != 13950 || !s.UpdatedAt.Equal(mustTime("2026-11-27T15:00:00Z")) {
+		t.Errorf("requests after a tokens-only reading: %+v", s)
+	}
+	// No quota headers at all: nothing new is tracked.
+	tr.ObserveHeaders("groq", "other-model", quota.Headers{RetryAfter: time.Second, HasRetryAfter: true})
+	if n := len(tr.States()); n != 2 {
+		t.Errorf("a reading without counts added states: %d, want 2", n)
+	}
+}
+
+func sameState(a, b quota.State) bool {
+	return a.Provider == b.Provider && a.Model == b.Model && a.Resource == b.Resource && a.Window == b.Window &&
+		a.Source == b.Source && a.Limit == b.Limit && a.Remaining == b.Remaining && a.Utilization == b.Utilization &&
+		a.ResetAt.Equal(b.ResetAt) && a.UpdatedAt.Equal(b.UpdatedAt)
+}
+
+func TestTrackerHeaderAlerts(t *testing.T) {
+	clk := newClock("2026-11-27T15:00:00Z")
+	var got alerts
+	tr := quota.NewTracker(quota.Options{Now: clk.Now, Threshold: 0.8, OnAlert: got.add})
+	observe := func(remainingTokens string) {
+		tr.ObserveHeaders("groq", "m", quota.ParseHeaders(groqHeaders("1000", "999", "1s", "100", remainingTokens, "1s")))
+	}
+	steps := []struct {
+		remaining string
+		fires     bool
+	}{
+		{"50", false}, // 0.5
+		{"20", true},  // 0.8: reaching the threshold counts as crossing
+		{"5", false},  // still above: no repeat
+		{"0", false},
+		{"30", false}, // 0.7: re-armed
+		{"10", true},  // 0.9: crosses again
+	}
+	for i, s := range steps {
+		observe(s.remaining)
+		fired := got.take()
+		if (len(fired) == 1) != s.fires || len(fired) > 1 {
+			t.Fatalf("step %d (remaining %s): %d alerts, want fires=%v: %+v", i, s.remaining, len(fired), s.fires, fired)
+		}
+		if s.fires {
+			a := fired[0]
+			if a.Threshold != 0.8 || a.State.Resource != "tokens" || a.State.Window != "1m" || a.State.Source != "header" ||
+				a.State.Provider != "groq" || a.State.Model != "m" || a.State.Limit != 100 {
+				t.Errorf("step %d: alert %+v", i, a)
+			}
+		}
+	}
+}
+
+func TestTrackerDefaultThreshold(t *testing.T) {
+	var got alerts
+	tr := quota.NewTracker(quota.Options{OnAlert: got.add})
+	tr.ObserveHeaders("groq", "m", quota.Headers{RequestsLimit: 100, RequestsRemaining: 11, HasRequests: true}) // 0.89
+	if n := len(got.take()); n != 0 {
+		t.Fatalf("alert below the default threshold: %d", n)
+	}
+	tr.ObserveHeaders("groq", "m", quota.Headers{RequestsLimit: 100, RequestsRemaining: 10, HasRequests: true}) // 0.90
+	if a := got.take(); len(a) != 1 || a[0].Threshold != quota.DefaultThreshold {
+		t.Fatalf("alerts at the default threshold: %+v", a)
+	}
+}
+
+func TestTrackerEstimates(t *testing.T) {
+	// 23:59:30 on Nov 27 in Los Angeles (PST, UTC-8).
+	clk := newClock("2026-11-28T07:59:30Z")
+	tr := quota.NewTracker(quota.Options{
+		Now:    clk.Now,
+		Limits: []quota.Limit{{Provider: "gcp.gemini", RequestsPerMinute: 10, RequestsPerDay: 20, TokensPerMinute: 1000}},
+	})
+	const m = "gemini-2.5-flash"
+	for range 3 {
+		tr.ObserveCall("gcp.gemini", m, 100)
+	}
+	states := tr.States()
+	if len(states) != 3 {
+		t.Fatalf("got %d states, want 3: %+v", len(states), states)
+	}
+	checks := []struct {
+		resource, window string
+		limit, remaining int64
+		resetAt          string
+	}{
+		{"requests", "1d", 20, 17, "2026-11-28T08:00:00Z"}, // Pacific midnight
+		{"requests", "1m", 10, 7, "2026-11-28T08:00:30Z"},  // a minute after the last call
+		{"tokens", "1m", 1000, 700, "2026-11-28T08:00:30Z"},
+	}
+	for _, c := range checks {
+		s := find(t, states, "gcp.gemini", m, c.resource, c.window, "estimate")
+		if s.Limit != c.limit || s.Remaining != c.remaining || !s.ResetAt.Equal(mustTime(c.resetAt)) ||
+			s.Utilization != float64(c.limit-c.remaining)/float64(c.limit) || !s.UpdatedAt.Equal(mustTime("2026-11-28T07:59:30Z")) {
+			t.Errorf("%s/%s: %+v; want limit %d remaining %d reset %s", c.resource, c.window, s, c.limit, c.remaining, c.resetAt)
+		}
+	}
+
+	// 30 s later it is a new Pacific day; the minute still holds the first three calls.
+	clk.Add(30 * time.Second)
+	tr.ObserveCall("gcp.gemini", m, 50)
+	states = tr.States()
+	if s := find(t, states, "gcp.gemini", m, "requests", "1d", "estimate"); s.Remaining != 19 || !s.ResetAt.Equal(mustTime("2026-11-29T08:00:00Z")) {
+		t.Errorf("day after midnight: remaining %d reset %s; want 19, 2026-11-29T08:00:00Z", s.Remaining, s.ResetAt)
+	}
+	if s := find(t, states, "gcp.gemini", m, "requests", "1m", "estimate"); s.Remaining != 6 {
+		t.Errorf("minute 30 s on: remaining %d, want 6", s.Remaining)
+	}
+	if s := find(t, states, "gcp.gemini", m, "tokens", "1m", "estimate"); s.Remaining != 650 {
+		t.Errorf("tokens 30 s on: remaining %d, want 650", s.Remaining)
+	}
+
+	// 60 s after the first calls they have left the minute; reading alone moves the window.
+	clk.Add(30 * time.Second)
+	states = tr.States()
+	if s := find(t, states, "gcp.gemini", m, "requests", "1m", "estimate"); s.Remaining != 9 {
+		t.Errorf("minute 60 s on: remaining %d, want 9", s.Remaining)
+	}
+	if s := find(t, states, "gcp.gemini", m, "tokens", "1m", "estimate"); s.Remaining != 950 {
+		t.Errorf("tokens 60 s on: remaining %d, want 950", s.Remaining)
+	}
+	// Long idle: everything in the minute is gone.
+	clk.Add(time.Hour)
+	if s := find(t, tr.States(), "gcp.gemini", m, "tokens", "1m", "estimate"); s.Remaining != 1000 {
+		t.Errorf("tokens an hour on: remaining %d, want 1000", s.Remaining)
+	}
+}
+
+func TestTrackerPacificDayAcrossDST(t *testing.T) {
+	// US daylight saving starts 2026-03-08: that day begins at 08:00Z (PST) and the next
+	// at 07:00Z (PDT).
+	clk := newClock("2026-03-08T12:00:00Z")
+	tr := quota.NewTracker(quota.Options{Now: clk.Now, Limits: []quota.Limit{{Provider: "gcp.gemini", RequestsPerDay: 5}}})
+	tr.ObserveCall("gcp.gemini", "m", 0)
+	s := find(t, tr.States(), "gcp.gemini", "m", "requests", "1d", "estimate")
+	if !s.ResetAt.Equal(mustTime("2026-03-09T07:00:00Z")) || s.Remaining != 4 {
+		t.Errorf("DST day: reset %s remaining %d; want 2026-03-09T07:00:00Z, 4", s.ResetAt, s.Remaining)
+	}
+	clk.Add(19 * time.Hour) // 07:00Z on the 9th: the new day
+	s = find(t, tr.States(), "gcp.gemini", "m", "requests", "1d", "estimate")
+	if s.Remaining != 5 || !s.ResetAt.Equal(mustTime("2026-03-10T07:00:00Z")) {
+		t.Errorf("next day: reset %s remaining %d; want 2026-03-10T07:00:00Z, 5", s.ResetAt, s.Remaining)
+	}
+}
+
+func TestTrackerLimitMatching(t *testing.T) {
+	clk := newClock("2026-11-27T15:00:00Z")
+	tr := quota.NewTracker(quota.Options{Now: clk.Now, Limits: []quota.Limit{
+		{Provider: "gcp.gemini", RequestsPerDay: 250},
+		{Provider: "gcp.gemini", Model: "gemini-2.5-pro", RequestsPerDay: 50},
+		{Provider: "gcp.gemini", Model: "gemini-2.5-pro", RequestsPerDay: 100}, // later wins
+		{Provider: "", RequestsPerDay: 1},                                     // invalid: ignored
+	}})
+	tr.ObserveCall("gcp.gemini", "gemini-2.5-pro", 10)
+	tr.ObserveCall("gcp.gemini", "gemini-2.5-flash", 10)
+	tr.ObserveCall("gcp.gemini", "gemini-2.5-flash", 10)
+	tr.ObserveCall("gcp.gemini", "gemini-2.0-flash", 10)
+	tr.ObserveCall("groq", "llama-3.1-8b-instant", 10) // no limit: not estimated
+	tr.ObserveCall("", "x", 10)
+
+	states := tr.States()
+	type row struct {
+		model            string
+		limit, remaining int64
+	}
+	want := []row{ // sorted by model; each model counted on its own
+		{"gemini-2.0-flash", 250, 249},
+		{"gemini-2.5-flash", 250, 248},
+		{"gemini-2.5-pro", 100, 99},
+	}
+	if len(states) != len(want) {
+		t.Fatalf("got %d states, want %d: %+v", len(states), len(want), states)
+	}
+	for i, w := range want {
+		s := states[i]
+		if s.Model != w.model || s.Limit != w.limit || s.Remaining != w.remaining || s.Window != "1d" || s.Resource != "requests" {
+			t.Errorf("state %d: %+v; want %+v", i, s, w)
+		}
+	}
+}
+
+func TestTrackerEstimateAlerts(t *testing.T) {
+	clk := newClock("2026-11-27T15:00:00Z")
+	var got alerts
+	tr := quota.NewTracker(quota.Options{Now: clk.Now, OnAlert: got.add,
+		Limits: []quota.Limit{{Provider: "gcp.gemini", RequestsPerMinute: 10}}})
+	for i := 1; i <= 12; i++ {
+		tr.ObserveCall("gcp.gemini", "m", 0)
+		fired := got.take()
+		wantFire := i == 9 // 9/10 reaches 0.9
+		if (len(fired) == 1) != wantFire || len(fired) > 1 {
+			t.Fatalf("call %d: %d alerts, want fires=%v", i, len(fired), wantFire)
+		}
+		if wantFire && (fired[0].State.Remaining != 1 || fired[0].State.Source != "estimate" || fired[0].State.Window != "1m") {
+			t.Errorf("call %d: alert %+v", i, fired[0])
+		}
+	}
+	if s := find(t, tr.States(), "gcp.gemini", "m", "requests", "1m", "estimate"); s.Remaining != -2 || s.Utilization != 1.2 {
+		t.Errorf("overrun: remaining %d utilization %v; want -2, 1.2", s.Remaining, s.Utilization)
+	}
+	clk.Add(time.Minute)
+	tr.ObserveCall("gcp.gemini", "m", 0) // 1/10: re-armed
+	if n := len(got.take()); n != 0 {
+		t.Fatalf("alert after the window emptied: %d", n)
+	}
+	for range 8 {
+		tr.ObserveCall("gcp.gemini", "m", 0)
+	}
+	if n := len(got.take()); n != 1 {
+		t.Fatalf("second crossing: %d alerts, want 1", n)
+	}
+}
+
+func TestTrackerClockGoingBack(t *testing.T) {
+	clk := newClock("2026-11-27T15:00:30Z")
+	tr := quota.NewTracker(quota.Options{Now: clk.Now, Limits: []quota.Limit{{Provider: "p", RequestsPerMinute: 100}}})
+	tr.ObserveCall("p", "m", 0)
+	clk.Add(-20 * time.Second)
+	tr.ObserveCall("p", "m", 0)
+	if s := find(t, tr.States(), "p", "m", "requests", "1m", "estimate"); s.Remaining != 98 {
+		t.Errorf("after the clock went back: remaining %d, want 98", s.Remaining)
+	}
+}
+
+func TestTrackerBoundsKeys(t *testing.T) {
+	tr := quota.NewTracker(quota.Options{Limits: []quota.Limit{{Provider: "p", RequestsPerDay: 10}}})
+	for i := range 3000 {
+		model := fmt.Sprint("m", i)
+		tr.ObserveCall("p", model, 0)
+		tr.ObserveHeaders("groq", model, quota.Headers{RequestsLimit: 10, RequestsRemaining: 5, HasRequests: true})
+	}
+	if n := len(tr.States()); n > 2*1024 {
+		t.Errorf("%d states kept for 3000 models; want a bound", n)
+	}
+}
+
+// TestTrackerConcurrent runs observers, readers and an alert callback that reads the
+// tracker at once (run with -race): every call is counted and the alert fires once.
+func TestTrackerConcurrent(t *testing.T) {
+	clk := newClock("2026-11-27T15:00:00Z")
+	var tr *quota.Tracker
+	var got alerts
+	tr = quota.NewTracker(quota.Options{Now: clk.Now,
+		Limits: []quota.Limit{{Provider: "gcp.gemini", RequestsPerDay: 1000}},
+		OnAlert: func(a quota.Alert) {
+			_ = tr.States() // the callback may use the tracker
+			got.add(a)
+		}})
+	const workers, calls = 8, 125
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range calls {
+				tr.ObserveCall("gcp.gemini", "gemini-2.5-flash", 1)
+				tr.ObserveHeaders("groq", "m", quota.Headers{RequestsLimit: 14400, RequestsRemaining: int64(14400 - i), HasRequests: true})
+				if i%25 == w%25 {
+					_ = tr.States()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if s := find(t, tr.States(), "gcp.gemini", "gemini-2.5-flash", "requests", "1d", "estimate"); s.Remaining != 0 {
+		t.Errorf("after %d calls: remaining %d, want 0", workers*calls, s.Remaining)
+	}
+	if a := got.take(); len(a) != 1 || a[0].State.Provider != "gcp.gemini" {
+		t.Errorf("alerts: %+v; want exactly one for gcp.gemini", a)
+	}
+}
+
+func TestLimitValidate(t *testing.T) {
+	tests := []struct {
+		l    quota.Limit
+		want string
+	}{
+		{quota.Limit{Provider: "gcp.gemini", RequestsPerMinute: 10}, ""},
+		{quota.Limit{RequestsPerMinute: 10}, "quota limit: provider: empty"},
+		{quota.Limit{Provider: "p", RequestsPerMinute: -1}, `quota limit p "": requests_per_minute: -1 is negative`},
+		{quota.Limit{Provider: "p", Model: "m", RequestsPerDay: -2}, `quota limit p "m": requests_per_day: -2 is negative`},
+		{quota.Limit{Provider: "p", TokensPerMinute: -3}, `quota limit p "": tokens_per_minute: -3 is negative`},
+		{quota.Limit{Provider: "p"}, `quota limit p "": no requests_per_minute, requests_per_day or tokens_per_minute set`},
+	}
+	for _, tt := range tests {
+		err := tt.l.Validate()
+		if got := fmt.Sprint(err); (tt.want == "" && err != nil) || (tt.want != "" && got != tt.want) {
+			t.Errorf("%+v.Validate() = %v; want %q", tt.l, err, tt.want)
+		}
+	}
+}

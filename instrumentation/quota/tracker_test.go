@@ -266,7 +266,7 @@ func TestTrackerLimitMatching(t *testing.T) {
 		{Provider: "gcp.gemini", RequestsPerDay: 250},
 		{Provider: "gcp.gemini", Model: "gemini-2.5-pro", RequestsPerDay: 50},
 		{Provider: "gcp.gemini", Model: "gemini-2.5-pro", RequestsPerDay: 100}, // later wins
-		{Provider: "", RequestsPerDay: 1},                                     // invalid: ignored
+		{Provider: "", RequestsPerDay: 1},                                      // invalid: ignored
 	}})
 	tr.ObserveCall("gcp.gemini", "gemini-2.5-pro", 10)
 	tr.ObserveCall("gcp.gemini", "gemini-2.5-flash", 10)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/aiusage/aiusage/exporter/duckdbexporter"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusexporter"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
@@ -50,6 +51,7 @@ func components() (otelcol.Factories, error) {
 		return otelcol.Factories{}, err
 	}
 	if f.Exporters, f.ExporterModules, err = factoryMap(
+		built[exporter.Factory]{duckdbexporter.NewFactory(), aiusageModule + "/exporter/duckdbexporter"},
 		built[exporter.Factory]{debugexporter.NewFactory(), "go.opentelemetry.io/collector/exporter/debugexporter" + coreModules},
 		built[exporter.Factory]{prometheusexporter.NewFactory(), "github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusexporter" + contribModules},
 	); err != nil {

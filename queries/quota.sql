@@ -66,28 +66,32 @@ from_snapshots AS (
     GROUP BY ALL
 ),
 latest AS (
-    SELECT provider, model, resource, "window", source, "limit", remaining,
-           coalesce(reset_at,
-                    CASE WHEN source = 'estimate' AND "window" = '1m'
-                             THEN date_trunc('minute', updated_at) + INTERVAL 1 MINUTE
-                         WHEN source = 'estimate' AND "window" = '1d' AND provider = 'gcp.gemini'
-                             THEN ((updated_at AT TIME ZONE 'America/Los_Angeles')::DATE + 1)::TIMESTAMP
-                                  AT TIME ZONE 'America/Los_Angeles'
-                         WHEN source = 'estimate' AND "window" = '1d'
-                             THEN ((updated_at AT TIME ZONE 'UTC')::DATE + 1)::TIMESTAMP AT TIME ZONE 'UTC'
-                    END) AS reset_at,
-           updated_at
-    FROM (SELECT *, NULL::TIMESTAMPTZ AS reset_at FROM from_snapshots
-          UNION ALL BY NAME
-          SELECT * FROM from_calls)
+    SELECT * FROM (SELECT *, NULL::TIMESTAMPTZ AS reset_at FROM from_snapshots
+                   UNION ALL BY NAME
+                   SELECT * FROM from_calls)
     -- the newest observation wins; at a tie the one that knows its reset
     QUALIFY row_number() OVER (PARTITION BY provider, model, resource, "window"
                                ORDER BY updated_at DESC, reset_at IS NULL) = 1
+),
+status AS (
+    SELECT l.provider, l.model, l.resource, l."window", l.source, l."limit", l.remaining, l.updated_at,
+           -- a reset is an instant, so a header quota's last known one holds for a newer snapshot too
+           coalesce(l.reset_at, c.reset_at,
+                    CASE WHEN l.source = 'estimate' AND l."window" = '1m'
+                             THEN date_trunc('minute', l.updated_at) + INTERVAL 1 MINUTE
+                         WHEN l.source = 'estimate' AND l."window" = '1d' AND l.provider = 'gcp.gemini'
+                             THEN ((l.updated_at AT TIME ZONE 'America/Los_Angeles')::DATE + 1)::TIMESTAMP
+                                  AT TIME ZONE 'America/Los_Angeles'
+                         WHEN l.source = 'estimate' AND l."window" = '1d'
+                             THEN ((l.updated_at AT TIME ZONE 'UTC')::DATE + 1)::TIMESTAMP AT TIME ZONE 'UTC'
+                    END) AS reset_at
+    FROM latest l
+    LEFT JOIN from_calls c USING (provider, model, resource, "window")
 )
 SELECT provider, model, resource, "window", source, "limit", remaining,
        CASE WHEN "limit" > 0 THEN ("limit" - remaining) / "limit" END AS utilization,
        coalesce(("limit" - remaining) / nullif("limit", 0) >= coalesce(getvariable('threshold')::DOUBLE, 0.9), false) AS warning,
        reset_at,
        updated_at
-FROM latest
+FROM status
 ORDER BY provider, model, resource, "window";

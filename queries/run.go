@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 )
 
@@ -130,7 +131,7 @@ func normalize(dbType string, v any) any {
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = normalize("", e)
+			out[i] = normalize(strings.TrimSuffix(dbType, "[]"), e)
 		}
 		return out
 	case []byte:

@@ -1,0 +1,471 @@
+package queries
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+	_ "time/tzdata" // the Pacific day, independently of the machine's zone files
+
+	"github.com/aiusage/aiusage/instrumentation/pricing"
+)
+
+// The expected values below are computed from the data set in Go, call by call, never
+// taken from a query's output.
+
+// keyed indexes a result's rows by their first n columns.
+func keyed(t *testing.T, res *Result, n int) map[string][]any {
+	t.Helper()
+	out := map[string][]any{}
+	for _, row := range res.Rows {
+		k := fmt.Sprint(row[:n]...)
+		if _, dup := out[k]; dup {
+			t.Fatalf("%s: key %s appears twice", res.Report, k)
+		}
+		out[k] = row
+	}
+	return out
+}
+
+// checkRows compares a result with expected rows keyed by their first n columns.
+func checkRows(t *testing.T, res *Result, n int, want [][]any) {
+	t.Helper()
+	got := keyed(t, res, n)
+	if len(got) != len(want) {
+		t.Errorf("%s: %d rows, want %d", res.Report, len(got), len(want))
+	}
+	for _, w := range want {
+		k := fmt.Sprint(w[:n]...)
+		g, ok := got[k]
+		if !ok {
+			t.Errorf("%s: no row %s", res.Report, k)
+			continue
+		}
+		if !sameCells([][]any{g}, [][]any{w}) {
+			t.Errorf("%s row %s:\n got  %v\n want %v", res.Report, k, g, w)
+		}
+	}
+}
+
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func failed(c call) bool { return c.errType != "" || c.status >= 400 }
+
+// costOrNil is a sum of recorded costs, nil when no call had one.
+type costSum struct {
+	usd float64
+	any bool
+}
+
+func (s *costSum) add(c call) {
+	if c.cost != nil {
+		s.usd += *c.cost
+		s.any = true
+	}
+}
+
+func (s costSum) value() any {
+	if !s.any {
+		return nil
+	}
+	return s.usd
+}
+
+func inDays(c call, from, to string) bool {
+	d := c.start.Format(time.DateOnly)
+	return d >= from && d <= to
+}
+
+func TestDaily(t *testing.T) {
+	db, calls := newDB(t)
+	type agg struct {
+		day, provider, model                                                      string
+		requests, errors, limited, streamed, in, out, cached, reasoning, unpriced int64
+		cost                                                                      costSum
+	}
+	aggs := map[string]*agg{}
+	for _, c := range calls {
+		if !inDays(c, "2026-11-02", "2026-11-04") {
+			continue
+		}
+		k := c.start.Format(time.DateOnly) + c.provider + c.model
+		a := aggs[k]
+		if a == nil {
+			a = &agg{day: c.start.Format(time.DateOnly), provider: c.provider, model: c.model}
+			aggs[k] = a
+		}
+		a.requests++
+		if failed(c) {
+			a.errors++
+		}
+		if c.status == 429 {
+			a.limited++
+		}
+		if c.stream {
+			a.streamed++
+		}
+		a.in += c.in
+		a.out += c.out
+		a.cached += c.cached
+		a.reasoning += c.reasoning
+		if c.costStatus == "unpriced" {
+			a.unpriced++
+		}
+		a.cost.add(c)
+	}
+	var want [][]any
+	for _, a := range aggs {
+		want = append(want, []any{a.day, a.provider, a.model, a.requests, a.errors, a.limited, a.streamed,
+			a.in, a.out, a.cached, a.reasoning, a.cost.value(), a.unpriced})
+	}
+	res := runReport(t, db, "daily", map[string]string{"from_day": "2026-11-02", "to_day": "2026-11-04"})
+	checkRows(t, res, 3, want)
+	sort.Slice(want, func(i, j int) bool { return fmt.Sprint(want[i][:3]...) < fmt.Sprint(want[j][:3]...) })
+	for i := range res.Rows {
+		if fmt.Sprint(res.Rows[i][:3]...) != fmt.Sprint(want[i][:3]...) {
+			t.Fatalf("row %d is %v, want ordered by day, provider, model", i, res.Rows[i][:3])
+		}
+	}
+}
+
+type usageAgg struct {
+	requests, errors, in, out, unpriced int64
+	cost                                costSum
+	last                                time.Time
+	users                               map[string]bool
+}
+
+func (a *usageAgg) add(c call) {
+	a.requests++
+	if failed(c) {
+		a.errors++
+	}
+	a.in += c.in
+	a.out += c.out
+	if c.costStatus == "unpriced" {
+		a.unpriced++
+	}
+	a.cost.add(c)
+	if c.start.After(a.last) {
+		a.last = c.start
+	}
+	if a.users == nil {
+		a.users = map[string]bool{}
+	}
+	a.users[c.user] = true
+}
+
+func TestUsers(t *testing.T) {
+	db, calls := newDB(t)
+	aggs := map[string]*usageAgg{}
+	for _, c := range calls {
+		if inDays(c, "2026-11-03", "2026-11-05") { // days=3 ending 2026-11-05
+			if aggs[c.user] == nil {
+				aggs[c.user] = &usageAgg{}
+			}
+			aggs[c.user].add(c)
+		}
+	}
+	row := func(u string) []any {
+		a := aggs[u]
+		return []any{u, a.requests, a.errors, a.in, a.out, a.in + a.out, float64(a.in+a.out) / float64(a.requests),
+			a.cost.value(), a.unpriced, ts(a.last)}
+	}
+	var want [][]any
+	for u := range aggs {
+		want = append(want, row(u))
+	}
+	res := runReport(t, db, "users", map[string]string{"days": "3", "to_day": "2026-11-05"})
+	checkRows(t, res, 1, want)
+	for i := 1; i < len(res.Rows); i++ {
+		if res.Rows[i][7] != nil && res.Rows[i-1][7] != nil && res.Rows[i][7].(float64) > res.Rows[i-1][7].(float64) {
+			t.Errorf("users not ordered by cost: %v before %v", res.Rows[i-1], res.Rows[i])
+		}
+	}
+
+	for _, u := range []string{"bo", ""} {
+		res = runReport(t, db, "users", map[string]string{"days": "3", "to_day": "2026-11-05", "user_id": u})
+		if u == "" { // empty means "not given": every user
+			if len(res.Rows) != len(aggs) {
+				t.Errorf("user_id='' gave %d rows, want all %d", len(res.Rows), len(aggs))
+			}
+			continue
+		}
+		checkRows(t, res, 1, [][]any{row(u)})
+	}
+}
+
+func TestProjects(t *testing.T) {
+	db, calls := newDB(t)
+	aggs := map[[2]string]*usageAgg{}
+	for _, c := range calls {
+		if inDays(c, "2026-11-01", "2026-11-05") {
+			k := [2]string{c.project, c.action}
+			if aggs[k] == nil {
+				aggs[k] = &usageAgg{}
+			}
+			aggs[k].add(c)
+		}
+	}
+	var want [][]any
+	for k, a := range aggs {
+		want = append(want, []any{k[0], k[1], a.requests, a.errors, int64(len(a.users)), a.in, a.out, a.cost.value(), a.unpriced})
+	}
+	checkRows(t, runReport(t, db, "projects", dataArgs["projects"]), 2, want)
+}
+
+func TestCost(t *testing.T) {
+	db, calls := newDB(t)
+	pt := testPrices(t)
+	type agg struct {
+		requests, in, cached, out int64
+		inUSD, cachedUSD, outUSD  float64
+	}
+	aggs := map[[3]string]*agg{}
+	var sawTier, sawGlob, sawChange, sawCached bool
+	for _, c := range calls {
+		if !inDays(c, "2026-11-01", "2026-11-05") {
+			continue
+		}
+		p, ok := pt.Lookup(c.provider, c.model, c.in, c.start)
+		status := "unpriced"
+		if ok {
+			status = "priced"
+			sawTier = sawTier || p.MinInputTokens > 0
+			sawGlob = sawGlob || strings.Contains(p.Model, "*")
+			sawChange = sawChange || p.InputPerMTok == 0.40
+			sawCached = sawCached || p.HasCachedInput && c.cached > 0
+		}
+		k := [3]string{c.provider, c.model, status}
+		a := aggs[k]
+		if a == nil {
+			a = &agg{}
+			aggs[k] = a
+		}
+		a.requests++
+		a.in += c.in
+		a.cached += c.cached
+		a.out += c.out
+		if ok {
+			cachedPrice := p.InputPerMTok
+			if p.HasCachedInput {
+				cachedPrice = p.CachedInputPerMTok
+			}
+			a.inUSD += float64(c.in-c.cached) * p.InputPerMTok / 1e6
+			a.cachedUSD += float64(c.cached) * cachedPrice / 1e6
+			a.outUSD += float64(c.out) * p.OutputPerMTok / 1e6
+			// The breakdown adds up to what the pricing package charges for the call.
+			if got := p.Cost(pricing.Usage{InputTokens: c.in, OutputTokens: c.out, CacheReadInputTokens: c.cached}); !near(got, float64(c.in-c.cached)*p.InputPerMTok/1e6+float64(c.cached)*cachedPrice/1e6+float64(c.out)*p.OutputPerMTok/1e6) {
+				t.Fatalf("cost breakdown of %+v disagrees with pricing: %v", c, got)
+			}
+		}
+	}
+	if !sawTier || !sawGlob || !sawChange || !sawCached {
+		t.Fatalf("data set misses a pricing case: tier %v glob %v change %v cached %v", sawTier, sawGlob, sawChange, sawCached)
+	}
+	const daysElapsed, daysInMonth = 5, 30
+	var want [][]any
+	for k, a := range aggs {
+		if k[2] == "unpriced" {
+			want = append(want, []any{k[0], k[1], k[2], a.requests, a.in, a.cached, a.out, nil, nil, nil, nil, nil})
+			continue
+		}
+		total := a.inUSD + a.cachedUSD + a.outUSD
+		want = append(want, []any{k[0], k[1], k[2], a.requests, a.in, a.cached, a.out, a.inUSD, a.cachedUSD, a.outUSD,
+			total, total / daysElapsed * daysInMonth})
+	}
+	res := runReport(t, db, "cost", dataArgs["cost"])
+	checkRows(t, res, 3, want)
+
+	// On 2026-11-02 gemini-2.5-flash still had its old price: only the first two days.
+	res = runReport(t, db, "cost", map[string]string{"as_of": "2026-11-02"})
+	var flash float64
+	for _, c := range calls {
+		if c.model == "gemini-2.5-flash" && inDays(c, "2026-11-01", "2026-11-02") {
+			flash += (float64(c.in)*0.30 + float64(c.out)*2.50) / 1e6
+		}
+	}
+	row := keyed(t, res, 3)[fmt.Sprint("gcp.gemini", "gemini-2.5-flash", "priced")]
+	if row == nil || !near(row[10].(float64), flash) || !near(row[11].(float64), flash/2*30) {
+		t.Errorf("gemini-2.5-flash on 2026-11-02: %v, want cost %v", row, flash)
+	}
+}
+
+func TestQuota(t *testing.T) {
+	db, calls := newDB(t)
+	type status struct {
+		source           string
+		limit, remaining float64
+		reset            any
+		updated          time.Time
+	}
+	latest := map[[4]string]status{}
+	callReset := map[[4]string]string{}
+	since := asOf.Add(-7 * 24 * time.Hour)
+	observe := func(k [4]string, s status) {
+		if old, ok := latest[k]; !ok || s.updated.After(old.updated) || s.updated.Equal(old.updated) && old.reset == nil {
+			latest[k] = s
+		}
+	}
+	for _, c := range calls {
+		if c.reqLimit == 0 || c.start.Before(since) || c.start.After(asOf) {
+			continue
+		}
+		reqReset := ts(c.start.Add(time.Duration(c.reqReset * float64(time.Second))))
+		tokReset := ts(c.start.Add(time.Duration(c.tokReset * float64(time.Second))))
+		kr := [4]string{c.provider, c.model, "requests", "1d"}
+		kt := [4]string{c.provider, c.model, "tokens", "1m"}
+		if old, ok := latest[kr]; !ok || c.start.After(old.updated) {
+			callReset[kr], callReset[kt] = reqReset, tokReset
+		}
+		observe(kr, status{"header", float64(c.reqLimit), float64(c.reqRemaining), reqReset, c.start})
+		observe(kt, status{"header", float64(c.tokLimit), float64(c.tokRem), tokReset, c.start})
+	}
+	pacific, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range snapshots() {
+		if s.time.Before(since) || s.time.After(asOf) {
+			continue
+		}
+		k := [4]string{s.provider, s.model, s.resource, s.window}
+		var reset any
+		if r, ok := callReset[k]; ok {
+			reset = r
+		} else if s.window == "1m" {
+			reset = ts(s.time.Truncate(time.Minute).Add(time.Minute))
+		} else {
+			p := s.time.In(pacific)
+			reset = ts(time.Date(p.Year(), p.Month(), p.Day()+1, 0, 0, 0, 0, pacific))
+		}
+		observe(k, status{s.source, s.limit, s.remaining, reset, s.time})
+	}
+	var want [][]any
+	warnings := 0
+	for k, s := range latest {
+		util := (s.limit - s.remaining) / s.limit
+		if util >= 0.9 {
+			warnings++
+		}
+		want = append(want, []any{k[0], k[1], k[2], k[3], s.source, s.limit, s.remaining, util, util >= 0.9, s.reset, ts(s.updated)})
+	}
+	if warnings == 0 || warnings == len(want) {
+		t.Fatalf("data set should have some quotas past the threshold and some not: %d of %d", warnings, len(want))
+	}
+	checkRows(t, runReport(t, db, "quota", dataArgs["quota"]), 4, want)
+
+	// The threshold is a parameter.
+	res := runReport(t, db, "quota", map[string]string{"as_of": "2026-11-05T18:00:00Z", "threshold": "0.0001"})
+	for _, row := range res.Rows {
+		if row[8] != (row[7].(float64) >= 0.0001) {
+			t.Errorf("threshold 0.0001: warning %v at utilization %v", row[8], row[7])
+		}
+	}
+}
+
+func TestRateLimited(t *testing.T) {
+	db, calls := newDB(t)
+	type agg struct {
+		n           int64
+		first, last time.Time
+		retry       float64
+	}
+	aggs := map[[4]string]*agg{}
+	for _, c := range calls {
+		if c.status != 429 || !c.start.After(asOf.Add(-24*time.Hour)) || c.start.After(asOf) {
+			continue
+		}
+		k := [4]string{c.provider, c.model, c.quotaID, c.errType}
+		a := aggs[k]
+		if a == nil {
+			a = &agg{first: c.start}
+			aggs[k] = a
+		}
+		a.n++
+		a.last = c.start
+		a.retry = math.Max(a.retry, c.retryAfter)
+	}
+	var want [][]any
+	quotaIDs := 0
+	for k, a := range aggs {
+		if k[2] != "" {
+			quotaIDs++
+		}
+		want = append(want, []any{k[0], k[1], k[2], k[3], a.n, ts(a.first), ts(a.last), a.retry})
+	}
+	if quotaIDs == 0 || len(want) < 2 {
+		t.Fatalf("data set should have 429s with and without quota ids in the last day: %v", want)
+	}
+	checkRows(t, runReport(t, db, "rate_limited", dataArgs["rate_limited"]), 4, want)
+}
+
+func TestRates(t *testing.T) {
+	db, calls := newDB(t)
+	at := time.Date(2026, 11, 5, 8, 10, 0, 0, time.UTC)
+	const limits = `[{"provider":"gcp.gemini","rpm":2,"rpd":250,"tpm":250000},
+	                 {"provider":"gcp.gemini","model":"gemini-2.5-flash","rpm":1,"rpd":20}]`
+	pacific, _ := time.LoadLocation("America/Los_Angeles")
+	p := at.In(pacific)
+	pacificDay := time.Date(p.Year(), p.Month(), p.Day(), 0, 0, 0, 0, pacific)
+	type agg struct {
+		rpm, rpd, tpm int64
+		minutes       map[int64][2]int64
+	}
+	aggs := map[[2]string]*agg{}
+	for _, c := range calls {
+		if c.start.After(at) || !c.start.After(at.Add(-24*time.Hour)) {
+			continue
+		}
+		k := [2]string{c.provider, c.model}
+		a := aggs[k]
+		if a == nil {
+			a = &agg{minutes: map[int64][2]int64{}}
+			aggs[k] = a
+		}
+		tokens := c.in + c.out
+		if c.start.After(at.Add(-time.Minute)) {
+			a.rpm++
+			a.tpm += tokens
+		}
+		dayStart := at.Add(-24 * time.Hour)
+		if c.provider == "gcp.gemini" {
+			dayStart = pacificDay
+		}
+		if !c.start.Before(dayStart) {
+			a.rpd++
+		}
+		m := a.minutes[c.start.Unix()/60]
+		a.minutes[c.start.Unix()/60] = [2]int64{m[0] + 1, m[1] + tokens}
+	}
+	var want [][]any
+	for k, a := range aggs {
+		var peakR, peakT int64
+		for _, m := range a.minutes {
+			peakR, peakT = max(peakR, m[0]), max(peakT, m[1])
+		}
+		dayStart := ts(at.Add(-24 * time.Hour))
+		var rpmL, rpdL, tpmL any
+		util := func(v int64, l any) any {
+			if l == nil {
+				return nil
+			}
+			return float64(v) / float64(l.(int64))
+		}
+		if k[0] == "gcp.gemini" {
+			dayStart = ts(pacificDay)
+			rpmL, rpdL, tpmL = int64(2), int64(250), int64(250000)
+			if k[1] == "gemini-2.5-flash" {
+				rpmL, rpdL, tpmL = int64(1), int64(20), nil
+			}
+		}
+		want = append(want, []any{k[0], k[1], a.rpm, peakR, rpmL, util(peakR, rpmL), a.rpd, rpdL, util(a.rpd, rpdL),
+			dayStart, a.tpm, peakT, tpmL, util(peakT, tpmL)})
+	}
+	if pacificDay.Equal(at.Truncate(24 * time.Hour)) {
+		t.Fatal("the test time should put the Pacific day apart from the UTC day")
+	}
+	checkRows(t, runReport(t, db, "rates", map[string]string{"as_of": at.Format(time.RFC3339), "limits": limits}), 2, want)
+}

@@ -1,0 +1,142 @@
+package instrumentation
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+)
+
+// eventReader returns one event per Read, as a streamed body arrives.
+type eventReader struct {
+	events [][]byte
+	cur    []byte
+}
+
+func (r *eventReader) Read(p []byte) (int, error) {
+	for len(r.cur) == 0 {
+		if len(r.events) == 0 {
+			return 0, io.EOF
+		}
+		r.cur, r.events = r.events[0], r.events[1:]
+	}
+	n := copy(p, r.cur)
+	r.cur = r.cur[n:]
+	return n, nil
+}
+
+func (r *eventReader) Close() error { return nil }
+
+// benchBodies are a ~1 KB chat completion and a 100-chunk stream.
+func benchBodies() (chat []byte, stream [][]byte) {
+	content := strings.Repeat("Paris is the capital and largest city of France. ", 14)
+	chat = fmt.Appendf(nil, `{"id":"chatcmpl-5b1c7e2a","object":"chat.completion","created":1764201600,"model":"llama-3.1-8b-instant","choices":[{"index":0,"message":{"role":"assistant","content":%q},"logprobs":null,"finish_reason":"stop"}],"usage":{"queue_time":0.021,"prompt_tokens":336,"prompt_time":0.012,"completion_tokens":120,"completion_time":0.201,"total_tokens":456,"total_time":0.213},"system_fingerprint":"fp_3b0ac2a4","x_groq":{"id":"req_01kb2x9"}}`, content)
+	for i := range 99 {
+		stream = append(stream, fmt.Appendf(nil, `data: {"id":"chatcmpl-9e4d","object":"chat.completion.chunk","created":1764201600,"model":"llama-3.1-8b-instant","choices":[{"index":0,"delta":{"content":"token %d "},"finish_reason":null}]}`+"\n\n", i))
+	}
+	stream = append(stream,
+		[]byte(`data: {"id":"chatcmpl-9e4d","object":"chat.completion.chunk","created":1764201600,"model":"llama-3.1-8b-instant","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"x_groq":{"id":"req_01","usage":{"prompt_tokens":42,"completion_tokens":99,"total_tokens":141}}}`+"\n\n"),
+		[]byte("data: [DONE]\n\n"))
+	return chat, stream
+}
+
+// benchProviders record like a production SDK setup: every span sampled and
+// handed to an exporter, metrics aggregated.
+func benchProviders() (*sdktrace.TracerProvider, *sdkmetric.MeterProvider) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(tracetest.NewNoopExporter())))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	return tp, mp
+}
+
+// BenchmarkTransport compares, in one run, the bare in-memory transport,
+// otelhttp's and ours on the same calls; the differences are each wrapper's
+// overhead per call.
+func BenchmarkTransport(b *testing.B) {
+	chat, stream := benchBodies()
+	const reqBody = `{"model":"llama-3.1-8b-instant","messages":[{"role":"user","content":"What is the capital of France?"}]}`
+	cases := []struct {
+		name string
+		ct   string
+		body func() io.ReadCloser
+	}{
+		{"chat_1KB", "application/json", func() io.ReadCloser { return &eventReader{events: [][]byte{chat}} }},
+		{"stream_100_chunks", "text/event-stream", func() io.ReadCloser { return &eventReader{events: stream} }},
+	}
+	for _, c := range cases {
+		base := memTransport{header: http.Header{"Content-Type": {c.ct}, "X-Ratelimit-Limit-Requests": {"14400"},
+			"X-Ratelimit-Remaining-Requests": {"14399"}, "X-Ratelimit-Reset-Requests": {"6s"}}, body: c.body}
+		tp, mp := benchProviders()
+		inst, err := New(WithTracerProvider(tp), WithMeterProvider(mp))
+		if err != nil {
+			b.Fatal(err)
+		}
+		wrappers := []struct {
+			name string
+			rt   http.RoundTripper
+		}{
+			{"bare", base},
+			{"otelhttp", otelhttp.NewTransport(base, otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp))},
+			{"aiusage", inst.Transport(base)},
+		}
+		for _, w := range wrappers {
+			b.Run(c.name+"/"+w.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost,
+						"https://api.groq.com/openai/v1/chat/completions", strings.NewReader(reqBody))
+					resp, err := w.rt.RoundTrip(req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					_ = resp.Body.Close()
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkOpenAISDK puts the real openai-go client on top of each transport.
+func BenchmarkOpenAISDK(b *testing.B) {
+	chat, _ := benchBodies()
+	base := memTransport{header: http.Header{"Content-Type": {"application/json"}}, body: func() io.ReadCloser {
+		return &eventReader{events: [][]byte{chat}}
+	}}
+	tp, mp := benchProviders()
+	inst, err := New(WithTracerProvider(tp), WithMeterProvider(mp))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, w := range []struct {
+		name string
+		rt   http.RoundTripper
+	}{
+		{"bare", base},
+		{"otelhttp", otelhttp.NewTransport(base, otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp))},
+		{"aiusage", inst.Transport(base)},
+	} {
+		b.Run("chat_1KB/"+w.name, func(b *testing.B) {
+			client := openai.NewClient(option.WithBaseURL("https://api.groq.com/openai/v1"), option.WithAPIKey("k"),
+				option.WithMaxRetries(0), option.WithHTTPClient(&http.Client{Transport: w.rt}))
+			params := openai.ChatCompletionNewParams{
+				Model:    "llama-3.1-8b-instant",
+				Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("What is the capital of France?")},
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := client.Chat.Completions.New(context.Background(), params); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

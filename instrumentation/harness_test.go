@@ -1,0 +1,214 @@
+package instrumentation
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+)
+
+// harness is an Instrumentation recording into an in-memory span exporter
+// and a manual metric reader.
+type harness struct {
+	inst   *Instrumentation
+	spans  *tracetest.InMemoryExporter
+	reader *sdkmetric.ManualReader
+}
+
+func newHarness(t testing.TB, opts ...Option) *harness {
+	t.Helper()
+	spans := tracetest.NewInMemoryExporter()
+	reader := sdkmetric.NewManualReader()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	inst, err := New(append([]Option{WithTracerProvider(tp), WithMeterProvider(mp)}, opts...)...)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return &harness{inst: inst, spans: spans, reader: reader}
+}
+
+// span returns the only span ended so far.
+func (h *harness) span(t testing.TB) tracetest.SpanStub {
+	t.Helper()
+	got := h.spans.GetSpans()
+	if len(got) != 1 {
+		t.Fatalf("ended spans = %d, want 1: %v", len(got), spanNames(got))
+	}
+	return got[0]
+}
+
+func spanNames(ss tracetest.SpanStubs) []string {
+	var names []string
+	for _, s := range ss {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+// attrs returns a span's attributes by key.
+func attrs(s tracetest.SpanStub) map[attribute.Key]attribute.Value {
+	m := make(map[attribute.Key]attribute.Value, len(s.Attributes))
+	for _, kv := range s.Attributes {
+		m[kv.Key] = kv.Value
+	}
+	return m
+}
+
+// metrics collects every metric by name.
+func (h *harness) metrics(t testing.TB) map[string]metricdata.Metrics {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := h.reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatalf("collect metrics: %v", err)
+	}
+	out := map[string]metricdata.Metrics{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			out[m.Name] = m
+		}
+	}
+	return out
+}
+
+// wantAttrs compares the listed attributes of got; a nil want value means absent.
+func wantAttrs(t testing.TB, got map[attribute.Key]attribute.Value, want map[attribute.Key]any) {
+	t.Helper()
+	for k, w := range want {
+		v, ok := got[k]
+		if w == nil {
+			if ok {
+				t.Errorf("%s = %v, want absent", k, v.Emit())
+			}
+			continue
+		}
+		if !ok {
+			t.Errorf("%s absent, want %v", k, w)
+			continue
+		}
+		if !attrEqual(v, w) {
+			t.Errorf("%s = %v (%s), want %v", k, v.Emit(), v.Type(), w)
+		}
+	}
+}
+
+func attrEqual(v attribute.Value, w any) bool {
+	switch w := w.(type) {
+	case string:
+		return v.Type() == attribute.STRING && v.AsString() == w
+	case int:
+		return v.Type() == attribute.INT64 && v.AsInt64() == int64(w)
+	case int64:
+		return v.Type() == attribute.INT64 && v.AsInt64() == w
+	case bool:
+		return v.Type() == attribute.BOOL && v.AsBool() == w
+	case float64:
+		return v.Type() == attribute.FLOAT64 && near(v.AsFloat64(), w)
+	case []string:
+		return v.Type() == attribute.STRINGSLICE && strings.Join(v.AsStringSlice(), "\x00") == strings.Join(w, "\x00")
+	}
+	return false
+}
+
+func near(a, b float64) bool {
+	d := a - b
+	if d < 0 {
+		d = -d
+	}
+	return d <= 1e-12+1e-9*max(a, -a, b, -b)
+}
+
+// reply is a canned provider response.
+type reply struct {
+	status int
+	header map[string]string
+	file   string // under testdata/
+	// chunkSep splits the body into separately flushed writes (SSE events);
+	// empty writes it at once.
+	chunkSep string
+}
+
+func readTestdata(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatalf("read testdata: %v", err)
+	}
+	return b
+}
+
+// providerServer serves replies by request path (without query) on
+// loopback, flushing streamed bodies event by event as providers do.
+func providerServer(t testing.TB, replies map[string]reply) *httptest.Server {
+	t.Helper()
+	bodies := map[string][]byte{}
+	for path, r := range replies {
+		bodies[path] = readTestdata(t, r.file)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r, ok := replies[req.URL.Path]
+		if !ok {
+			http.Error(w, "no reply for "+req.URL.Path, http.StatusNotFound)
+			return
+		}
+		for k, v := range r.header {
+			w.Header().Set(k, v)
+		}
+		status := r.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		w.WriteHeader(status)
+		body := bodies[req.URL.Path]
+		if r.chunkSep == "" {
+			_, _ = w.Write(body)
+			return
+		}
+		for _, part := range strings.SplitAfter(string(body), r.chunkSep) {
+			_, _ = w.Write([]byte(part))
+			w.(http.Flusher).Flush()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// hostOf returns the host:port of a test server URL.
+func hostOf(t testing.TB, rawURL string) string {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Host
+}
+
+func newGroqHTTPClient(h *harness) *http.Client {
+	return &http.Client{Transport: h.inst.Transport(nil)}
+}
+
+// postChat posts a chat request and reads the whole response.
+func postChat(t testing.TB, c *http.Client, url, body string) []byte {
+	t.Helper()
+	resp, err := c.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("post: %v", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	return b
+}

@@ -1,0 +1,174 @@
+package instrumentation
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/aiusage/aiusage/instrumentation/quota"
+	"github.com/aiusage/aiusage/instrumentation/semconv"
+)
+
+// TestRecord records calls made without HTTP and checks they get the same
+// span, cost and metric treatment as transported ones.
+func TestRecord(t *testing.T) {
+	start := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name              string
+		call              Call
+		opts              []Option
+		wantName          string
+		wantAttrs         map[attribute.Key]any
+		wantCost          float64
+		wantUnpriced      int64
+		wantUserOnMetrics bool
+	}{{
+		name: "priced groq call",
+		call: Call{Provider: Groq, RequestModel: "openai/gpt-oss-120b", ResponseModel: "openai/gpt-oss-120b",
+			StatusCode: 200, Start: start, End: start.Add(800 * time.Millisecond),
+			Usage: &Usage{InputTokens: 1000, OutputTokens: 500, CacheReadInputTokens: 400}},
+		wantName: "chat openai/gpt-oss-120b",
+		wantAttrs: map[attribute.Key]any{
+			semconv.GenAIOperationName:    "chat",
+			semconv.GenAIUsageInputTokens: 1000,
+			semconv.CostStatus:            "priced",
+			semconv.CostUSD:               usd(600, 0.15) + usd(400, 0.075) + usd(500, 0.60),
+			semconv.ServerAddress:         nil,
+		},
+		wantCost: usd(600, 0.15) + usd(400, 0.075) + usd(500, 0.60),
+	}, {
+		name: "unknown model is unpriced, never 0",
+		call: Call{Provider: Gemini, RequestModel: "gemini-9-ultra", Start: start, End: start.Add(time.Second),
+			Usage: &Usage{InputTokens: 10, OutputTokens: 20}},
+		wantName: "generate_content gemini-9-ultra",
+		wantAttrs: map[attribute.Key]any{
+			semconv.GenAIOperationName: "generate_content",
+			semconv.CostStatus:         "unpriced",
+			semconv.CostUSD:            nil,
+		},
+		wantUnpriced: 1,
+	}, {
+		name: "gemini 2.5 pro long-context tier",
+		call: Call{Provider: Gemini, RequestModel: "gemini-2.5-pro", ResponseModel: "gemini-2.5-pro", Start: start, End: start,
+			Usage: &Usage{InputTokens: 250_000, OutputTokens: 1000}},
+		wantAttrs: map[attribute.Key]any{semconv.CostUSD: usd(250_000, 2.50) + usd(1000, 15.00)},
+		wantCost:  usd(250_000, 2.50) + usd(1000, 15.00),
+	}, {
+		name: "compound model priced by its sub-models",
+		call: Call{Provider: Groq, RequestModel: "compound-beta", ResponseModel: "groq/compound", Start: start, End: start,
+			Usage: &Usage{InputTokens: 3000, OutputTokens: 300},
+			Breakdown: []ModelUsage{
+				{Model: "openai/gpt-oss-120b", Usage: Usage{InputTokens: 2000, OutputTokens: 200}},
+				{Model: "llama-3.1-8b-instant", Usage: Usage{InputTokens: 1000, OutputTokens: 100}},
+			}},
+		wantAttrs: map[attribute.Key]any{
+			semconv.GenAIResponseModel: "groq/compound",
+			semconv.UsageBreakdown:     `[{"model":"openai/gpt-oss-120b","input_tokens":2000,"output_tokens":200},{"model":"llama-3.1-8b-instant","input_tokens":1000,"output_tokens":100}]`,
+			semconv.CostUSD:            usd(2000, 0.15) + usd(200, 0.60) + usd(1000, 0.05) + usd(100, 0.08),
+		},
+		wantCost: usd(2000, 0.15) + usd(200, 0.60) + usd(1000, 0.05) + usd(100, 0.08),
+	}, {
+		name: "rate limited, no usage: no cost at all",
+		call: Call{Provider: Groq, RequestModel: "llama-3.1-8b-instant", StatusCode: 429, ErrorType: "429", ErrorCode: "rate_limit_exceeded",
+			ErrorMessage: "Rate limit reached for model", Start: start, End: start,
+			RateLimit: quota.Headers{RetryAfter: 7 * time.Second, HasRetryAfter: true},
+			Exceeded:  &Exceeded{Resource: semconv.ResourceRequests, Window: semconv.WindowDay}},
+		wantAttrs: map[attribute.Key]any{
+			semconv.ErrorType:           "429",
+			semconv.ErrorCode:           "rate_limit_exceeded",
+			semconv.RateLimitRetryAfter: 7.0,
+			semconv.CostStatus:          nil,
+		},
+	}, {
+		name:              "user id on metrics only when opted in",
+		call:              Call{Provider: Groq, RequestModel: "llama-3.1-8b-instant", Start: start, End: start, Usage: &Usage{InputTokens: 1, OutputTokens: 1}},
+		opts:              []Option{WithUserIDOnMetrics()},
+		wantAttrs:         map[attribute.Key]any{semconv.UserID: "u-7"},
+		wantCost:          usd(1, 0.05) + usd(1, 0.08),
+		wantUserOnMetrics: true,
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, tt.opts...)
+			ctx := WithAttribution(context.Background(), Attribution{UserID: "u-7", ProjectID: "p-1"})
+			h.inst.Record(ctx, tt.call)
+			s := h.span(t)
+			if tt.wantName != "" && s.Name != tt.wantName {
+				t.Errorf("span name %q, want %q", s.Name, tt.wantName)
+			}
+			if !s.StartTime.Equal(tt.call.Start) || !s.EndTime.Equal(tt.call.End) {
+				t.Errorf("span %v..%v, want %v..%v", s.StartTime, s.EndTime, tt.call.Start, tt.call.End)
+			}
+			if tt.call.ErrorMessage != "" && s.Status.Description == tt.call.ErrorMessage {
+				t.Errorf("provider message recorded without WithContent")
+			}
+			wantAttrs(t, attrs(s), tt.wantAttrs)
+			ms := h.metrics(t)
+			cost, _ := ms[semconv.MetricCost].Data.(metricdata.Sum[float64])
+			var total float64
+			for _, dp := range cost.DataPoints {
+				total += dp.Value
+				if _, ok := dp.Attributes.Value(semconv.UserID); ok != tt.wantUserOnMetrics {
+					t.Errorf("user.id on cost point: %v, want %v", ok, tt.wantUserOnMetrics)
+				}
+				if v, _ := dp.Attributes.Value(semconv.ProjectID); v.AsString() != "p-1" {
+					t.Errorf("cost point project %q, want p-1", v.AsString())
+				}
+			}
+			if !near(total, tt.wantCost) {
+				t.Errorf("%s = %v, want %v", semconv.MetricCost, total, tt.wantCost)
+			}
+			unpriced, _ := ms[semconv.MetricCostUnpriced].Data.(metricdata.Sum[int64])
+			var n int64
+			for _, dp := range unpriced.DataPoints {
+				n += dp.Value
+			}
+			if n != tt.wantUnpriced {
+				t.Errorf("%s = %d, want %d", semconv.MetricCostUnpriced, n, tt.wantUnpriced)
+			}
+		})
+	}
+}
+
+// TestQuotaFromTransportedCalls checks that Groq's headers reach the
+// tracker: Quota(), the gauges and the alert.
+func TestQuotaFromTransportedCalls(t *testing.T) {
+	srv := providerServer(t, map[string]reply{"/openai/v1/chat/completions": {file: "groq_chat.json", header: groqHeaders}})
+	var alerts []quota.Alert
+	h := newHarness(t, WithHost(hostOf(t, srv.URL), Groq),
+		WithQuotaAlert(0.05, func(a quota.Alert) { alerts = append(alerts, a) }))
+	client := newGroqHTTPClient(h)
+	for range 2 {
+		postChat(t, client, srv.URL+"/openai/v1/chat/completions", `{"model":"openai/gpt-oss-120b","messages":[]}`)
+	}
+	states := map[string]quota.State{}
+	for _, s := range h.inst.Quota() {
+		states[s.Resource+"/"+s.Window] = s
+	}
+	req, tok := states[semconv.ResourceRequests+"/"+semconv.WindowDay], states[semconv.ResourceTokens+"/"+semconv.WindowMinute]
+	if req.Limit != 1000 || req.Remaining != 998 || req.Source != semconv.SourceHeader || req.Model != "openai/gpt-oss-120b" {
+		t.Errorf("requests/day state %+v, want 998 of 1000 from headers", req)
+	}
+	if tok.Limit != 8000 || tok.Remaining != 7544 {
+		t.Errorf("tokens/minute state %+v, want 7544 of 8000", tok)
+	}
+	// Tokens are 5.7 % used: over the 5 % threshold, alerted once though seen twice.
+	if len(alerts) != 1 || alerts[0].State.Resource != semconv.ResourceTokens {
+		t.Errorf("alerts %+v, want one for tokens", alerts)
+	}
+	g, _ := h.metrics(t)[semconv.MetricRateLimitRemaining].Data.(metricdata.Gauge[int64])
+	found := false
+	for _, dp := range g.DataPoints {
+		res, _ := dp.Attributes.Value(semconv.RateLimitResource)
+		win, _ := dp.Attributes.Value(semconv.RateLimitWindow)
+		if res.AsString() == semconv.ResourceRequests && win.AsString() == semconv.WindowDay {
+			found = dp.Value == 998
+		}
+	}
+	if !found {
+		t.Errorf("%s has no requests/1d point of 998: %+v", semconv.MetricRateLimitRemaining, g.DataPoints)
+	}
+}

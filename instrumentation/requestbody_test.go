@@ -1,0 +1,118 @@
+package instrumentation
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestJSONFields(t *testing.T) {
+	tests := []struct {
+		body   string
+		model  string
+		stream bool
+	}{
+		{`{"model":"llama-3.1-8b-instant","stream":true}`, "llama-3.1-8b-instant", true},
+		{`{"messages":[{"role":"user","content":"say \"model\": \"x\" {["}],"model":"openai/gpt-oss-120b","stream":false}`, "openai/gpt-oss-120b", false},
+		{` { "stream" : true , "model" : "a\u002fb" } `, "a/b", true},
+		{`{"nested":{"model":"inner","stream":true},"model":"outer"}`, "outer", false},
+		{`{"n":1.5e3,"ok":null,"arr":[1,[2,{"model":"x"}]],"model":"m"}`, "m", false},
+		{`{"model":42,"stream":"true"}`, "", false},
+		{`{"model":"m","stream":tru`, "m", false},
+		{`{"model":"unterminated`, "", false},
+		{`[{"model":"m"}]`, "", false},
+		{``, "", false},
+		{`not json`, "", false},
+	}
+	for _, tt := range tests {
+		model, stream := jsonFields([]byte(tt.body))
+		if model != tt.model || stream != tt.stream {
+			t.Errorf("jsonFields(%s) = %q, %v; want %q, %v", tt.body, model, stream, tt.model, tt.stream)
+		}
+	}
+}
+
+// FuzzJSONFields checks the scanner against encoding/json on valid objects
+// and that it never panics on anything.
+func FuzzJSONFields(f *testing.F) {
+	f.Add([]byte(`{"model":"llama-3.1-8b-instant","stream":true}`))
+	f.Add([]byte(`{"messages":[{"content":"\"}"}],"model":"m\\"}`))
+	f.Add([]byte(`{"a":[{"b":"}"}],"stream":false,"model":"x"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		model, stream := jsonFields(b)
+		var doc map[string]json.RawMessage
+		if json.Unmarshal(b, &doc) != nil {
+			return
+		}
+		var want struct {
+			Model  any `json:"model"`
+			Stream any `json:"stream"`
+		}
+		_ = json.Unmarshal(b, &want)
+		wantModel, _ := want.Model.(string)
+		wantStream, _ := want.Stream.(bool)
+		if bytes.Count(b, []byte(`"model"`)) > 1 || bytes.Count(b, []byte(`"stream"`)) > 1 || bytes.IndexByte(b, '\\') >= 0 {
+			return // duplicate or escaped keys: encoding/json's last-wins and key unescaping differ by design
+		}
+		if model != wantModel || stream != wantStream {
+			t.Errorf("jsonFields(%s) = %q, %v; encoding/json says %q, %v", b, model, stream, wantModel, wantStream)
+		}
+	})
+}
+
+// onceBody is a request body without GetBody, readable once.
+type onceBody struct {
+	r      io.Reader
+	closed bool
+}
+
+func (b *onceBody) Read(p []byte) (int, error) { return b.r.Read(p) }
+func (b *onceBody) Close() error               { b.closed = true; return nil }
+
+func TestRequestFieldsKeepsBody(t *testing.T) {
+	const body = `{"messages":[],"model":"llama-3.1-8b-instant","stream":true}`
+	t.Run("GetBody", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodPost, "https://api.groq.com/openai/v1/chat/completions", strings.NewReader(body))
+		model, stream, replay := requestFields(req)
+		if model != "llama-3.1-8b-instant" || !stream || replay.body != nil {
+			t.Fatalf("got %q %v replay %v", model, stream, replay.body != nil)
+		}
+		sent, _ := io.ReadAll(req.Body)
+		if string(sent) != body {
+			t.Errorf("body sent %q, want %q", sent, body)
+		}
+	})
+	t.Run("read once", func(t *testing.T) {
+		orig := &onceBody{r: strings.NewReader(body)}
+		req, _ := http.NewRequest(http.MethodPost, "https://api.groq.com/openai/v1/chat/completions", orig)
+		req.ContentLength = int64(len(body))
+		model, _, replay := requestFields(req)
+		if model != "llama-3.1-8b-instant" || replay.body == nil || replay.getBody == nil {
+			t.Fatalf("model %q, replay %+v", model, replay)
+		}
+		sent, _ := io.ReadAll(replay.body)
+		again, _ := replay.getBody()
+		resent, _ := io.ReadAll(again)
+		if string(sent) != body || string(resent) != body {
+			t.Errorf("body sent %q, resent %q, want %q", sent, resent, body)
+		}
+		_ = replay.body.Close()
+		if !orig.closed {
+			t.Error("original body not closed")
+		}
+	})
+	t.Run("read error", func(t *testing.T) {
+		boom := errors.New("disk gone")
+		orig := &onceBody{r: io.MultiReader(strings.NewReader(body[:10]), errReader{boom})}
+		req, _ := http.NewRequest(http.MethodPost, "https://api.groq.com/openai/v1/chat/completions", orig)
+		_, _, replay := requestFields(req)
+		sent, err := io.ReadAll(replay.body)
+		if string(sent) != body[:10] || err != boom {
+			t.Errorf("sent %q, %v; want %q, %v", sent, err, body[:10], boom)
+		}
+	})
+}

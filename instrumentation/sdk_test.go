@@ -1,0 +1,352 @@
+package instrumentation
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/genai"
+
+	"github.com/aiusage/aiusage/instrumentation/semconv"
+)
+
+var groqHeaders = map[string]string{
+	"Content-Type":                   "application/json",
+	"x-ratelimit-limit-requests":     "1000",
+	"x-ratelimit-remaining-requests": "998",
+	"x-ratelimit-reset-requests":     "2m52.8s",
+	"x-ratelimit-limit-tokens":       "8000",
+	"x-ratelimit-remaining-tokens":   "7544",
+	"x-ratelimit-reset-tokens":       "3.42s",
+	"x-request-id":                   "req_01kb2x9",
+}
+
+func withContentType(h map[string]string, ct string) map[string]string {
+	out := map[string]string{}
+	for k, v := range h {
+		out[k] = v
+	}
+	out["Content-Type"] = ct
+	return out
+}
+
+// usd prices tokens at USD per million.
+func usd(tokens int64, perMTok float64) float64 { return float64(tokens) * perMTok / 1e6 }
+
+// TestOpenAISDK drives the real openai-go client against a local server
+// standing in for Groq and for Gemini's OpenAI-compatible endpoint.
+func TestOpenAISDK(t *testing.T) {
+	tests := []struct {
+		name      string
+		provider  Provider
+		basePath  string
+		model     string
+		stream    bool
+		reply     reply
+		wantText  string
+		wantAttrs map[attribute.Key]any
+		wantIn    int64
+		wantOut   int64
+		wantCost  float64
+	}{{
+		name:     "groq chat",
+		provider: Groq, basePath: "/openai/v1", model: "openai/gpt-oss-120b",
+		reply:    reply{file: "groq_chat.json", header: groqHeaders},
+		wantText: "The capital of France is Paris.",
+		wantAttrs: map[attribute.Key]any{
+			semconv.GenAIOperationName:            "chat",
+			semconv.GenAIProviderName:             "groq",
+			semconv.GenAIRequestModel:             "openai/gpt-oss-120b",
+			semconv.GenAIResponseModel:            "openai/gpt-oss-120b",
+			semconv.GenAIResponseID:               "chatcmpl-5b1c7e2a",
+			semconv.GenAIResponseFinishReasons:    []string{"stop"},
+			semconv.GenAIRequestStream:            false,
+			semconv.GenAIUsageInputTokens:         336,
+			semconv.GenAIUsageOutputTokens:        120,
+			semconv.GenAIUsageCacheReadInput:      256,
+			semconv.GenAIUsageReasoningOutput:     80,
+			semconv.HTTPResponseStatusCode:        200,
+			semconv.RateLimitRequestsLimit:        1000,
+			semconv.RateLimitRequestsRemaining:    998,
+			semconv.RateLimitRequestsReset:        172.8,
+			semconv.RateLimitTokensLimit:          8000,
+			semconv.RateLimitTokensRemaining:      7544,
+			semconv.RateLimitTokensReset:          3.42,
+			semconv.CostStatus:                    "priced",
+			semconv.ErrorType:                     nil,
+			semconv.GenAIResponseTimeToFirstChunk: nil,
+		},
+		wantIn: 336, wantOut: 120,
+		// 80 uncached input at 0.15, 256 cached at 0.075, 120 output at 0.60.
+		wantCost: usd(80, 0.15) + usd(256, 0.075) + usd(120, 0.60),
+	}, {
+		name:     "groq stream with usage twice",
+		provider: Groq, basePath: "/openai/v1", model: "llama-3.1-8b-instant", stream: true,
+		reply:    reply{file: "groq_stream.sse", header: withContentType(groqHeaders, "text/event-stream"), chunkSep: "\n\n"},
+		wantText: "Paris is the capital.",
+		wantAttrs: map[attribute.Key]any{
+			semconv.GenAIOperationName:         "chat",
+			semconv.GenAIRequestModel:          "llama-3.1-8b-instant",
+			semconv.GenAIResponseModel:         "llama-3.1-8b-instant",
+			semconv.GenAIResponseID:            "chatcmpl-9e4d",
+			semconv.GenAIResponseFinishReasons: []string{"stop"},
+			semconv.GenAIRequestStream:         true,
+			semconv.GenAIUsageInputTokens:      42,
+			semconv.GenAIUsageOutputTokens:     9,
+			semconv.CostStatus:                 "priced",
+			semconv.ErrorType:                  nil,
+		},
+		wantIn: 42, wantOut: 9,
+		wantCost: usd(42, 0.05) + usd(9, 0.08),
+	}, {
+		name:     "gemini openai-compatible",
+		provider: Gemini, basePath: "/v1beta/openai", model: "gemini-2.5-flash",
+		reply: reply{file: "groq_chat.json", header: map[string]string{"Content-Type": "application/json"}},
+		// The body names its own model; the price follows the response model.
+		wantText: "The capital of France is Paris.",
+		wantAttrs: map[attribute.Key]any{
+			semconv.GenAIOperationName:     "chat",
+			semconv.GenAIProviderName:      "gcp.gemini",
+			semconv.GenAIRequestModel:      "gemini-2.5-flash",
+			semconv.GenAIResponseModel:     "openai/gpt-oss-120b",
+			semconv.CostStatus:             "unpriced",
+			semconv.CostUSD:                nil,
+			semconv.RateLimitRequestsLimit: nil,
+		},
+		wantIn: 336, wantOut: 120,
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := providerServer(t, map[string]reply{tt.basePath + "/chat/completions": tt.reply})
+			h := newHarness(t, WithHost(hostOf(t, srv.URL), tt.provider))
+			client := openai.NewClient(
+				option.WithBaseURL(srv.URL+tt.basePath),
+				option.WithAPIKey("gsk_test_secret"),
+				option.WithMaxRetries(0),
+				option.WithHTTPClient(&http.Client{Transport: h.inst.Transport(nil)}))
+			params := openai.ChatCompletionNewParams{
+				Model:    tt.model,
+				Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("What is the capital of France?")},
+			}
+			ctx := WithAttribution(context.Background(), Attribution{UserID: "u-42", ProjectID: "atlas", Action: "qa"})
+			var text string
+			if tt.stream {
+				params.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)}
+				s := client.Chat.Completions.NewStreaming(ctx, params)
+				for s.Next() {
+					if ch := s.Current(); len(ch.Choices) > 0 {
+						text += ch.Choices[0].Delta.Content
+					}
+				}
+				if err := s.Err(); err != nil {
+					t.Fatalf("stream: %v", err)
+				}
+				_ = s.Close()
+			} else {
+				resp, err := client.Chat.Completions.New(ctx, params)
+				if err != nil {
+					t.Fatalf("chat: %v", err)
+				}
+				text = resp.Choices[0].Message.Content
+			}
+			if text != tt.wantText {
+				t.Errorf("app read %q, want %q", text, tt.wantText)
+			}
+
+			s := h.span(t)
+			if want := "chat " + tt.model; s.Name != want {
+				t.Errorf("span name %q, want %q", s.Name, want)
+			}
+			if s.SpanKind != trace.SpanKindClient {
+				t.Errorf("span kind %v, want client", s.SpanKind)
+			}
+			got := attrs(s)
+			wantAttrs(t, got, tt.wantAttrs)
+			wantAttrs(t, got, map[attribute.Key]any{
+				semconv.UserID:        "u-42",
+				semconv.ProjectID:     "atlas",
+				semconv.ActionType:    "qa",
+				semconv.ServerAddress: "127.0.0.1",
+			})
+			if tt.wantCost != 0 {
+				wantAttrs(t, got, map[attribute.Key]any{semconv.CostUSD: tt.wantCost})
+			}
+			if tt.stream {
+				if v, ok := got[semconv.GenAIResponseTimeToFirstChunk]; !ok || v.AsFloat64() <= 0 {
+					t.Errorf("time_to_first_chunk = %v, want > 0", v.Emit())
+				}
+			}
+			checkTokenMetrics(t, h, tt.wantIn, tt.wantOut)
+		})
+	}
+}
+
+// TestGenaiSDK drives the real google.golang.org/genai client against a
+// local server standing in for the Gemini API.
+func TestGenaiSDK(t *testing.T) {
+	srv := providerServer(t, map[string]reply{
+		"/v1beta/models/gemini-2.5-flash:generateContent":       {file: "gemini_generate.json", header: map[string]string{"Content-Type": "application/json"}},
+		"/v1beta/models/gemini-2.0-flash:streamGenerateContent": {file: "gemini_stream.sse", header: map[string]string{"Content-Type": "text/event-stream"}, chunkSep: "\r\n\r\n"},
+		"/v1beta/models/gemini-9-ultra:generateContent":         {file: "gemini_429.json", status: 429, header: map[string]string{"Content-Type": "application/json"}},
+	})
+	tests := []struct {
+		name      string
+		model     string
+		stream    bool
+		wantErr   bool
+		wantText  string
+		wantAttrs map[attribute.Key]any
+		wantIn    int64
+		wantOut   int64
+	}{{
+		name: "generate content with thoughts and tool-use prompt", model: "gemini-2.5-flash",
+		wantText: "Paris is the capital of France.",
+		wantAttrs: map[attribute.Key]any{
+			semconv.GenAIOperationName:        "generate_content",
+			semconv.GenAIProviderName:         "gcp.gemini",
+			semconv.GenAIRequestModel:         "gemini-2.5-flash",
+			semconv.GenAIResponseModel:        "gemini-2.5-flash",
+			semconv.GenAIResponseID:           "kJ1gaeX2Bv6qkdUPr8O3gQk",
+			semconv.GenAIRequestStream:        false,
+			semconv.GenAIUsageInputTokens:     94 + 4610,
+			semconv.GenAIUsageOutputTokens:    877 + 1058,
+			semconv.GenAIUsageCacheReadInput:  64,
+			semconv.GenAIUsageReasoningOutput: 1058,
+			semconv.CostStatus:                "priced",
+			semconv.CostUSD:                   usd(4704, 0.30) + usd(1935, 2.50),
+			semconv.HTTPResponseStatusCode:    200,
+		},
+		wantIn: 4704, wantOut: 1935,
+	}, {
+		name: "stream with cumulative usage", model: "gemini-2.0-flash", stream: true,
+		wantText: "Paris is the capital.\n",
+		wantAttrs: map[attribute.Key]any{
+			semconv.GenAIOperationName:     "generate_content",
+			semconv.GenAIRequestModel:      "gemini-2.0-flash",
+			semconv.GenAIResponseModel:     "gemini-2.0-flash",
+			semconv.GenAIRequestStream:     true,
+			semconv.GenAIUsageInputTokens:  13,
+			semconv.GenAIUsageOutputTokens: 8,
+			semconv.CostUSD:                usd(13, 0.10) + usd(8, 0.40),
+			semconv.ErrorType:              nil,
+		},
+		wantIn: 13, wantOut: 8,
+	}, {
+		name: "429 quota failure", model: "gemini-9-ultra", wantErr: true,
+		wantAttrs: map[attribute.Key]any{
+			semconv.HTTPResponseStatusCode: 429,
+			semconv.ErrorType:              "429",
+			semconv.ErrorCode:              "RESOURCE_EXHAUSTED",
+			semconv.RateLimitQuotaID:       "GenerateRequestsPerDayPerProjectPerModel-FreeTier",
+			semconv.RateLimitQuotaValue:    250,
+			semconv.RateLimitRetryAfter:    47.0,
+			semconv.CostStatus:             nil,
+			semconv.GenAIUsageInputTokens:  nil,
+		},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, WithHost(hostOf(t, srv.URL), Gemini))
+			ctx := context.Background()
+			client, err := genai.NewClient(ctx, &genai.ClientConfig{
+				APIKey:      "AIza_test_secret",
+				Backend:     genai.BackendGeminiAPI,
+				HTTPClient:  &http.Client{Transport: h.inst.Transport(nil)},
+				HTTPOptions: genai.HTTPOptions{BaseURL: srv.URL},
+			})
+			if err != nil {
+				t.Fatalf("genai client: %v", err)
+			}
+			var text strings.Builder
+			if tt.stream {
+				for resp, err := range client.Models.GenerateContentStream(ctx, tt.model, genai.Text("capital of France?"), nil) {
+					if err != nil {
+						t.Fatalf("stream: %v", err)
+					}
+					text.WriteString(resp.Text())
+				}
+			} else {
+				resp, err := client.Models.GenerateContent(ctx, tt.model, genai.Text("capital of France?"), nil)
+				if (err != nil) != tt.wantErr {
+					t.Fatalf("generate: err = %v, want error %v", err, tt.wantErr)
+				}
+				if err == nil {
+					text.WriteString(resp.Text())
+				}
+			}
+			if text.String() != tt.wantText {
+				t.Errorf("app read %q, want %q", text.String(), tt.wantText)
+			}
+			s := h.span(t)
+			if want := "generate_content " + tt.model; s.Name != want {
+				t.Errorf("span name %q, want %q", s.Name, want)
+			}
+			wantAttrs(t, attrs(s), tt.wantAttrs)
+			if tt.wantErr {
+				checkExceeded(t, h, map[attribute.Key]string{
+					semconv.GenAIProviderName: "gcp.gemini",
+					semconv.RateLimitQuotaID:  "GenerateRequestsPerDayPerProjectPerModel-FreeTier",
+				})
+				return
+			}
+			checkTokenMetrics(t, h, tt.wantIn, tt.wantOut)
+		})
+	}
+}
+
+// checkTokenMetrics asserts one input and one output point of the token
+// histogram with the given sums, and one duration point.
+func checkTokenMetrics(t *testing.T, h *harness, in, out int64) {
+	t.Helper()
+	ms := h.metrics(t)
+	tu, ok := ms[semconv.MetricTokenUsage].Data.(metricdata.Histogram[int64])
+	if !ok {
+		t.Fatalf("%s missing", semconv.MetricTokenUsage)
+	}
+	sums := map[string]int64{}
+	for _, dp := range tu.DataPoints {
+		typ, _ := dp.Attributes.Value(semconv.GenAITokenType)
+		sums[typ.AsString()] += dp.Sum
+		if dp.Count != 1 {
+			t.Errorf("token point %s count %d, want 1", typ.AsString(), dp.Count)
+		}
+		if _, ok := dp.Attributes.Value(semconv.UserID); ok {
+			t.Errorf("user.id on a metric point without WithUserIDOnMetrics")
+		}
+	}
+	if sums[semconv.TokenTypeInput] != in || sums[semconv.TokenTypeOutput] != out {
+		t.Errorf("token usage input %d output %d, want %d %d", sums["input"], sums["output"], in, out)
+	}
+	d, ok := ms[semconv.MetricOperationDuration].Data.(metricdata.Histogram[float64])
+	if !ok || len(d.DataPoints) != 1 || d.DataPoints[0].Count != 1 {
+		t.Fatalf("%s: want one point with count 1, got %+v", semconv.MetricOperationDuration, ms[semconv.MetricOperationDuration].Data)
+	}
+	for _, k := range []attribute.Key{semconv.GenAIOperationName, semconv.GenAIProviderName, semconv.GenAIRequestModel} {
+		if _, ok := d.DataPoints[0].Attributes.Value(k); !ok {
+			t.Errorf("duration point lacks %s", k)
+		}
+	}
+	if _, ok := d.DataPoints[0].Attributes.Value(semconv.GenAITokenType); ok {
+		t.Errorf("duration point carries %s", semconv.GenAITokenType)
+	}
+}
+
+// checkExceeded asserts one aiusage.ratelimit.exceeded increment carrying want.
+func checkExceeded(t *testing.T, h *harness, want map[attribute.Key]string) {
+	t.Helper()
+	sum, ok := h.metrics(t)[semconv.MetricRateLimitExceeded].Data.(metricdata.Sum[int64])
+	if !ok || len(sum.DataPoints) != 1 || sum.DataPoints[0].Value != 1 {
+		t.Fatalf("%s: want one point of 1, got %+v", semconv.MetricRateLimitExceeded, sum)
+	}
+	for k, w := range want {
+		if v, _ := sum.DataPoints[0].Attributes.Value(k); v.AsString() != w {
+			t.Errorf("exceeded %s = %q, want %q", k, v.AsString(), w)
+		}
+	}
+}

@@ -1,0 +1,127 @@
+package instrumentation
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"reflect"
+	"strconv"
+	"time"
+
+	"github.com/aiusage/aiusage/instrumentation/internal/response"
+	"github.com/aiusage/aiusage/instrumentation/quota"
+)
+
+// Transport returns an http.RoundTripper that records the provider calls made
+// through base (http.DefaultTransport when nil) and passes every other request
+// to base untouched.
+func (i *Instrumentation) Transport(base http.RoundTripper) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &transport{inst: i, base: base}
+}
+
+type transport struct {
+	inst *Instrumentation
+	base http.RoundTripper
+}
+
+// RoundTrip records one HTTP attempt. The base transport's response and error
+// are returned as they are, except that a recorded response's Body is wrapped
+// to observe the bytes the app reads.
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	p, ok := t.inst.hosts[req.URL.Host]
+	if !ok {
+		return t.base.RoundTrip(req)
+	}
+	rt, ok := matchPath(p, req.URL)
+	if !ok {
+		return t.base.RoundTrip(req)
+	}
+	a := &attempt{inst: t.inst}
+	c := &a.call
+	c.Provider, c.Operation, c.RequestModel, c.Stream = rt.provider, rt.operation, rt.model, rt.stream
+	c.ServerAddress, c.ServerPort = serverAddress(req)
+	c.Start = time.Now()
+
+	var replay requestBody
+	if rt.fromBody {
+		c.RequestModel, c.Stream, replay = requestFields(req)
+	}
+	ctx, span := t.inst.start(req.Context(), c)
+	a.ctx, a.span = ctx, span
+	out := req.WithContext(ctx)
+	if replay.body != nil {
+		out.Body, out.GetBody = replay.body, replay.getBody
+	}
+
+	resp, err := t.base.RoundTrip(out)
+	if err != nil {
+		c.End = time.Now()
+		c.ErrorType = transportErrorType(err)
+		t.inst.end(ctx, span, c)
+		return resp, err
+	}
+	c.StatusCode = resp.StatusCode
+	c.RateLimit = quota.ParseHeaders(resp.Header)
+	a.parser = response.NewParser(rt.dialect, resp.StatusCode, resp.Header.Get("Content-Type"))
+	if !resp.Uncompressed && resp.Header.Get("Content-Encoding") == "gzip" {
+		a.gzipped = true // the app set Accept-Encoding itself and reads the wire bytes
+	}
+	if resp.Body == nil || resp.Body == http.NoBody {
+		a.finish(true, nil)
+		return resp, nil
+	}
+	a.body = resp.Body
+	if done := ctx.Done(); done != nil {
+		a.stop = context.AfterFunc(ctx, a.canceled)
+	}
+	resp.Body = a
+	return resp, nil
+}
+
+// CloseIdleConnections closes the base transport's idle connections, so that
+// http.Client.CloseIdleConnections reaches through the wrapper.
+func (t *transport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// serverAddress returns server.address and server.port of req. The URL is
+// never recorded: its query may hold an API key.
+func serverAddress(req *http.Request) (string, int) {
+	host, port := req.URL.Hostname(), req.URL.Port()
+	if port == "" {
+		if req.URL.Scheme == "http" {
+			return host, 80
+		}
+		return host, 443
+	}
+	n, _ := strconv.Atoi(port)
+	return host, n
+}
+
+// transportErrorType names a failure to get or read a response in a few
+// values: "canceled", "timeout", "unexpected_eof", else the error's Go type
+// ("*net.OpError"), or "_OTHER" when that type says nothing.
+func transportErrorType(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "unexpected_eof"
+	}
+	switch t := reflect.TypeOf(err).String(); t {
+	case "*errors.errorString", "*fmt.wrapError", "*fmt.wrapErrors", "*errors.joinError":
+		return "_OTHER"
+	default:
+		return t
+	}
+}

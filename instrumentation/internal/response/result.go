@@ -1,0 +1,68 @@
+package response
+
+import "time"
+
+// Result is what a response body said about the call.
+type Result struct {
+	Model         string       // response model: OpenAI "model" (Groq compound: "groq/compound"); Gemini "modelVersion"
+	ID            string       // OpenAI "id"; Gemini "responseId"
+	FinishReasons []string     // distinct, in the order first seen
+	Usage         Usage        // billed token counts; meaningful when HasUsage
+	HasUsage      bool         // the body carried token counts
+	Breakdown     []ModelUsage // Groq compound: usage of each sub-model actually used
+	Stream        bool         // the body was SSE or a Gemini JSON-array stream
+	Chunks        int          // SSE data events (without [DONE]) or JSON-array elements
+	Error         *APIError    // error reported in the body, in-band errors of a 200 stream included
+	ParseError    string       // "" or one of the Parse* reasons
+}
+
+// Reasons in Result.ParseError. The set is small and fixed so it can be a metric attribute.
+const (
+	ParseTruncated   = "truncated"    // the body ended before the JSON or the stream did
+	ParseInvalidJSON = "invalid_json" // the body or an event was not the JSON expected
+	ParseTooLarge    = "too_large"    // the body, an SSE line or an array element exceeded the buffer cap
+	ParseEmpty       = "empty"        // the body was empty
+)
+
+// Usage is token usage with billed semantics: InputTokens includes cached and (Gemini)
+// tool-use prompt tokens; OutputTokens includes reasoning (Gemini: thoughts) tokens.
+type Usage struct {
+	InputTokens           int64
+	OutputTokens          int64
+	CacheReadInputTokens  int64
+	ReasoningOutputTokens int64
+
+	// Provider detail. OpenAI: TotalTokens only. Gemini: usageMetadata as reported.
+	PromptTokens        int64
+	CandidatesTokens    int64
+	ThoughtsTokens      int64
+	ToolUsePromptTokens int64
+	TotalTokens         int64
+}
+
+// ModelUsage is one sub-model's share of a Groq compound call.
+type ModelUsage struct {
+	Model string
+	Usage Usage
+}
+
+// APIError is an error the provider reported in the response body.
+type APIError struct {
+	Status     int              // in-band status_code, else Gemini's numeric code, else the HTTP status
+	Type       string           // Groq/OpenAI "type" ("tokens", "invalid_request_error"), else Gemini "status" ("RESOURCE_EXHAUSTED")
+	Code       string           // "rate_limit_exceeded", "tool_use_failed"; Gemini's numeric code as text
+	Message    string           // provider's message; may contain prompt fragments, record only with content opt-in
+	Resource   string           // 429s: semconv.ResourceRequests or semconv.ResourceTokens, when known
+	Window     string           // 429s: semconv.WindowDay or semconv.WindowMinute, when known
+	Quota      []QuotaViolation // Gemini google.rpc.QuotaFailure violations
+	RetryDelay time.Duration    // Gemini google.rpc.RetryInfo retryDelay
+}
+
+// QuotaViolation is one Gemini google.rpc.QuotaFailure violation.
+type QuotaViolation struct {
+	Metric   string // quotaMetric, e.g. generativelanguage.googleapis.com/generate_content_free_tier_requests
+	ID       string // quotaId, e.g. GenerateRequestsPerDayPerProjectPerModel-FreeTier
+	Value    string // quotaValue, the limit; "0" means no access to the model
+	Model    string // quotaDimensions.model
+	Location string // quotaDimensions.location
+}

@@ -1,0 +1,140 @@
+package response
+
+import "bytes"
+
+// sseState is the event being assembled from server-sent-event lines.
+type sseState struct {
+	lineLen  int    // bytes of the current line so far, buffered or not
+	data     []byte // data lines of the current event, joined by \n
+	hasData  bool
+	dataOver bool // data exceeded MaxBuffer and was dropped
+	isError  bool // event: error
+	sawDone  bool // data: [DONE]
+}
+
+var (
+	fieldData  = []byte("data")
+	fieldEvent = []byte("event")
+	eventError = []byte("error")
+	dataDone   = []byte("[DONE]")
+)
+
+// writeSSE splits b into lines. A line wholly inside b is handled in place; only a line
+// split across writes is copied.
+func (p *Parser) writeSSE(b []byte) {
+	s := &p.sse
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			p.bufferLine(b)
+			return
+		}
+		if s.lineLen == 0 {
+			if i > MaxBuffer {
+				p.fail(ParseTooLarge)
+			} else {
+				p.line(b[:i])
+			}
+		} else {
+			p.bufferLine(b[:i])
+			if s.lineLen > MaxBuffer {
+				p.fail(ParseTooLarge)
+			} else {
+				p.line(p.buf)
+			}
+			p.buf = p.buf[:0]
+		}
+		s.lineLen = 0
+		b = b[i+1:]
+	}
+}
+
+// bufferLine keeps part of a line until its end arrives; a line over MaxBuffer is counted
+// but not kept.
+func (p *Parser) bufferLine(b []byte) {
+	p.sse.lineLen += len(b)
+	if p.sse.lineLen > MaxBuffer {
+		p.buf = p.buf[:0]
+		return
+	}
+	p.buf = append(p.buf, b...)
+}
+
+// line handles one SSE line without its \n.
+func (p *Parser) line(l []byte) {
+	s := &p.sse
+	l = bytes.TrimSuffix(l, []byte{'\r'})
+	if len(l) == 0 {
+		p.dispatch()
+		return
+	}
+	if l[0] == ':' { // comment
+		return
+	}
+	field, value := l, []byte(nil)
+	if i := bytes.IndexByte(l, ':'); i >= 0 {
+		field, value = l[:i], l[i+1:]
+		if len(value) > 0 && value[0] == ' ' {
+			value = value[1:]
+		}
+	}
+	switch {
+	case bytes.Equal(field, fieldData):
+		if s.hasData {
+			s.data = append(s.data, '\n')
+		}
+		s.hasData = true
+		if len(s.data)+len(value) > MaxBuffer {
+			s.dataOver = true
+			s.data = s.data[:0]
+		}
+		if !s.dataOver {
+			s.data = append(s.data, value...)
+		}
+	case bytes.Equal(field, fieldEvent):
+		s.isError = bytes.Equal(value, eventError)
+	}
+}
+
+// dispatch handles the event ended by a blank line (or by the end of the body).
+func (p *Parser) dispatch() {
+	s := &p.sse
+	data, hasData, over, isError := s.data, s.hasData, s.dataOver, s.isError
+	s.data, s.hasData, s.dataOver, s.isError = s.data[:0], false, false, false
+	if !hasData {
+		return
+	}
+	if bytes.Equal(data, dataDone) {
+		s.sawDone = true
+		return
+	}
+	p.res.Chunks++
+	switch {
+	case over:
+		p.fail(ParseTooLarge)
+	case isError:
+		p.inbandError(data)
+	case p.dialect == GeminiNative:
+		if p.geminiNeeds(data) {
+			p.object(data)
+		}
+	default:
+		if p.openAINeeds(data) {
+			p.object(data)
+		}
+	}
+}
+
+// endSSE handles a last line without a newline and the event it may end.
+func (p *Parser) endSSE() {
+	if p.sse.lineLen > 0 {
+		if p.sse.lineLen > MaxBuffer {
+			p.fail(ParseTooLarge)
+		} else {
+			p.line(p.buf)
+		}
+		p.sse.lineLen = 0
+	}
+	p.dispatch()
+	p.buf = nil
+}

@@ -10,8 +10,8 @@ type openAIBody struct {
 	Choices []struct {
 		FinishReason string `json:"finish_reason"`
 	} `json:"choices"`
-	Usage          *openAIUsage    `json:"usage"`
-	UsageBreakdown *groqBreakdown  `json:"usage_breakdown"` // Groq compound, non-stream
+	Usage          *openAIUsage   `json:"usage"`
+	UsageBreakdown *groqBreakdown `json:"usage_breakdown"` // Groq compound, non-stream
 	XGroq          *struct {
 		Usage          *openAIUsage   `json:"usage"`
 		UsageBreakdown *groqBreakdown `json:"usage_breakdown"` // Groq compound, stream

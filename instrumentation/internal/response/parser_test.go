@@ -376,8 +376,8 @@ func TestParserInline(t *testing.T) {
 		},
 		{
 			name: "gemini array stream without its closing bracket", dialect: GeminiNative, status: 200, ct: ctJSON, complete: true,
-			body:     `[{"modelVersion":"g","candidates":[{"finishReason":"STOP"}]}`,
-			want:     Result{Model: "g", FinishReasons: []string{"STOP"}, Stream: true, Chunks: 1, ParseError: ParseTruncated},
+			body: `[{"modelVersion":"g","candidates":[{"finishReason":"STOP"}]}`,
+			want: Result{Model: "g", FinishReasons: []string{"STOP"}, Stream: true, Chunks: 1, ParseError: ParseTruncated},
 		},
 		{
 			name: "gemini zero counts are counts", dialect: GeminiNative, status: 200, ct: ctJSON, complete: true,

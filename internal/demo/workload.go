@@ -1,0 +1,114 @@
+package demo
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/aiusage/aiusage/instrumentation"
+)
+
+// Call is one planned provider call of the voice-assistant workload.
+type Call struct {
+	Provider instrumentation.Provider
+	Model    string
+	Stream   bool
+	// Attribution is who made the call and why; it is what reports group by.
+	Attribution instrumentation.Attribution
+	// Command is what the user said.
+	Command string
+}
+
+// Users, projects and commands of the workload: a home voice assistant and a car one.
+var (
+	users    = []string{"ana", "ben", "chloe", "dmitri", "emeka", "fatima"}
+	projects = []string{"home-assistant", "car-assistant"}
+	commands = []string{
+		"turn on the kitchen lights",
+		"set the living room thermostat to 21 degrees",
+		"what's the weather tomorrow morning",
+		"play some jazz in the bedroom",
+		"remind me to water the plants at six",
+		"lock the front door",
+		"how long is my commute today",
+		"add oat milk to the shopping list",
+		"dim the hallway lights to thirty percent",
+		"is the garage door closed",
+		"start the robot vacuum in the study",
+		"read me my calendar for this afternoon",
+		"navigate to the nearest charging station",
+		"call mum on speaker",
+		"turn the heated seats on",
+		"what song is this",
+		"set a timer for twelve minutes",
+		"close the blinds in the nursery",
+	}
+)
+
+// Models the workload uses. Intent classification goes to small fast models; spoken
+// replies to reasoning ones. UnpricedModel is a real Groq model missing from the price
+// table: its calls show up as unpriced, never as free.
+const (
+	GroqIntentModel   = "llama-3.1-8b-instant"
+	GroqReplyModel    = "openai/gpt-oss-20b"
+	UnpricedModel     = "meta-llama/llama-4-scout-17b-16e-instruct"
+	GeminiIntentModel = "gemini-2.0-flash"
+	GeminiReplyModel  = "gemini-2.5-flash"
+)
+
+// Plan returns n calls spread over users, projects, both providers and their models,
+// streaming and not. The same seed gives the same plan. Calls for a provider not in
+// providers are left out.
+func Plan(n int, seed uint64, providers ...instrumentation.Provider) []Call {
+	enabled := map[instrumentation.Provider]bool{}
+	for _, p := range providers {
+		enabled[p] = true
+	}
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	calls := make([]Call, 0, n)
+	for len(calls) < n && len(enabled) > 0 {
+		i := len(calls)
+		c := Call{
+			Attribution: instrumentation.Attribution{
+				UserID:    users[r.IntN(len(users))],
+				ProjectID: projects[r.IntN(len(projects))],
+			},
+			Command: commands[r.IntN(len(commands))],
+		}
+		switch k := r.IntN(20); {
+		case k < 7:
+			c.Provider, c.Model, c.Attribution.Action = instrumentation.Groq, GroqIntentModel, "intent"
+		case k < 11:
+			c.Provider, c.Model, c.Attribution.Action = instrumentation.Groq, GroqReplyModel, "reply"
+		case k < 12:
+			c.Provider, c.Model, c.Attribution.Action = instrumentation.Groq, UnpricedModel, "vision"
+		case k < 15:
+			c.Provider, c.Model, c.Attribution.Action = instrumentation.Gemini, GeminiIntentModel, "intent"
+		default:
+			c.Provider, c.Model, c.Attribution.Action = instrumentation.Gemini, GeminiReplyModel, "reply"
+		}
+		if !enabled[c.Provider] {
+			continue
+		}
+		// Spoken replies stream so speech can start early.
+		c.Stream = c.Attribution.Action == "reply" && i%3 != 0
+		calls = append(calls, c)
+	}
+	return calls
+}
+
+// prompt is the system and user text of a call.
+func (c Call) prompt() (system, user string) {
+	switch c.Attribution.Action {
+	case "intent":
+		return "Classify the smart-home command into one intent and its slots. Answer with JSON.", c.Command
+	case "vision":
+		return "Describe what the doorbell camera sees in one sentence.", "Who is at the door? The user asked: " + c.Command
+	default:
+		return "You are a friendly voice assistant. Answer in one short spoken sentence.", c.Command
+	}
+}
+
+func (c Call) String() string {
+	return fmt.Sprintf("%s %s user=%s project=%s action=%s stream=%t", c.Provider, c.Model,
+		c.Attribution.UserID, c.Attribution.ProjectID, c.Attribution.Action, c.Stream)
+}

@@ -69,7 +69,7 @@ func (p Price) Cost(u Usage) float64 {
 }
 
 // active reports whether p is in force at t.
-func (p Price) active(t time.Time) bool {
+func (p *Price) active(t time.Time) bool {
 	return !t.Before(p.EffectiveFrom) && (p.EffectiveTo.IsZero() || t.Before(p.EffectiveTo))
 }
 
@@ -87,6 +87,7 @@ type modelIndex struct {
 
 type globRows struct {
 	pattern string
+	prefix  string // literal text before the first meta character: a cheap first filter
 	rows    []Price
 }
 
@@ -107,7 +108,8 @@ func newTable(prices []Price) *Table {
 			i++
 		}
 		if i == len(idx.globs) {
-			idx.globs = append(idx.globs, globRows{pattern: p.Model})
+			prefix := p.Model[:strings.IndexAny(p.Model, globMeta)]
+			idx.globs = append(idx.globs, globRows{pattern: p.Model, prefix: prefix})
 		}
 		idx.globs[i].rows = append(idx.globs[i].rows, p)
 	}
@@ -141,6 +143,9 @@ func (t *Table) Lookup(provider, model string, inputTokens int64, at time.Time) 
 		return p, true
 	}
 	for _, g := range idx.globs {
+		if !strings.HasPrefix(model, g.prefix) {
+			continue
+		}
 		if ok, _ := path.Match(g.pattern, model); !ok {
 			continue
 		}
@@ -153,17 +158,20 @@ func (t *Table) Lookup(provider, model string, inputTokens int64, at time.Time) 
 
 // pick returns, of rows in force at at, the highest tier that inputTokens reaches.
 func pick(rows []Price, inputTokens int64, at time.Time) (Price, bool) {
-	var best Price
-	found := false
-	for _, p := range rows {
+	var best *Price
+	for i := range rows {
+		p := &rows[i]
 		if !p.active(at) || p.MinInputTokens > max(inputTokens, 0) {
 			continue
 		}
-		if !found || p.MinInputTokens > best.MinInputTokens {
-			best, found = p, true
+		if best == nil || p.MinInputTokens > best.MinInputTokens {
+			best = p
 		}
 	}
-	return best, found
+	if best == nil {
+		return Price{}, false
+	}
+	return *best, true
 }
 
 // Cost is the USD cost of a call to model at provider at time at; ok is false when the
@@ -204,7 +212,10 @@ func Load(name string) (*Table, error) {
 	return t, nil
 }
 
+// globMeta are the characters that make a model field a path.Match pattern.
+const globMeta = `*?[\`
+
 // isGlob reports whether a model field is a pattern rather than a name.
 func isGlob(model string) bool {
-	return strings.ContainsAny(model, `*?[\`)
+	return strings.ContainsAny(model, globMeta)
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 )
@@ -73,3 +75,7 @@ func queryInt(t testing.TB, db *sql.DB, q string, args ...any) int64 {
 	}
 	return n
 }
+
+func exportertestSettings() exporter.Settings { return exportertest.NewNopSettings(componentType) }
+
+func sortStrings(s []string) { slices.Sort(s) }

@@ -37,8 +37,15 @@ func (e *duckdbExporter) inTransaction(ctx context.Context, fn func(*sql.Conn) e
 		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		return classify(fmt.Errorf("duckdb %q: commit: %w", e.cfg.Path, err))
 	}
+	if afterCommit != nil {
+		afterCommit()
+	}
 	return nil
 }
+
+// afterCommit, set only by the crash test, runs between a batch's commit and the
+// sending queue learning of it: a crash there makes the queue deliver the batch again.
+var afterCommit func()
 
 var errNotStarted = errors.New("duckdb exporter is not started")
 

@@ -93,6 +93,8 @@ type globRows struct {
 
 func newTable(prices []Price) *Table {
 	t := &Table{prices: prices, byProvider: make(map[string]*modelIndex)}
+	type globKey struct{ provider, pattern string }
+	globAt := make(map[globKey]int) // index in its provider's globs
 	for _, p := range prices {
 		idx := t.byProvider[p.Provider]
 		if idx == nil {
@@ -103,11 +105,10 @@ func newTable(prices []Price) *Table {
 			idx.exact[p.Model] = append(idx.exact[p.Model], p)
 			continue
 		}
-		i := 0
-		for i < len(idx.globs) && idx.globs[i].pattern != p.Model {
-			i++
-		}
-		if i == len(idx.globs) {
+		i, ok := globAt[globKey{p.Provider, p.Model}]
+		if !ok {
+			i = len(idx.globs)
+			globAt[globKey{p.Provider, p.Model}] = i
 			prefix := p.Model[:strings.IndexAny(p.Model, globMeta)]
 			idx.globs = append(idx.globs, globRows{pattern: p.Model, prefix: prefix})
 		}

@@ -73,7 +73,8 @@ type Alert struct {
 // Options configure a Tracker.
 type Options struct {
 	// Limits are the quotas estimated from counted calls. A later Limit for the same
-	// provider and model replaces an earlier one; invalid fields are not tracked.
+	// provider and model replaces an earlier one; a Limit that fails Validate is
+	// ignored, so callers taking limits from users should validate them first.
 	Limits []Limit
 	// Threshold is the utilization that fires OnAlert; 0 means DefaultThreshold.
 	Threshold float64
@@ -158,12 +159,9 @@ func NewTracker(o Options) *Tracker {
 		t.threshold = DefaultThreshold
 	}
 	for _, l := range o.Limits {
-		if l.Provider == "" {
+		if l.Validate() != nil {
 			continue
 		}
-		l.RequestsPerMinute = max(l.RequestsPerMinute, 0)
-		l.RequestsPerDay = max(l.RequestsPerDay, 0)
-		l.TokensPerMinute = max(l.TokensPerMinute, 0)
 		t.limits[modelKey{l.Provider, l.Model}] = l
 	}
 	return t

@@ -265,8 +265,9 @@ func TestTrackerLimitMatching(t *testing.T) {
 	tr := quota.NewTracker(quota.Options{Now: clk.Now, Limits: []quota.Limit{
 		{Provider: "gcp.gemini", RequestsPerDay: 250},
 		{Provider: "gcp.gemini", Model: "gemini-2.5-pro", RequestsPerDay: 50},
-		{Provider: "gcp.gemini", Model: "gemini-2.5-pro", RequestsPerDay: 100}, // later wins
-		{Provider: "", RequestsPerDay: 1},                                      // invalid: ignored
+		{Provider: "gcp.gemini", Model: "gemini-2.5-pro", RequestsPerDay: 100},  // later wins
+		{Provider: "", RequestsPerDay: 1},                                       // invalid: ignored
+		{Provider: "gcp.gemini", Model: "gemini-2.0-flash", RequestsPerDay: -1}, // invalid: ignored, the provider-wide one applies
 	}})
 	tr.ObserveCall("gcp.gemini", "gemini-2.5-pro", 10)
 	tr.ObserveCall("gcp.gemini", "gemini-2.5-flash", 10)

@@ -121,4 +121,3 @@ func BenchmarkTrackerStates(b *testing.B) {
 		_ = tr.States()
 	}
 }
-

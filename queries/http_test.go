@@ -25,7 +25,7 @@ func TestHandlerAndClient(t *testing.T) {
 	for _, r := range list {
 		served = append(served, r.Name)
 	}
-	if want := []string{"cost", "daily", "projects", "quota", "rate_limited", "rates", "users"}; !reflect.DeepEqual(served, want) {
+	if want := []string{"cost", "daily", "prices", "projects", "quota", "rate_limited", "rates", "users"}; !reflect.DeepEqual(served, want) {
 		t.Errorf("served %v, want the read-only reports %v", served, want)
 	}
 

@@ -469,3 +469,27 @@ func TestRates(t *testing.T) {
 	}
 	checkRows(t, runReport(t, db, "rates", map[string]string{"as_of": at.Format(time.RFC3339), "limits": limits}), 2, want)
 }
+
+func TestPrices(t *testing.T) {
+	db, _ := newDB(t)
+	on := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	var want [][]any
+	for _, p := range testPrices(t).Prices() {
+		if p.EffectiveFrom.After(on) || !p.EffectiveTo.IsZero() && !p.EffectiveTo.After(on) {
+			continue
+		}
+		var cached, to any
+		if p.HasCachedInput {
+			cached = p.CachedInputPerMTok
+		}
+		if !p.EffectiveTo.IsZero() {
+			to = p.EffectiveTo.Format(time.DateOnly)
+		}
+		want = append(want, []any{p.Provider, p.Model, p.InputPerMTok, p.OutputPerMTok, cached, p.MinInputTokens,
+			p.EffectiveFrom.Format(time.DateOnly), to, p.Source})
+	}
+	checkRows(t, runReport(t, db, "prices", dataArgs["prices"]), 6, want)
+	if all := runReport(t, db, "prices", nil); len(all.Rows) != len(testPrices(t).Prices()) {
+		t.Errorf("every row: got %d, want %d", len(all.Rows), len(testPrices(t).Prices()))
+	}
+}

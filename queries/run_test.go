@@ -20,6 +20,7 @@ var dataArgs = map[string]map[string]string{
 	"rate_limited": {"as_of": "2026-11-05T18:00:00Z"},
 	"rates":        {"as_of": "2026-11-05T12:00:00Z"},
 	"retention":    {"as_of": "2026-11-05", "days": "30"},
+	"prices":       {"in_force_on": "2026-11-02"},
 	"rollup":       {"from_day": "2026-09-01", "to_day": "2026-11-05"},
 }
 
@@ -112,7 +113,7 @@ func TestVariablesDoNotLeakBetweenRuns(t *testing.T) {
 func TestLookupUnknownListsKnown(t *testing.T) {
 	_, err := Lookup("dailly")
 	var u *UnknownReportError
-	if !errors.As(err, &u) || !strings.Contains(err.Error(), "daily, projects") {
+	if !errors.As(err, &u) || !strings.Contains(err.Error(), "cost, daily, prices, projects, quota, rate_limited, rates, retention, rollup, users") {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -27,6 +27,7 @@ const fixtureArgs = {
     limits: '[{"provider":"gcp.gemini","rpm":10,"rpd":20,"tpm":250000}]',
   },
   retention: { as_of: '2026-12-15', days: '30' },
+  prices: { in_force_on: '2026-11-02' },
   rollup: { from_day: '2026-11-01', to_day: '2026-11-02' },
 };
 

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/exporter/exportertest"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
 // testConfig is the default configuration on a fresh file, with a small footprint
@@ -79,3 +80,20 @@ func queryInt(t testing.TB, db *sql.DB, q string, args ...any) int64 {
 func exportertestSettings() exporter.Settings { return exportertest.NewNopSettings(componentType) }
 
 func sortStrings(s []string) { slices.Sort(s) }
+
+type outcomePoint struct {
+	outcome string
+	value   int64
+}
+
+// sumPoints reads the points of an int64 counter by their outcome attribute.
+func sumPoints(m metricdata.Metrics) []outcomePoint {
+	var out []outcomePoint
+	if s, ok := m.Data.(metricdata.Sum[int64]); ok {
+		for _, p := range s.DataPoints {
+			v, _ := p.Attributes.Value(outcomeKey)
+			out = append(out, outcomePoint{v.AsString(), p.Value})
+		}
+	}
+	return out
+}

@@ -1,0 +1,279 @@
+package duckdbexporter
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/exporter/exportertest"
+
+	"github.com/aiusage/aiusage/instrumentation/pricing"
+	"github.com/aiusage/aiusage/instrumentation/semconv"
+	"github.com/aiusage/aiusage/internal/schema"
+)
+
+func TestStartMigratesAndLoadsPrices(t *testing.T) {
+	cfg := testConfig(t)
+	e := startExporter(t, cfg)
+	if v, err := schema.Version(context.Background(), e.db); err != nil || v != schema.Latest() {
+		t.Fatalf("schema version %d, %v; want %d", v, err, schema.Latest())
+	}
+	want := int64(len(pricing.Default().Prices()))
+	if n := queryInt(t, e.db, "SELECT count(*) FROM model_prices"); n != want || want == 0 {
+		t.Errorf("model_prices holds %d rows, want the %d embedded ones", n, want)
+	}
+}
+
+func TestStartKeepsAnAnalystsPricesAndLoadsPricesFile(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig(t)
+	e := startExporter(t, cfg)
+	// An analyst replaces the table (aiusage prices load) while no collector runs.
+	mine := []pricing.Price{{Provider: "groq", Model: "my-model", InputPerMTok: 1, OutputPerMTok: 2,
+		EffectiveFrom: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	if err := schema.ReplacePrices(ctx, e.db, mine); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e = startExporter(t, cfg)
+	if got := queryStrings(t, e.db, "SELECT model FROM model_prices"); len(got) != 1 || got[0] != "my-model" {
+		t.Errorf("a restart without prices_file changed the analyst's prices: %v", got)
+	}
+	if err := e.shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// prices_file replaces whatever is there.
+	file := filepath.Join(t.TempDir(), "prices.csv")
+	csv := "provider,model,input_usd_per_mtok,output_usd_per_mtok,cached_input_usd_per_mtok,min_input_tokens,effective_from,effective_to,source\n" +
+		"gcp.gemini,gemini-9,0.5,1.5,,0,2026-01-01,,test\n"
+	if err := os.WriteFile(file, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg.PricesFile = file
+	e = startExporter(t, cfg)
+	if got := queryStrings(t, e.db, "SELECT provider || ' ' || model || ' ' || output_usd_per_mtok FROM model_prices"); len(got) != 1 || got[0] != "gcp.gemini gemini-9 1.5" {
+		t.Errorf("prices_file not loaded: %v", got)
+	}
+}
+
+func TestStartFailsClearly(t *testing.T) {
+	ctx := context.Background()
+	badPrices := filepath.Join(t.TempDir(), "prices.csv")
+	if err := os.WriteFile(badPrices, []byte("provider,model\ngroq,x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	readOnlyDir := filepath.Join(t.TempDir(), "ro")
+	if err := os.Mkdir(readOnlyDir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		edit func(*Config)
+		want []string
+	}{
+		{"missing directory", func(c *Config) { c.Path = filepath.Join(t.TempDir(), "nope", "usage.duckdb") },
+			[]string{"nope/usage.duckdb", "directory"}},
+		{"bad prices file", func(c *Config) { c.PricesFile = badPrices }, []string{"prices_file", badPrices}},
+		{"unmigrated file with create_schema false", func(c *Config) { c.CreateSchema = false },
+			[]string{"schema version 0", "create_schema: false"}},
+	}
+	if os.Geteuid() != 0 { // root writes anywhere
+		tests = append(tests, struct {
+			name string
+			edit func(*Config)
+			want []string
+		}{"unwritable directory", func(c *Config) { c.Path = filepath.Join(readOnlyDir, "usage.duckdb") },
+			[]string{"ro/usage.duckdb"}})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig(t)
+			tt.edit(cfg)
+			e := newExporter(cfg, exportertest.NewNopSettings(componentType), func() {})
+			err := e.start(ctx, componenttest.NewNopHost())
+			if err == nil {
+				e.shutdown(ctx)
+				t.Fatal("start succeeded")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			if err := e.shutdown(ctx); err != nil {
+				t.Errorf("shutdown after a failed start: %v", err)
+			}
+		})
+	}
+}
+
+func TestCreateSchemaFalseAcceptsAMigratedFile(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig(t)
+	db, err := sql.Open("duckdb", cfg.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := schema.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	cfg.CreateSchema = false
+	e := startExporter(t, cfg)
+	if err := e.pushTraces(ctx, buildTraces(testSpan{n: 1, attrs: groqCall(), start: testStart})); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSecondExporterOnTheSamePathFails(t *testing.T) {
+	cfg := testConfig(t)
+	startExporter(t, cfg)
+	other := *cfg
+	e := newExporter(&other, exportertest.NewNopSettings(componentType), func() {})
+	err := e.start(context.Background(), componenttest.NewNopHost())
+	if err == nil || !strings.Contains(err.Error(), "already written by exporter") {
+		t.Fatalf("second exporter on %s: %v", cfg.Path, err)
+	}
+}
+
+func TestRetentionDeletesWholeOldDaysAndKeepsTheRollup(t *testing.T) {
+	ctx := context.Background()
+	e := startExporter(t, testConfig(t))
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	old := now.Add(-40 * 24 * time.Hour)
+	edge := time.Date(2026, 10, 28, 0, 30, 0, 0, time.UTC) // on the cutoff day: kept whole
+	spans := []testSpan{{n: 1, attrs: groqCall(), start: old}, {n: 2, attrs: groqCall(), start: edge},
+		{n: 3, attrs: groqCall(), start: now}}
+	if err := e.pushTraces(ctx, buildTraces(spans...)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.pushMetrics(ctx, buildMetrics(old)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.pushMetrics(ctx, buildMetrics(now)); err != nil {
+		t.Fatal(err)
+	}
+	cutoff := cutoffDay(now.Add(time.Hour), 30*24*time.Hour)
+	if got := cutoff.Format(time.DateOnly); got != "2026-10-28" {
+		t.Fatalf("cutoff %s, want 2026-10-28", got)
+	}
+	deleted, err := e.applyRetention(ctx, cutoff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := queryStrings(t, e.db, "SELECT span_id FROM ai_usage_log ORDER BY start_time"); len(got) != 2 ||
+		got[0] != spanIDString(spanID(2)) {
+		t.Errorf("spans left: %v; want spans 2 and 3", got)
+	}
+	for _, table := range []string{"ai_quota_snapshot", "ai_metric_gauge", "ai_metric_sum", "ai_metric_histogram",
+		"ai_metric_exponential_histogram", "ai_metric_summary"} {
+		if n := queryInt(t, e.db, "SELECT count(*) FROM "+table+" WHERE time < '2026-10-28 00:00:00+00'::TIMESTAMPTZ"); n != 0 {
+			t.Errorf("%s keeps %d old rows", table, n)
+		}
+		if n := queryInt(t, e.db, "SELECT count(*) FROM "+table); n == 0 {
+			t.Errorf("%s lost its recent rows", table)
+		}
+	}
+	if n := queryInt(t, e.db, "SELECT sum(requests) FROM ai_usage_daily"); n != 3 {
+		t.Errorf("roll-up counts %d requests after retention, want all 3", n)
+	}
+	if deleted != 1+8 { // one span; gauge 3, sum, histogram, exp histogram, summary, snapshot
+		t.Errorf("deleted %d rows, want 9", deleted)
+	}
+}
+
+func TestReportsEndpoint(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig(t)
+	cfg.Reports.Endpoint = freeAddr(t)
+	cfg.Reports.BearerToken = "t0ken"
+	e := startExporter(t, cfg)
+	day := time.Now().UTC()
+	if err := e.pushTraces(ctx, buildTraces(testSpan{n: 1, attrs: groqCall(), start: day})); err != nil {
+		t.Fatal(err)
+	}
+	get := func(path, token string) (int, string) {
+		req, _ := http.NewRequest("GET", "http://"+cfg.Reports.Endpoint+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, _ := get("/reports", ""); code != http.StatusUnauthorized {
+		t.Errorf("no token: %d, want 401", code)
+	}
+	if code, _ := get("/reports", "wrong"); code != http.StatusUnauthorized {
+		t.Errorf("wrong token: %d, want 401", code)
+	}
+	code, body := get("/reports", "t0ken")
+	if code != http.StatusOK || !strings.Contains(body, "daily") {
+		t.Fatalf("report list: %d %s", code, body)
+	}
+	code, body = get("/reports/daily?format=csv", "t0ken")
+	if code != http.StatusOK || !strings.Contains(body, "llama-3.1-8b-instant") {
+		t.Errorf("daily report as CSV: %d %s", code, body)
+	}
+	code, body = get("/reports/daily?from=not-a-date", "t0ken")
+	if code != http.StatusBadRequest || !strings.Contains(body, "from") {
+		t.Errorf("bad parameter: %d %s", code, body)
+	}
+	// Reports that write are not served.
+	if code, _ := get("/reports/retention", "t0ken"); code == http.StatusOK {
+		t.Error("the retention report ran over HTTP")
+	}
+	var list []map[string]any
+	if _, body := get("/reports", "t0ken"); json.Unmarshal([]byte(body), &list) != nil || len(list) == 0 {
+		t.Errorf("report list is not a JSON array: %s", body)
+	}
+}
+
+func TestOwnTelemetryCountsOutcomes(t *testing.T) {
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { tel.Shutdown(context.Background()) })
+	cfg := testConfig(t)
+	set := exportertest.NewNopSettings(componentType)
+	set.TelemetrySettings = tel.NewTelemetrySettings()
+	e := newExporter(cfg, set, func() {})
+	ctx := context.Background()
+	if err := e.start(ctx, componenttest.NewNopHost()); err != nil {
+		t.Fatal(err)
+	}
+	defer e.shutdown(ctx)
+	td := buildTraces(
+		testSpan{n: 1, attrs: with(groqCall(), string(semconv.GenAIUsageInputTokens), "12"), start: testStart},
+		testSpan{n: 2, attrs: map[string]any{"http.request.method": "GET"}, start: testStart},
+	)
+	for range 2 {
+		if err := e.pushTraces(ctx, td); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := tel.GetMetric(metricSpans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, p := range sumPoints(m) {
+		got[p.outcome] += p.value
+	}
+	if got[outcomeWritten] != 1 || got[outcomeDuplicate] != 1 || got[outcomeNotGenAI] != 2 {
+		t.Errorf("span outcomes %v; want written 1, duplicate 1, not_genai 2", got)
+	}
+}

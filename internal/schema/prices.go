@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/aiusage/aiusage/instrumentation/pricing"
 )
@@ -35,15 +36,22 @@ func ReplacePrices(ctx context.Context, db *sql.DB, prices []pricing.Price) erro
 			cached = p.CachedInputPerMTok
 		}
 		if !p.EffectiveTo.IsZero() {
-			to = p.EffectiveTo.UTC()
+			to = utcDay(p.EffectiveTo)
 		}
+		from := utcDay(p.EffectiveFrom)
 		if _, err := stmt.ExecContext(ctx, p.Provider, p.Model, p.InputPerMTok, p.OutputPerMTok, cached,
-			p.MinInputTokens, p.EffectiveFrom.UTC(), to, p.Source); err != nil {
-			return fmt.Errorf("replace model_prices: insert %s %s from %s: %w", p.Provider, p.Model, p.EffectiveFrom.Format("2006-01-02"), err)
+			p.MinInputTokens, from, to, p.Source); err != nil {
+			return fmt.Errorf("replace model_prices: insert %s %s from %s: %w", p.Provider, p.Model, from, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("replace model_prices: commit: %w", err)
 	}
 	return nil
+}
+
+// utcDay is the DATE literal of t's UTC day. Dates go in as text: a timestamp parameter
+// would be cast to DATE in the session's time zone, which may not be UTC.
+func utcDay(t time.Time) string {
+	return t.UTC().Format(time.DateOnly)
 }

@@ -16,7 +16,6 @@
 package instrumentation
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"net/http"
@@ -49,6 +48,7 @@ type Instrumentation struct {
 	exceeded         metric.Int64Counter
 	costUSD          metric.Float64Counter
 	unpriced         metric.Int64Counter
+	series           seriesCache
 }
 
 // New returns an Instrumentation configured by opts.
@@ -81,78 +81,6 @@ func New(opts ...Option) (*Instrumentation, error) {
 		return nil, fmt.Errorf("instrumentation: %w", err)
 	}
 	return i, nil
-}
-
-// newInstruments creates the metric instruments and the quota gauges' callback.
-func (i *Instrumentation) newInstruments(m metric.Meter) error {
-	var err error
-	if i.tokenUsage, err = m.Int64Histogram(semconv.MetricTokenUsage,
-		metric.WithDescription("Number of input and output tokens used."),
-		metric.WithUnit(semconv.UnitToken),
-		metric.WithExplicitBucketBoundaries(semconv.TokenUsageBuckets...)); err != nil {
-		return fmt.Errorf("create %s: %w", semconv.MetricTokenUsage, err)
-	}
-	if i.duration, err = m.Float64Histogram(semconv.MetricOperationDuration,
-		metric.WithDescription("GenAI operation duration."),
-		metric.WithUnit(semconv.UnitSeconds),
-		metric.WithExplicitBucketBoundaries(semconv.DurationBuckets...)); err != nil {
-		return fmt.Errorf("create %s: %w", semconv.MetricOperationDuration, err)
-	}
-	if i.timeToFirstChunk, err = m.Float64Histogram(semconv.MetricTimeToFirstChunk,
-		metric.WithDescription("Time from the request to the first chunk of a streamed response."),
-		metric.WithUnit(semconv.UnitSeconds),
-		metric.WithExplicitBucketBoundaries(semconv.DurationBuckets...)); err != nil {
-		return fmt.Errorf("create %s: %w", semconv.MetricTimeToFirstChunk, err)
-	}
-	if i.exceeded, err = m.Int64Counter(semconv.MetricRateLimitExceeded,
-		metric.WithDescription("Calls rejected by a provider rate limit (HTTP 429)."),
-		metric.WithUnit(semconv.UnitRequest)); err != nil {
-		return fmt.Errorf("create %s: %w", semconv.MetricRateLimitExceeded, err)
-	}
-	if i.costUSD, err = m.Float64Counter(semconv.MetricCost,
-		metric.WithDescription("Cost of provider calls by the price table."),
-		metric.WithUnit(semconv.UnitUSD)); err != nil {
-		return fmt.Errorf("create %s: %w", semconv.MetricCost, err)
-	}
-	if i.unpriced, err = m.Int64Counter(semconv.MetricCostUnpriced,
-		metric.WithDescription("Calls with token usage whose model has no price."),
-		metric.WithUnit(semconv.UnitRequest)); err != nil {
-		return fmt.Errorf("create %s: %w", semconv.MetricCostUnpriced, err)
-	}
-	limit, err := m.Int64ObservableGauge(semconv.MetricRateLimitLimit,
-		metric.WithDescription("Quota limit of a rate-limit window."))
-	if err != nil {
-		return fmt.Errorf("create %s: %w", semconv.MetricRateLimitLimit, err)
-	}
-	remaining, err := m.Int64ObservableGauge(semconv.MetricRateLimitRemaining,
-		metric.WithDescription("Quota remaining in a rate-limit window."))
-	if err != nil {
-		return fmt.Errorf("create %s: %w", semconv.MetricRateLimitRemaining, err)
-	}
-	utilization, err := m.Float64ObservableGauge(semconv.MetricRateLimitUtilization,
-		metric.WithDescription("Share of a rate-limit window's quota used."),
-		metric.WithUnit(semconv.UnitRatio))
-	if err != nil {
-		return fmt.Errorf("create %s: %w", semconv.MetricRateLimitUtilization, err)
-	}
-	_, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
-		for _, s := range i.tracker.States() {
-			attrs := metric.WithAttributes(
-				semconv.GenAIProviderName.String(s.Provider),
-				semconv.GenAIRequestModel.String(s.Model),
-				semconv.RateLimitResource.String(s.Resource),
-				semconv.RateLimitWindow.String(s.Window),
-				semconv.RateLimitSource.String(s.Source))
-			o.ObserveInt64(limit, s.Limit, attrs)
-			o.ObserveInt64(remaining, s.Remaining, attrs)
-			o.ObserveFloat64(utilization, s.Utilization, attrs)
-		}
-		return nil
-	}, limit, remaining, utilization)
-	if err != nil {
-		return fmt.Errorf("register quota gauges: %w", err)
-	}
-	return nil
 }
 
 // Quota returns the current quota state per provider, model, resource and

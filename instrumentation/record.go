@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/aiusage/aiusage/instrumentation/pricing"
@@ -28,6 +28,12 @@ func (i *Instrumentation) Record(ctx context.Context, c Call) {
 	_, span := i.start(ctx, &c)
 	i.end(ctx, span, &c)
 }
+
+// spanAttrs pools the slices end collects a span's attributes in.
+var spanAttrs = sync.Pool{New: func() any {
+	s := make([]attribute.KeyValue, 0, 28)
+	return &s
+}}
 
 // start starts the span of c. The attributes known before the response are
 // given at start so that samplers see them.
@@ -83,7 +89,8 @@ func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *Call) {
 		i.tracker.ObserveCall(string(c.Provider), quotaModel, tokens)
 	}
 
-	attrs := make([]attribute.KeyValue, 0, 32)
+	buf := spanAttrs.Get().(*[]attribute.KeyValue)
+	attrs := (*buf)[:0]
 	if c.ResponseModel != "" {
 		attrs = append(attrs, semconv.GenAIResponseModel.String(c.ResponseModel))
 	}
@@ -143,80 +150,11 @@ func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *Call) {
 	}
 	span.SetAttributes(attrs...)
 	span.End(trace.WithTimestamp(c.End))
+	clear(attrs) // the span copied them; drop references before pooling
+	*buf = attrs[:0]
+	spanAttrs.Put(buf)
 
 	i.recordMetrics(ctx, c, attribution, costModel, quotaModel, cost, priced)
-}
-
-// recordMetrics records c's metric points. Metric attributes leave out the
-// per-call ones (response id, user unless opted in) to keep series few.
-func (i *Instrumentation) recordMetrics(ctx context.Context, c *Call, a Attribution, costModel, quotaModel string, cost float64, priced bool) {
-	base := make([]attribute.KeyValue, 0, 12)
-	base = append(base,
-		semconv.GenAIOperationName.String(c.operation()),
-		semconv.GenAIProviderName.String(string(c.Provider)),
-		semconv.GenAIRequestModel.String(c.RequestModel))
-	if c.ResponseModel != "" {
-		base = append(base, semconv.GenAIResponseModel.String(c.ResponseModel))
-	}
-	if c.ServerAddress != "" {
-		base = append(base, semconv.ServerAddress.String(c.ServerAddress), semconv.ServerPort.Int(c.ServerPort))
-	}
-	if a.ProjectID != "" {
-		base = append(base, semconv.ProjectID.String(a.ProjectID))
-	}
-	if a.Action != "" {
-		base = append(base, semconv.ActionType.String(a.Action))
-	}
-	if i.userIDOnMetrics && a.UserID != "" {
-		base = append(base, semconv.UserID.String(a.UserID))
-	}
-	// attribute.NewSet sorts its argument in place: each set is built from a
-	// copy so that base keeps its order and contents.
-	scratch := make([]attribute.KeyValue, 0, len(base)+1)
-	set := func(extra ...attribute.KeyValue) attribute.Set {
-		scratch = append(append(scratch[:0], base...), extra...)
-		return attribute.NewSet(scratch...)
-	}
-	if u := c.Usage; u != nil {
-		i.tokenUsage.Record(ctx, u.InputTokens, metric.WithAttributeSet(set(semconv.GenAITokenType.String(semconv.TokenTypeInput))))
-		i.tokenUsage.Record(ctx, u.OutputTokens, metric.WithAttributeSet(set(semconv.GenAITokenType.String(semconv.TokenTypeOutput))))
-	}
-	baseSet := set()
-	durSet := baseSet
-	if c.ErrorType != "" {
-		durSet = set(semconv.ErrorType.String(c.ErrorType))
-	}
-	i.duration.Record(ctx, c.End.Sub(c.Start).Seconds(), metric.WithAttributeSet(durSet))
-	if c.Stream && c.TimeToFirstChunk > 0 {
-		i.timeToFirstChunk.Record(ctx, c.TimeToFirstChunk.Seconds(), metric.WithAttributeSet(baseSet))
-	}
-	if c.Usage != nil {
-		if priced {
-			i.costUSD.Add(ctx, cost, metric.WithAttributeSet(baseSet))
-		} else {
-			i.unpriced.Add(ctx, 1, metric.WithAttributes(
-				semconv.GenAIProviderName.String(string(c.Provider)),
-				semconv.GenAIResponseModel.String(costModel)))
-		}
-	}
-	if c.StatusCode == 429 || c.Exceeded != nil {
-		ex := make([]attribute.KeyValue, 0, 5)
-		ex = append(ex,
-			semconv.GenAIProviderName.String(string(c.Provider)),
-			semconv.GenAIRequestModel.String(quotaModel))
-		if e := c.Exceeded; e != nil {
-			if e.Resource != "" {
-				ex = append(ex, semconv.RateLimitResource.String(e.Resource))
-			}
-			if e.Window != "" {
-				ex = append(ex, semconv.RateLimitWindow.String(e.Window))
-			}
-			if e.QuotaID != "" {
-				ex = append(ex, semconv.RateLimitQuotaID.String(e.QuotaID))
-			}
-		}
-		i.exceeded.Add(ctx, 1, metric.WithAttributes(ex...))
-	}
 }
 
 // price prices c's usage: by the sub-models of a compound model when the

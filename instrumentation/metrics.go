@@ -1,0 +1,219 @@
+package instrumentation
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/aiusage/aiusage/instrumentation/semconv"
+)
+
+// newInstruments creates the metric instruments and the quota gauges' callback.
+func (i *Instrumentation) newInstruments(m metric.Meter) error {
+	var err error
+	if i.tokenUsage, err = m.Int64Histogram(semconv.MetricTokenUsage,
+		metric.WithDescription("Number of input and output tokens used."),
+		metric.WithUnit(semconv.UnitToken),
+		metric.WithExplicitBucketBoundaries(semconv.TokenUsageBuckets...)); err != nil {
+		return fmt.Errorf("create %s: %w", semconv.MetricTokenUsage, err)
+	}
+	if i.duration, err = m.Float64Histogram(semconv.MetricOperationDuration,
+		metric.WithDescription("GenAI operation duration."),
+		metric.WithUnit(semconv.UnitSeconds),
+		metric.WithExplicitBucketBoundaries(semconv.DurationBuckets...)); err != nil {
+		return fmt.Errorf("create %s: %w", semconv.MetricOperationDuration, err)
+	}
+	if i.timeToFirstChunk, err = m.Float64Histogram(semconv.MetricTimeToFirstChunk,
+		metric.WithDescription("Time from the request to the first chunk of a streamed response."),
+		metric.WithUnit(semconv.UnitSeconds),
+		metric.WithExplicitBucketBoundaries(semconv.DurationBuckets...)); err != nil {
+		return fmt.Errorf("create %s: %w", semconv.MetricTimeToFirstChunk, err)
+	}
+	if i.exceeded, err = m.Int64Counter(semconv.MetricRateLimitExceeded,
+		metric.WithDescription("Calls rejected by a provider rate limit (HTTP 429)."),
+		metric.WithUnit(semconv.UnitRequest)); err != nil {
+		return fmt.Errorf("create %s: %w", semconv.MetricRateLimitExceeded, err)
+	}
+	if i.costUSD, err = m.Float64Counter(semconv.MetricCost,
+		metric.WithDescription("Cost of provider calls by the price table."),
+		metric.WithUnit(semconv.UnitUSD)); err != nil {
+		return fmt.Errorf("create %s: %w", semconv.MetricCost, err)
+	}
+	if i.unpriced, err = m.Int64Counter(semconv.MetricCostUnpriced,
+		metric.WithDescription("Calls with token usage whose model has no price."),
+		metric.WithUnit(semconv.UnitRequest)); err != nil {
+		return fmt.Errorf("create %s: %w", semconv.MetricCostUnpriced, err)
+	}
+	limit, err := m.Int64ObservableGauge(semconv.MetricRateLimitLimit,
+		metric.WithDescription("Quota limit of a rate-limit window."))
+	if err != nil {
+		return fmt.Errorf("create %s: %w", semconv.MetricRateLimitLimit, err)
+	}
+	remaining, err := m.Int64ObservableGauge(semconv.MetricRateLimitRemaining,
+		metric.WithDescription("Quota remaining in a rate-limit window."))
+	if err != nil {
+		return fmt.Errorf("create %s: %w", semconv.MetricRateLimitRemaining, err)
+	}
+	utilization, err := m.Float64ObservableGauge(semconv.MetricRateLimitUtilization,
+		metric.WithDescription("Share of a rate-limit window's quota used."),
+		metric.WithUnit(semconv.UnitRatio))
+	if err != nil {
+		return fmt.Errorf("create %s: %w", semconv.MetricRateLimitUtilization, err)
+	}
+	_, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		for _, s := range i.tracker.States() {
+			attrs := metric.WithAttributes(
+				semconv.GenAIProviderName.String(s.Provider),
+				semconv.GenAIRequestModel.String(s.Model),
+				semconv.RateLimitResource.String(s.Resource),
+				semconv.RateLimitWindow.String(s.Window),
+				semconv.RateLimitSource.String(s.Source))
+			o.ObserveInt64(limit, s.Limit, attrs)
+			o.ObserveInt64(remaining, s.Remaining, attrs)
+			o.ObserveFloat64(utilization, s.Utilization, attrs)
+		}
+		return nil
+	}, limit, remaining, utilization)
+	if err != nil {
+		return fmt.Errorf("register quota gauges: %w", err)
+	}
+	return nil
+}
+
+// recordMetrics records c's metric points. Metric attributes leave out the
+// per-call ones (response id, user unless opted in) to keep series few.
+func (i *Instrumentation) recordMetrics(ctx context.Context, c *Call, a Attribution, costModel, quotaModel string, cost float64, priced bool) {
+	key := seriesKey{
+		operation: c.operation(), provider: string(c.Provider),
+		requestModel: c.RequestModel, responseModel: c.ResponseModel,
+		server: c.ServerAddress, port: c.ServerPort,
+		project: a.ProjectID, action: a.Action,
+		errorType: c.ErrorType,
+	}
+	if i.userIDOnMetrics {
+		key.user = a.UserID
+	}
+	sets := i.series.get(key)
+	if u := c.Usage; u != nil {
+		i.tokenUsage.Record(ctx, u.InputTokens, metric.WithAttributeSet(sets.input))
+		i.tokenUsage.Record(ctx, u.OutputTokens, metric.WithAttributeSet(sets.output))
+	}
+	i.duration.Record(ctx, c.End.Sub(c.Start).Seconds(), metric.WithAttributeSet(sets.duration))
+	if c.Stream && c.TimeToFirstChunk > 0 {
+		i.timeToFirstChunk.Record(ctx, c.TimeToFirstChunk.Seconds(), metric.WithAttributeSet(sets.base))
+	}
+	if c.Usage != nil {
+		if priced {
+			i.costUSD.Add(ctx, cost, metric.WithAttributeSet(sets.base))
+		} else {
+			i.unpriced.Add(ctx, 1, metric.WithAttributes(
+				semconv.GenAIProviderName.String(string(c.Provider)),
+				semconv.GenAIResponseModel.String(costModel)))
+		}
+	}
+	if c.StatusCode == 429 || c.Exceeded != nil {
+		ex := make([]attribute.KeyValue, 0, 5)
+		ex = append(ex,
+			semconv.GenAIProviderName.String(string(c.Provider)),
+			semconv.GenAIRequestModel.String(quotaModel))
+		if e := c.Exceeded; e != nil {
+			if e.Resource != "" {
+				ex = append(ex, semconv.RateLimitResource.String(e.Resource))
+			}
+			if e.Window != "" {
+				ex = append(ex, semconv.RateLimitWindow.String(e.Window))
+			}
+			if e.QuotaID != "" {
+				ex = append(ex, semconv.RateLimitQuotaID.String(e.QuotaID))
+			}
+		}
+		i.exceeded.Add(ctx, 1, metric.WithAttributes(ex...))
+	}
+}
+
+// seriesKey is what the attributes of a call's metric points depend on.
+type seriesKey struct {
+	operation, provider, requestModel, responseModel string
+	server                                           string
+	port                                             int
+	project, action, user                            string
+	errorType                                        string
+}
+
+// seriesSets are the attribute sets of one seriesKey's metric points.
+type seriesSets struct {
+	base          attribute.Set // cost, time to first chunk
+	duration      attribute.Set // base + error.type
+	input, output attribute.Set // base + gen_ai.token.type
+}
+
+// maxCachedSeries bounds the cache; calls beyond it build their sets anew.
+const maxCachedSeries = 4096
+
+// seriesCache keeps the attribute sets of recent series: building a set
+// sorts and copies, and most calls repeat a few series.
+type seriesCache struct {
+	mu sync.RWMutex
+	m  map[seriesKey]*seriesSets
+}
+
+func (c *seriesCache) get(k seriesKey) *seriesSets {
+	c.mu.RLock()
+	s, ok := c.m[k]
+	c.mu.RUnlock()
+	if ok {
+		return s
+	}
+	s = k.sets()
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = make(map[seriesKey]*seriesSets)
+	}
+	if len(c.m) < maxCachedSeries {
+		c.m[k] = s
+	}
+	c.mu.Unlock()
+	return s
+}
+
+// sets builds the attribute sets of k.
+func (k seriesKey) sets() *seriesSets {
+	base := make([]attribute.KeyValue, 0, 12)
+	base = append(base,
+		semconv.GenAIOperationName.String(k.operation),
+		semconv.GenAIProviderName.String(k.provider),
+		semconv.GenAIRequestModel.String(k.requestModel))
+	if k.responseModel != "" {
+		base = append(base, semconv.GenAIResponseModel.String(k.responseModel))
+	}
+	if k.server != "" {
+		base = append(base, semconv.ServerAddress.String(k.server), semconv.ServerPort.Int(k.port))
+	}
+	if k.project != "" {
+		base = append(base, semconv.ProjectID.String(k.project))
+	}
+	if k.action != "" {
+		base = append(base, semconv.ActionType.String(k.action))
+	}
+	if k.user != "" {
+		base = append(base, semconv.UserID.String(k.user))
+	}
+	// attribute.NewSet sorts its argument in place: each set is built from a
+	// copy so that base keeps its order and contents.
+	with := func(extra ...attribute.KeyValue) attribute.Set {
+		return attribute.NewSet(append(append(make([]attribute.KeyValue, 0, len(base)+1), base...), extra...)...)
+	}
+	s := &seriesSets{
+		base:   with(),
+		input:  with(semconv.GenAITokenType.String(semconv.TokenTypeInput)),
+		output: with(semconv.GenAITokenType.String(semconv.TokenTypeOutput)),
+	}
+	s.duration = s.base
+	if k.errorType != "" {
+		s.duration = with(semconv.ErrorType.String(k.errorType))
+	}
+	return s
+}

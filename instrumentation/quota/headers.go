@@ -50,20 +50,17 @@ type Headers struct {
 // HasTokens unset. A retry-after in HTTP-date form is ignored.
 func ParseHeaders(h http.Header) Headers {
 	var q Headers
-	var okLimit, okRemaining bool
-	q.RequestsLimit, okLimit = count(h, headerLimitRequests)
-	q.RequestsRemaining, okRemaining = count(h, headerRemainingRequests)
-	if q.HasRequests = okLimit && okRemaining; q.HasRequests {
-		q.RequestsReset, _ = reset(h, headerResetRequests)
-	} else {
-		q.RequestsLimit, q.RequestsRemaining = 0, 0
+	if limit, ok := count(h, headerLimitRequests); ok {
+		if remaining, ok := count(h, headerRemainingRequests); ok {
+			q.RequestsLimit, q.RequestsRemaining, q.HasRequests = limit, remaining, true
+			q.RequestsReset, _ = reset(h, headerResetRequests)
+		}
 	}
-	q.TokensLimit, okLimit = count(h, headerLimitTokens)
-	q.TokensRemaining, okRemaining = count(h, headerRemainingTokens)
-	if q.HasTokens = okLimit && okRemaining; q.HasTokens {
-		q.TokensReset, _ = reset(h, headerResetTokens)
-	} else {
-		q.TokensLimit, q.TokensRemaining = 0, 0
+	if limit, ok := count(h, headerLimitTokens); ok {
+		if remaining, ok := count(h, headerRemainingTokens); ok {
+			q.TokensLimit, q.TokensRemaining, q.HasTokens = limit, remaining, true
+			q.TokensReset, _ = reset(h, headerResetTokens)
+		}
 	}
 	q.RetryAfter, q.HasRetryAfter = retryAfter(get(h, headerRetryAfter))
 	return q

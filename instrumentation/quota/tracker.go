@@ -130,7 +130,7 @@ type headerEntry struct {
 // where the provider sends them, estimated from counted calls against configured Limits
 // where it does not. It is safe for concurrent use and cheap enough to call on every
 // request: an observation takes one lock and one or two map lookups and allocates
-// nothing once a model has been seen.
+// nothing once a model has been seen. Create one with NewTracker.
 type Tracker struct {
 	now       func() time.Time
 	threshold float64

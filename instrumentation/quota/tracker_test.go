@@ -405,3 +405,22 @@ func TestLimitValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestTrackerHeaderAndEstimateSideBySide configures a Groq limit its headers do not
+// cover (requests per minute) and one they do (per day): both sources are kept apart.
+func TestTrackerHeaderAndEstimateSideBySide(t *testing.T) {
+	clk := newClock("2026-11-27T15:00:00Z")
+	tr := quota.NewTracker(quota.Options{Now: clk.Now, Limits: []quota.Limit{{Provider: "groq", RequestsPerMinute: 30, RequestsPerDay: 1000}}})
+	tr.ObserveHeaders("groq", "m", quota.Headers{RequestsLimit: 14400, RequestsRemaining: 14000, HasRequests: true})
+	tr.ObserveCall("groq", "m", 10)
+
+	states := tr.States()
+	got := make([]string, 0, len(states))
+	for _, s := range states {
+		got = append(got, fmt.Sprintf("%s/%s/%s %d/%d", s.Resource, s.Window, s.Source, s.Remaining, s.Limit))
+	}
+	want := []string{"requests/1d/estimate 999/1000", "requests/1d/header 14000/14400", "requests/1m/estimate 29/30"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("states %v, want %v", got, want)
+	}
+}

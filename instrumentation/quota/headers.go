@@ -31,12 +31,14 @@ func newHeaderName(canonical string) headerName {
 // set, whose requests window is one day and tokens window one minute, and retry-after.
 type Headers struct {
 	// RequestsLimit and RequestsRemaining are requests per day; RequestsReset is how long
-	// until the requests bucket refills. HasRequests is set when both counts were present.
+	// until the requests bucket refills (0 when absent or malformed). HasRequests is set
+	// when both counts were present.
 	RequestsLimit, RequestsRemaining int64
 	RequestsReset                    time.Duration
 	HasRequests                      bool
 	// TokensLimit and TokensRemaining are tokens per minute; TokensReset is how long
-	// until the tokens bucket refills. HasTokens is set when both counts were present.
+	// until the tokens bucket refills (0 when absent or malformed). HasTokens is set
+	// when both counts were present.
 	TokensLimit, TokensRemaining int64
 	TokensReset                  time.Duration
 	HasTokens                    bool

@@ -191,18 +191,27 @@ func (t *Tracker) ObserveHeaders(provider, model string, h Headers) {
 	}
 	if h.HasRequests {
 		e.hasRequests = true
-		if a, ok := e.requests.update(h.RequestsLimit, h.RequestsRemaining, now.Add(h.RequestsReset), now, t.threshold); ok {
+		if a, ok := e.requests.update(h.RequestsLimit, h.RequestsRemaining, resetAt(now, h.RequestsReset), now, t.threshold); ok {
 			alerts[n], n = a, n+1
 		}
 	}
 	if h.HasTokens {
 		e.hasTokens = true
-		if a, ok := e.tokens.update(h.TokensLimit, h.TokensRemaining, now.Add(h.TokensReset), now, t.threshold); ok {
+		if a, ok := e.tokens.update(h.TokensLimit, h.TokensRemaining, resetAt(now, h.TokensReset), now, t.threshold); ok {
 			alerts[n], n = a, n+1
 		}
 	}
 	t.mu.Unlock()
 	t.fire(alerts[:n])
+}
+
+// resetAt is when a header window refills; zero (unknown) when the provider sent no
+// usable reset, so the reading is not taken for an already refilled window.
+func resetAt(now time.Time, reset time.Duration) time.Time {
+	if reset <= 0 {
+		return time.Time{}
+	}
+	return now.Add(reset)
 }
 
 // ObserveCall counts one call to model using tokens tokens toward the estimated quotas

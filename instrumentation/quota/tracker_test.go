@@ -121,10 +121,16 @@ func TestTrackerHeaders(t *testing.T) {
 	if s := find(t, tr.States(), "groq", "llama-3.1-8b-instant", "requests", "1d", "header"); s.Remaining != 13950 || !s.UpdatedAt.Equal(mustTime("2026-11-27T15:00:00Z")) {
 		t.Errorf("requests after a tokens-only reading: %+v", s)
 	}
+	// Without a usable reset the reading stands: it is never taken for a refilled window.
+	tr.ObserveHeaders("groq", "no-reset", quota.ParseHeaders(groqHeaders("1000", "10", "soon", "", "", "")))
+	clk.Add(time.Hour)
+	if s := find(t, tr.States(), "groq", "no-reset", "requests", "1d", "header"); s.Remaining != 10 || !s.ResetAt.IsZero() {
+		t.Errorf("reading without reset an hour on: remaining %d reset %v; want 10, zero", s.Remaining, s.ResetAt)
+	}
 	// No quota headers at all: nothing new is tracked.
 	tr.ObserveHeaders("groq", "other-model", quota.Headers{RetryAfter: time.Second, HasRetryAfter: true})
-	if n := len(tr.States()); n != 2 {
-		t.Errorf("a reading without counts added states: %d, want 2", n)
+	if n := len(tr.States()); n != 3 {
+		t.Errorf("a reading without counts added states: %d, want 3", n)
 	}
 }
 

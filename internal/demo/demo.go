@@ -67,8 +67,33 @@ func GeminiLimits() emulator.GeminiLimits {
 	return emulator.GeminiLimits{RequestsPerMinute: 40, RequestsPerDay: 250, TokensPerMinute: 250000}
 }
 
-// quotaLimits are the instrumentation's configured Gemini limits.
-func quotaLimits() []quota.Limit {
+// NewInstrumentation instruments the app as the demo does: telemetry to tel, emulator
+// addresses in urls mapped to their providers, and Gemini's configured limits.
+func NewInstrumentation(tel *Telemetry, urls ProviderURLs) (*instrumentation.Instrumentation, error) {
+	opts := []instrumentation.Option{
+		instrumentation.WithTracerProvider(tel.Tracer),
+		instrumentation.WithMeterProvider(tel.Meter),
+		instrumentation.WithLimits(QuotaLimits()...),
+	}
+	for _, h := range []struct {
+		base string
+		p    instrumentation.Provider
+	}{{urls.GroqBaseURL, instrumentation.Groq}, {urls.GeminiBaseURL, instrumentation.Gemini}} {
+		// Real provider hosts are known to the instrumentation; loopback ones are emulators.
+		if u, err := url.Parse(h.base); err == nil && u.Hostname() == "127.0.0.1" {
+			opts = append(opts, instrumentation.WithHost(u.Host, h.p))
+		}
+	}
+	inst, err := instrumentation.New(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("instrumentation: %w", err)
+	}
+	return inst, nil
+}
+
+// QuotaLimits are the instrumentation's configured Gemini limits: GeminiLimits for
+// GeminiReplyModel.
+func QuotaLimits() []quota.Limit {
 	l := GeminiLimits()
 	return []quota.Limit{{
 		Provider: string(instrumentation.Gemini), Model: GeminiReplyModel,
@@ -127,22 +152,9 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	opts := []instrumentation.Option{
-		instrumentation.WithTracerProvider(tel.Tracer),
-		instrumentation.WithMeterProvider(tel.Meter),
-		instrumentation.WithLimits(quotaLimits()...),
-	}
-	for _, h := range []struct {
-		base string
-		p    instrumentation.Provider
-	}{{urls.GroqBaseURL, instrumentation.Groq}, {urls.GeminiBaseURL, instrumentation.Gemini}} {
-		if u, perr := url.Parse(h.base); perr == nil && u.Hostname() == "127.0.0.1" {
-			opts = append(opts, instrumentation.WithHost(u.Host, h.p))
-		}
-	}
-	inst, err := instrumentation.New(opts...)
+	inst, err := NewInstrumentation(tel, urls)
 	if err != nil {
-		return fmt.Errorf("instrumentation: %w", err)
+		return err
 	}
 	driver, err := NewDriver(ctx, inst, nil, urls)
 	if err != nil {
@@ -201,21 +213,13 @@ func providersFor(o Options) (urls ProviderURLs, providers []instrumentation.Pro
 		fmt.Fprintf(o.Stdout, "Calling the real providers %v (API keys set); the others are left out.\n", providers)
 		return urls, providers, nil, nil
 	}
-	emu, err := emulator.New(EmulatorConfig())
-	if err != nil {
-		return urls, nil, nil, err
-	}
-	srv, err := emu.Start("127.0.0.1:0", "127.0.0.1:0")
+	emu, err := StartEmulator()
 	if err != nil {
 		return urls, nil, nil, err
 	}
 	fmt.Fprintf(o.Stdout, "Emulating Groq at %s and Gemini at %s (set GROQ_API_KEY / GEMINI_API_KEY to call the real ones).\n",
-		srv.GroqURL, srv.GeminiURL)
-	urls = ProviderURLs{
-		GroqBaseURL: srv.GroqURL + "/openai/v1", GroqKey: "gsk_demo",
-		GeminiBaseURL: srv.GeminiURL, GeminiKey: "AIza_demo",
-	}
-	return urls, []instrumentation.Provider{instrumentation.Groq, instrumentation.Gemini}, srv.Shutdown, nil
+		emu.URLs.GroqBaseURL, emu.URLs.GeminiBaseURL)
+	return emu.URLs, []instrumentation.Provider{instrumentation.Groq, instrumentation.Gemini}, emu.Stop, nil
 }
 
 // printNext says where to look after the demo.

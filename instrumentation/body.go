@@ -98,7 +98,7 @@ func (a *attempt) Close() error {
 // canceled runs when the request context is canceled before the body ended.
 func (a *attempt) canceled() {
 	a.mu.Lock()
-	a.finishLocked(false, context.Cause(a.ctx))
+	a.finishLocked(false, a.ctx.Err())
 	a.mu.Unlock()
 }
 

@@ -133,6 +133,19 @@ func (a *APIError) limit() (resource, window string) {
 	return resource, window
 }
 
+// apiError reads the value of an "error" field.
+func (p *Parser) apiError(v []byte) error {
+	if isNull(v) {
+		return nil
+	}
+	var e errorJSON
+	err := json.Unmarshal(v, &e)
+	if !isSyntax(err) {
+		p.res.Error = e.apiError(p.status)
+	}
+	return err
+}
+
 // inbandError handles the data of an `event: error` SSE event: the call failed although
 // the HTTP status was 200.
 func (p *Parser) inbandError(d []byte) {

@@ -88,7 +88,7 @@ func (p *Parser) endElement(b []byte) {
 	switch {
 	case a.elemLen > MaxBuffer:
 		p.fail(ParseTooLarge)
-	case p.geminiNeeds(elem):
+	default:
 		p.object(elem)
 	}
 	a.carried = false

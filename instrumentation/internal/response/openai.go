@@ -2,23 +2,6 @@ package response
 
 import "encoding/json"
 
-// openAIBody is the part of an OpenAI-style chat completion, or of one stream chunk, that
-// the telemetry needs.
-type openAIBody struct {
-	ID      string `json:"id"`
-	Model   string `json:"model"`
-	Choices []struct {
-		FinishReason string `json:"finish_reason"`
-	} `json:"choices"`
-	Usage          *openAIUsage   `json:"usage"`
-	UsageBreakdown *groqBreakdown `json:"usage_breakdown"` // Groq compound, non-stream
-	XGroq          *struct {
-		Usage          *openAIUsage   `json:"usage"`
-		UsageBreakdown *groqBreakdown `json:"usage_breakdown"` // Groq compound, stream
-	} `json:"x_groq"`
-	Error *errorJSON `json:"error"`
-}
-
 type openAIUsage struct {
 	PromptTokens        int64 `json:"prompt_tokens"`     // includes cached
 	CompletionTokens    int64 `json:"completion_tokens"` // includes reasoning
@@ -31,6 +14,8 @@ type openAIUsage struct {
 	} `json:"completion_tokens_details"`
 }
 
+// groqBreakdown is Groq compound's usage_breakdown: top level in a completion, under
+// x_groq in the final stream chunk.
 type groqBreakdown struct {
 	Models []struct {
 		Model string      `json:"model"`
@@ -54,7 +39,6 @@ func (u *openAIUsage) usage() Usage {
 type openAIState struct {
 	usage, xgroq       Usage
 	hasUsage, hasXGroq bool
-	seenChunk          bool
 }
 
 func (s *openAIState) apply(r *Result) {
@@ -66,55 +50,83 @@ func (s *openAIState) apply(r *Result) {
 	}
 }
 
-// openAINeeds reports whether a stream chunk may carry anything not yet known: the
-// first chunk's model and id, a finish reason, usage or an error. Most chunks carry only
-// content and are skipped without decoding.
-func (p *Parser) openAINeeds(d []byte) bool {
-	return !p.openai.seenChunk ||
-		(p.res.Model == "" && valued(d, keyModel)) ||
-		(p.res.ID == "" && valued(d, keyID)) ||
-		valued(d, keyFinishReason) ||
-		valued(d, keyUsage) ||
-		valued(d, keyUsageBreakdown) ||
-		valued(d, keyError)
-}
-
+// openAI reads a chat completion or one stream chunk.
 func (p *Parser) openAI(b []byte) error {
-	var body openAIBody
-	err := json.Unmarshal(b, &body)
-	if isSyntax(err) {
+	var bad error
+	note := func(err error) {
+		if bad == nil {
+			bad = err
+		}
+	}
+	err := objectFields(b, func(k, v []byte) {
+		switch string(k) {
+		case "id":
+			note(p.firstString(&p.res.ID, v))
+		case "model":
+			note(p.firstString(&p.res.Model, v))
+		case "choices":
+			note(p.finishReasons(v, "finish_reason"))
+		case "usage":
+			note(openAIUsageOf(v, &p.openai.usage, &p.openai.hasUsage))
+		case "usage_breakdown":
+			note(p.breakdown(v))
+		case "x_groq":
+			if isNull(v) {
+				return
+			}
+			note(objectFields(v, func(k, v []byte) {
+				switch string(k) {
+				case "usage":
+					note(openAIUsageOf(v, &p.openai.xgroq, &p.openai.hasXGroq))
+				case "usage_breakdown":
+					note(p.breakdown(v))
+				}
+			}))
+		case "error":
+			note(p.apiError(v))
+		}
+	})
+	if err != nil {
 		return err
 	}
-	p.openai.seenChunk = true
-	if p.res.Model == "" {
-		p.res.Model = body.Model
+	return bad
+}
+
+// openAIUsageOf decodes a usage object, unless null, into *dst.
+func openAIUsageOf(v []byte, dst *Usage, ok *bool) error {
+	if isNull(v) {
+		return nil
 	}
-	if p.res.ID == "" {
-		p.res.ID = body.ID
+	var u openAIUsage
+	err := json.Unmarshal(v, &u)
+	if !isSyntax(err) {
+		*dst, *ok = u.usage(), true
 	}
-	for _, c := range body.Choices {
-		p.addFinishReason(c.FinishReason)
+	return err
+}
+
+func (p *Parser) breakdown(v []byte) error {
+	if isNull(v) {
+		return nil
 	}
-	if body.Usage != nil {
-		p.openai.usage, p.openai.hasUsage = body.Usage.usage(), true
+	var bd groqBreakdown
+	err := json.Unmarshal(v, &bd)
+	if isSyntax(err) || len(bd.Models) == 0 {
+		return err
 	}
-	bd := body.UsageBreakdown
-	if body.XGroq != nil {
-		if body.XGroq.Usage != nil {
-			p.openai.xgroq, p.openai.hasXGroq = body.XGroq.Usage.usage(), true
-		}
-		if body.XGroq.UsageBreakdown != nil {
-			bd = body.XGroq.UsageBreakdown
-		}
+	p.res.Breakdown = p.res.Breakdown[:0]
+	for _, m := range bd.Models {
+		p.res.Breakdown = append(p.res.Breakdown, ModelUsage{Model: m.Model, Usage: m.Usage.usage()})
 	}
-	if bd != nil && len(bd.Models) > 0 {
-		p.res.Breakdown = p.res.Breakdown[:0]
-		for _, m := range bd.Models {
-			p.res.Breakdown = append(p.res.Breakdown, ModelUsage{Model: m.Model, Usage: m.Usage.usage()})
-		}
+	return err
+}
+
+// firstString sets *dst from the JSON string v unless *dst is already set.
+func (p *Parser) firstString(dst *string, v []byte) error {
+	if *dst != "" {
+		return nil
 	}
-	if body.Error != nil {
-		p.res.Error = body.Error.apiError(p.status)
-	}
+	s, err := jsonString(v)
+	*dst = s
 	return err
 }

@@ -7,8 +7,10 @@
 package response
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"slices"
 )
 
 // Dialect is the body format a provider endpoint speaks.
@@ -158,13 +160,8 @@ func (p *Parser) finish(complete bool) {
 // jsonArray handles a whole JSON array body that is not a Gemini stream: Gemini's
 // OpenAI-compatible endpoint sends errors as [{"error":{...}}].
 func (p *Parser) jsonArray(b []byte) {
-	var elems []json.RawMessage
-	if err := json.Unmarshal(b, &elems); err != nil {
+	if err := arrayElems(b, p.object); err != nil {
 		p.fail(syntaxReason(err))
-		return
-	}
-	for _, e := range elems {
-		p.object(e)
 	}
 }
 
@@ -191,22 +188,52 @@ func (p *Parser) fail(reason string) {
 
 func syntaxReason(err error) string {
 	var se *json.SyntaxError
-	if errors.As(err, &se) && se.Error() == "unexpected end of JSON input" {
+	if err == errTruncated || (errors.As(err, &se) && se.Error() == "unexpected end of JSON input") {
 		return ParseTruncated
 	}
 	return ParseInvalidJSON
 }
 
-func (p *Parser) addFinishReason(r string) {
-	if r == "" {
-		return
+// finishReasons adds the non-null values of key in the array of objects v (OpenAI
+// choices, Gemini candidates), keeping them distinct and in order.
+func (p *Parser) finishReasons(v []byte, key string) error {
+	if isNull(v) {
+		return nil
 	}
-	for _, seen := range p.res.FinishReasons {
-		if seen == r {
-			return
+	var bad error
+	err := arrayElems(v, func(elem []byte) {
+		err := objectFields(elem, func(k, val []byte) {
+			if string(k) == key && !isNull(val) && bad == nil {
+				bad = p.addFinishReason(val)
+			}
+		})
+		if bad == nil {
+			bad = err
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return bad
+}
+
+// addFinishReason adds the JSON string v unless already seen; the common case compares
+// the raw bytes and allocates nothing.
+func (p *Parser) addFinishReason(v []byte) error {
+	raw := len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0
+	if raw {
+		for _, seen := range p.res.FinishReasons {
+			if seen == string(v[1:len(v)-1]) {
+				return nil
+			}
 		}
 	}
+	r, err := jsonString(v)
+	if err != nil || r == "" || slices.Contains(p.res.FinishReasons, r) {
+		return err
+	}
 	p.res.FinishReasons = append(p.res.FinishReasons, r)
+	return nil
 }
 
 // isSyntax reports whether a decode error left nothing usable; a value of the wrong type

@@ -286,9 +286,9 @@ func TestParser(t *testing.T) {
 			want: Result{ParseError: ParseInvalidJSON},
 		},
 		{
-			name: "body cut inside the JSON", file: "groq_chat_truncated.json",
+			name: "body cut inside the JSON keeps the fields before the cut", file: "groq_chat_truncated.json",
 			dialect: OpenAIChat, status: 200, ct: ctJSON, complete: true,
-			want: Result{ParseError: ParseTruncated},
+			want: Result{Model: "llama-3.1-8b-instant", ID: "chatcmpl-t", ParseError: ParseTruncated},
 		},
 		{
 			name: "stream closed early keeps what it saw", file: "groq_stream_both_usages.sse",
@@ -472,47 +472,40 @@ func TestParserAfterResult(t *testing.T) {
 	}
 }
 
-func TestValued(t *testing.T) {
-	tests := []struct {
-		data string
-		want bool
+// TestContentChunksDoNotAllocate checks the hot path: once model and id are known, a
+// chunk that carries only content costs no allocation.
+func TestContentChunksDoNotAllocate(t *testing.T) {
+	chunks := []struct {
+		dialect     Dialect
+		first, next string
 	}{
-		{`{"usage":null}`, false},
-		{`{"usage" : null, "x": 1}`, false},
-		{`{"usage":{"a":1}}`, true},
-		{`{"usage":null,"x_groq":{"usage":{"a":1}}}`, true},
-		{`{"content":"\"usage\": {1}"}`, false},
-		{`{"usage"`, false},
-		{`{"usage":`, false},
-		{`{"usage_breakdown":{}}`, false},
+		{
+			OpenAIChat,
+			`{"id":"chatcmpl-1","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"x_groq":{"id":"req_1"}}`,
+			`{"id":"chatcmpl-1","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":" \"quoted\" word"},"logprobs":null,"finish_reason":null}],"usage":null}`,
+		},
+		{
+			GeminiNative,
+			`{"candidates":[{"content":{"parts":[{"text":"a"}],"role":"model"}}],"usageMetadata":{"promptTokenCount":5,"totalTokenCount":5},"modelVersion":"g","responseId":"r"}`,
+			`{"candidates":[{"content":{"parts":[{"text":"more \"text\""}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":5,"candidatesTokenCount":9,"totalTokenCount":14,"promptTokensDetails":[{"modality":"TEXT","tokenCount":5}]},"modelVersion":"g","responseId":"r"}`,
+		},
 	}
-	for _, tc := range tests {
-		if got := valued([]byte(tc.data), keyUsage); got != tc.want {
-			t.Errorf("valued(%s) = %v, want %v", tc.data, got, tc.want)
+	for _, c := range chunks {
+		p := NewParser(c.dialect, 200, ctSSE)
+		p.object([]byte(c.first))
+		next := []byte(c.next)
+		if allocs := testing.AllocsPerRun(100, func() { p.object(next) }); allocs != 0 {
+			t.Errorf("dialect %d: %v allocations per content chunk, want 0", c.dialect, allocs)
+		}
+		if p.res.ParseError != "" || p.res.Model == "" {
+			t.Errorf("dialect %d: %s", c.dialect, dump(p.res))
 		}
 	}
-}
-
-// TestSkipsContentChunks checks the hot path decodes only the chunks that matter.
-func TestSkipsContentChunks(t *testing.T) {
-	body := groqStream(100)
+	// The finish reason, once seen, is not allocated again.
 	p := NewParser(OpenAIChat, 200, ctSSE)
-	_, _ = p.Write(body)
-	if r := p.Result(true); r.Chunks != 100 || !r.HasUsage {
-		t.Fatalf("Result %+v", r)
-	}
-	content := []byte(`{"id":"c","model":"m","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}],"usage":null}`)
-	if p.openAINeeds(content) {
-		t.Errorf("a content chunk after the first is decoded")
-	}
-	for _, needed := range []string{
-		`{"choices":[{"finish_reason":"stop"}]}`,
-		`{"choices":[],"usage":{"prompt_tokens":1}}`,
-		`{"x_groq":{"usage":{"prompt_tokens":1}}}`,
-		`{"error":{"message":"m"}}`,
-	} {
-		if !p.openAINeeds([]byte(needed)) {
-			t.Errorf("chunk %s is skipped", needed)
-		}
+	stop := []byte(`{"choices":[{"finish_reason":"stop"}]}`)
+	p.object(stop)
+	if allocs := testing.AllocsPerRun(100, func() { p.object(stop) }); allocs != 0 {
+		t.Errorf("%v allocations for a repeated finish reason", allocs)
 	}
 }

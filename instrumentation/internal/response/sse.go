@@ -114,14 +114,8 @@ func (p *Parser) dispatch() {
 		p.fail(ParseTooLarge)
 	case isError:
 		p.inbandError(data)
-	case p.dialect == GeminiNative:
-		if p.geminiNeeds(data) {
-			p.object(data)
-		}
 	default:
-		if p.openAINeeds(data) {
-			p.object(data)
-		}
+		p.object(data)
 	}
 }
 

@@ -1,0 +1,49 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestConfigEnvironment checks that collector-config/config.yaml loads in the built
+// collector with its defaults, and that environment variables reach the components:
+// a bad value is refused naming its key.
+func TestConfigEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	base := []string{"AIUSAGE_DB=" + filepath.Join(dir, "a.duckdb"), "AIUSAGE_QUEUE_DIR=" + filepath.Join(dir, "queue")}
+	tests := []struct {
+		name    string
+		env     []string
+		wantErr string // "" = valid
+	}{
+		{name: "defaults"},
+		{name: "every endpoint moved", env: []string{
+			"AIUSAGE_OTLP_GRPC_ENDPOINT=127.0.0.1:14317", "AIUSAGE_OTLP_HTTP_ENDPOINT=127.0.0.1:14318",
+			"AIUSAGE_PROMETHEUS_ENDPOINT=127.0.0.1:18889", "AIUSAGE_HEALTH_ENDPOINT=127.0.0.1:23133",
+			"AIUSAGE_REPORTS_ENDPOINT=127.0.0.1:18765", "AIUSAGE_TELEMETRY_PORT=18888",
+			"AIUSAGE_RETENTION=720h", "AIUSAGE_DUCKDB_MEMORY_LIMIT=1GB", "AIUSAGE_MEMORY_LIMIT_MIB=1024",
+		}},
+		{name: "retention too short", env: []string{"AIUSAGE_RETENTION=30m"}, wantErr: "retention"},
+		{name: "reports beyond loopback", env: []string{"AIUSAGE_REPORTS_ENDPOINT=0.0.0.0:8765"}, wantErr: "reports.endpoint"},
+		{name: "duckdb memory limit", env: []string{"AIUSAGE_DUCKDB_MEMORY_LIMIT=lots"}, wantErr: "memory_limit"},
+		{name: "batch timeout", env: []string{"AIUSAGE_BATCH_TIMEOUT=soon"}, wantErr: "timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(collectorBin, "validate", "--config", configPath("config.yaml"))
+			cmd.Env = append(append(os.Environ(), base...), tt.env...)
+			out, err := cmd.CombinedOutput()
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("validate: %v\n%s", err, out)
+			case tt.wantErr != "" && err == nil:
+				t.Fatalf("validate accepted %v", tt.env)
+			case tt.wantErr != "" && !strings.Contains(string(out), tt.wantErr):
+				t.Fatalf("validate refused %v without naming %q:\n%s", tt.env, tt.wantErr, out)
+			}
+		})
+	}
+}

@@ -110,7 +110,7 @@ type collectorSetup struct {
 	dir, config, db, otlp string
 }
 
-func newCollectorSetup(t *testing.T, persistent bool) collectorSetup {
+func newCollectorSetup(t testing.TB, persistent bool) collectorSetup {
 	t.Helper()
 	dir := t.TempDir()
 	s := collectorSetup{dir: dir, config: filepath.Join(dir, "config.yaml"), db: filepath.Join(dir, "usage.duckdb"),
@@ -160,7 +160,7 @@ exporters:
 	return s
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -173,7 +173,7 @@ func freeAddr(t *testing.T) string {
 // startInProcess runs the collector of s in this process until the test ends, and
 // returns the running exporter (to read the database through its handle) and a stop
 // function.
-func startInProcess(t *testing.T, s collectorSetup) (*duckdbExporter, func()) {
+func startInProcess(t testing.TB, s collectorSetup) (*duckdbExporter, func()) {
 	t.Helper()
 	ready := make(chan func(), 1)
 	done := make(chan error, 1)

@@ -88,25 +88,25 @@ type spanKey struct {
 
 // spanBatch is a traces batch converted to rows, before the duplicate check.
 type spanBatch struct {
-	rows            []usageRow
-	minTime, maxTim time.Time
-	stats           batchStats
+	rows             []usageRow
+	minTime, maxTime time.Time
+	stats            batchStats
 }
 
 // convertTraces turns every GenAI span of td into a row. It never fails: values it
 // cannot use are NULL (and kept in the attributes JSON), and counted.
 func convertTraces(td ptrace.Traces) spanBatch {
-	var b spanBatch
+	b := spanBatch{rows: make([]usageRow, 0, td.SpanCount())}
 	seen := make(map[spanKey]struct{}, td.SpanCount())
 	var fixes valueFixes
-	buf := make([]byte, 0, 1024)
+	rb := rowBuilder{fixes: &fixes, buf: make([]byte, 0, 1024), boxed: map[string]driver.Value{}}
 	for _, rs := range td.ResourceSpans().All() {
 		res := rs.Resource().Attributes()
 		var resJSON json.RawMessage
 		service := driver.Value(nil)
 		if v, ok := res.Get(string(semconv.ServiceName)); ok {
 			if s, ok := fixes.str(v); ok {
-				service = s
+				service = rb.box(s)
 			}
 		}
 		for _, ss := range rs.ScopeSpans().All() {
@@ -127,19 +127,19 @@ func convertTraces(td ptrace.Traces) spanBatch {
 				if resJSON == nil { // once per resource, shared by its rows
 					resJSON = json.RawMessage(fixes.appendJSONMap(nil, res, nil, 0))
 				}
-				var r usageRow
-				r.key = key
-				buf = fillSpanRow(&r, span, &fixes, buf[:0])
+				b.rows = append(b.rows, usageRow{key: key})
+				r := &b.rows[len(b.rows)-1]
+				rb.v = &r.values
+				rb.fill(span)
 				r.values[colServiceName] = service
 				r.values[colResourceAttributes] = resJSON
 				start := r.values[colStartTime].(time.Time)
 				if b.minTime.IsZero() || start.Before(b.minTime) {
 					b.minTime = start
 				}
-				if start.After(b.maxTim) {
-					b.maxTim = start
+				if start.After(b.maxTime) {
+					b.maxTime = start
 				}
-				b.rows = append(b.rows, r)
 			}
 		}
 	}
@@ -147,25 +147,88 @@ func convertTraces(td ptrace.Traces) spanBatch {
 	return b
 }
 
-// fillSpanRow maps span to r's columns; attributes without a column, and values a
-// column could not take, go to the attributes JSON (built in buf, returned for reuse).
-func fillSpanRow(r *usageRow, span ptrace.Span, fixes *valueFixes, buf []byte) []byte {
-	v := &r.values
-	v[colTraceID] = traceIDString(span.TraceID())
-	v[colSpanID] = spanIDString(span.SpanID())
+// rowBuilder fills one row's columns from a span's attributes; attributes without a
+// column, and values a column could not take, go to the attributes JSON in buf. It is
+// reused across the spans of a batch.
+type rowBuilder struct {
+	v       *[numUsageColumns]driver.Value
+	fixes   *valueFixes
+	buf     []byte
+	arena   []byte       // the batch's attributes JSON, sliced per row: one allocation per many rows
+	lastDay driver.Value // spans of a batch mostly share a day: box it once
+	// boxed holds the low-cardinality strings of the batch (providers, models, users)
+	// already boxed as driver.Value: boxing each anew costs an allocation per column and row.
+	boxed map[string]driver.Value
+}
+
+// box returns s as a driver.Value, boxed once per batch.
+func (rb *rowBuilder) box(s string) driver.Value {
+	if v, ok := rb.boxed[s]; ok {
+		return v
+	}
+	if len(rb.boxed) >= 4096 { // high cardinality after all: stop caching
+		return s
+	}
+	v := driver.Value(s)
+	rb.boxed[s] = v
+	return v
+}
+
+// rest adds an attribute to the JSON of remaining attributes.
+func (rb *rowBuilder) rest(k string, val pcommon.Value) {
+	if len(rb.buf) > 1 {
+		rb.buf = append(rb.buf, ',')
+	}
+	rb.buf = rb.fixes.appendJSONString(rb.buf, k)
+	rb.buf = append(rb.buf, ':')
+	rb.buf = rb.fixes.appendJSONValue(rb.buf, val, 0)
+}
+
+func (rb *rowBuilder) str(col int, k string, val pcommon.Value) {
+	if s, ok := rb.fixes.str(val); ok {
+		rb.v[col] = rb.box(s)
+	} else {
+		rb.rest(k, val)
+	}
+}
+
+func (rb *rowBuilder) count(col int, k string, val pcommon.Value) {
+	if n, ok := rb.fixes.count(val, maxCount); ok {
+		rb.v[col] = n
+	} else {
+		rb.rest(k, val)
+	}
+}
+
+func (rb *rowBuilder) number(col int, k string, val pcommon.Value, limit float64) {
+	if d, ok := rb.fixes.number(val, limit); ok {
+		rb.v[col] = d
+	} else {
+		rb.rest(k, val)
+	}
+}
+
+// fill maps span to the row's columns.
+func (rb *rowBuilder) fill(span ptrace.Span) {
+	v := rb.v
+	v[colTraceID], v[colSpanID] = idStrings(span.TraceID(), span.SpanID())
 	start, end := span.StartTimestamp(), span.EndTimestamp()
 	switch {
 	case start != 0:
 	case end != 0:
 		start = end // a span with no start is dated by its end
-		fixes.coerced++
+		rb.fixes.coerced++
 	default:
 		start = pcommon.NewTimestampFromTime(time.Now()) // undated: dated by arrival
-		fixes.coerced++
+		rb.fixes.coerced++
 	}
 	st := start.AsTime().UTC()
 	v[colStartTime] = st
-	v[colDay] = time.Date(st.Year(), st.Month(), st.Day(), 0, 0, 0, 0, time.UTC)
+	day := time.Date(st.Year(), st.Month(), st.Day(), 0, 0, 0, 0, time.UTC)
+	if last, ok := rb.lastDay.(time.Time); !ok || !last.Equal(day) {
+		rb.lastDay = day
+	}
+	v[colDay] = rb.lastDay
 	if end != 0 {
 		v[colEndTime] = end.AsTime().UTC()
 		if end >= start {
@@ -173,133 +236,121 @@ func fillSpanRow(r *usageRow, span ptrace.Span, fixes *valueFixes, buf []byte) [
 		}
 	}
 
-	buf = append(buf, '{')
-	rest := func(k string, val pcommon.Value) {
-		if len(buf) > 1 {
-			buf = append(buf, ',')
-		}
-		buf = fixes.appendJSONString(buf, k)
-		buf = append(buf, ':')
-		buf = fixes.appendJSONValue(buf, val, 0)
-	}
-	setStr := func(col int, k string, val pcommon.Value) {
-		if s, ok := fixes.str(val); ok {
-			v[col] = s
-		} else {
-			rest(k, val)
-		}
-	}
-	setCount := func(col int, k string, val pcommon.Value) {
-		if n, ok := fixes.count(val, maxCount); ok {
-			v[col] = n
-		} else {
-			rest(k, val)
-		}
-	}
-	setNumber := func(col int, k string, val pcommon.Value, limit float64) {
-		if d, ok := fixes.number(val, limit); ok {
-			v[col] = d
-		} else {
-			rest(k, val)
-		}
-	}
+	rb.buf = append(rb.buf[:0], '{')
 	for k, val := range span.Attributes().All() {
 		switch k {
 		case string(semconv.GenAIProviderName):
-			if s, ok := fixes.str(val); ok {
-				v[colProvider] = s
+			if s, ok := rb.fixes.str(val); ok {
+				v[colProvider] = rb.box(s)
 			} else {
 				v[colProvider] = val.AsString() // the column is required; keep its text
-				fixes.coerced++
+				rb.fixes.coerced++
 			}
 		case string(semconv.GenAIOperationName):
-			setStr(colOperation, k, val)
+			rb.str(colOperation, k, val)
 		case string(semconv.GenAIRequestModel):
-			setStr(colRequestModel, k, val)
+			rb.str(colRequestModel, k, val)
 		case string(semconv.GenAIResponseModel):
-			setStr(colResponseModel, k, val)
-		case string(semconv.GenAIResponseID):
-			setStr(colResponseID, k, val)
+			rb.str(colResponseModel, k, val)
+		case string(semconv.GenAIResponseID): // unique per call: not worth caching
+			if s, ok := rb.fixes.str(val); ok {
+				v[colResponseID] = s
+			} else {
+				rb.rest(k, val)
+			}
 		case string(semconv.UserID):
-			setStr(colUserID, k, val)
+			rb.str(colUserID, k, val)
 		case string(semconv.ProjectID):
-			setStr(colProjectID, k, val)
+			rb.str(colProjectID, k, val)
 		case string(semconv.ActionType):
-			setStr(colActionType, k, val)
+			rb.str(colActionType, k, val)
 		case string(semconv.GenAIUsageInputTokens):
-			setCount(colInputTokens, k, val)
+			rb.count(colInputTokens, k, val)
 		case string(semconv.GenAIUsageOutputTokens):
-			setCount(colOutputTokens, k, val)
+			rb.count(colOutputTokens, k, val)
 		case string(semconv.GenAIUsageCacheReadInput):
-			setCount(colCacheReadTokens, k, val)
+			rb.count(colCacheReadTokens, k, val)
 		case string(semconv.GenAIUsageReasoningOutput):
-			setCount(colReasoningTokens, k, val)
+			rb.count(colReasoningTokens, k, val)
 		case string(semconv.GenAIRequestStream):
-			if b, ok := fixes.boolean(val); ok {
+			if b, ok := rb.fixes.boolean(val); ok {
 				v[colStreaming] = b
 			} else {
-				rest(k, val)
+				rb.rest(k, val)
 			}
 		case string(semconv.GenAIResponseTimeToFirstChunk):
-			setNumber(colTimeToFirstChunk, k, val, maxSeconds)
+			rb.number(colTimeToFirstChunk, k, val, maxSeconds)
 		case string(semconv.GenAIResponseFinishReasons):
-			if s, ok := fixes.strings(val); ok {
+			if s, ok := rb.fixes.strings(val); ok {
 				v[colFinishReasons] = s
 			} else {
-				rest(k, val)
+				rb.rest(k, val)
 			}
 		case string(semconv.HTTPResponseStatusCode):
-			if n, ok := fixes.count(val, 999); ok && n >= 100 {
+			if n, ok := rb.fixes.count(val, 999); ok && n >= 100 {
 				v[colStatusCode] = int32(n)
 			} else {
 				if ok { // a number, but no HTTP status
-					fixes.nulled++
+					rb.fixes.nulled++
 				}
-				rest(k, val)
+				rb.rest(k, val)
 			}
 		case string(semconv.ErrorType):
-			setStr(colErrorType, k, val)
+			rb.str(colErrorType, k, val)
 		case string(semconv.ServerAddress):
-			setStr(colServerAddress, k, val)
+			rb.str(colServerAddress, k, val)
 		case string(semconv.RateLimitRequestsLimit):
-			setCount(colRequestsLimit, k, val)
+			rb.count(colRequestsLimit, k, val)
 		case string(semconv.RateLimitRequestsRemaining):
-			setCount(colRequestsRemaining, k, val)
+			rb.count(colRequestsRemaining, k, val)
 		case string(semconv.RateLimitRequestsReset):
-			setNumber(colRequestsReset, k, val, maxSeconds)
+			rb.number(colRequestsReset, k, val, maxSeconds)
 		case string(semconv.RateLimitTokensLimit):
-			setCount(colTokensLimit, k, val)
+			rb.count(colTokensLimit, k, val)
 		case string(semconv.RateLimitTokensRemaining):
-			setCount(colTokensRemaining, k, val)
+			rb.count(colTokensRemaining, k, val)
 		case string(semconv.RateLimitTokensReset):
-			setNumber(colTokensReset, k, val, maxSeconds)
+			rb.number(colTokensReset, k, val, maxSeconds)
 		case string(semconv.RateLimitRetryAfter):
-			setNumber(colRetryAfter, k, val, maxSeconds)
+			rb.number(colRetryAfter, k, val, maxSeconds)
 		case string(semconv.RateLimitQuotaID):
-			setStr(colQuotaID, k, val)
+			rb.str(colQuotaID, k, val)
 		case string(semconv.CostUSD):
-			setNumber(colCostUSD, k, val, maxCostUSD)
+			rb.number(colCostUSD, k, val, maxCostUSD)
 		case string(semconv.CostStatus):
-			setStr(colCostStatus, k, val)
+			rb.str(colCostStatus, k, val)
 		default:
-			rest(k, val)
+			rb.rest(k, val)
 		}
 	}
-	buf = append(buf, '}')
-	// The row keeps its own copy: buf is reused for the next span.
-	v[colAttributes] = json.RawMessage(append([]byte(nil), buf...))
-	return buf
+	rb.buf = append(rb.buf, '}')
+	// The row keeps its own copy, cut from the arena: buf is reused for the next span.
+	if cap(rb.arena)-len(rb.arena) < len(rb.buf) {
+		rb.arena = make([]byte, 0, max(64<<10, len(rb.buf)))
+	}
+	start0 := len(rb.arena)
+	rb.arena = append(rb.arena, rb.buf...)
+	v[colAttributes] = json.RawMessage(rb.arena[start0:len(rb.arena):len(rb.arena)])
 }
 
 func traceIDString(id pcommon.TraceID) string { return hex.EncodeToString(id[:]) }
 func spanIDString(id pcommon.SpanID) string   { return hex.EncodeToString(id[:]) }
+
+// idStrings returns the hex trace and span id, cut from one allocation.
+func idStrings(t pcommon.TraceID, s pcommon.SpanID) (trace, span string) {
+	var b [48]byte
+	hex.Encode(b[:32], t[:])
+	hex.Encode(b[32:], s[:])
+	both := string(b[:])
+	return both[:32], both[32:]
+}
 
 // pushTraces writes the GenAI spans of td in one transaction, with the roll-up.
 func (e *duckdbExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
 	b := convertTraces(td)
 	if len(b.rows) > 0 {
 		err := e.inTransaction(ctx, func(conn *sql.Conn) error {
-			rows, err := dropStoredSpans(ctx, conn, b.rows, b.minTime, b.maxTim)
+			rows, err := dropStoredSpans(ctx, conn, b.rows, b.minTime, b.maxTime)
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package response
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -88,7 +89,7 @@ func (e *errorJSON) apiError(httpStatus int) *APIError {
 			}
 		}
 	}
-	if a.Status == 429 || a.Type == "RESOURCE_EXHAUSTED" {
+	if a.Status == http.StatusTooManyRequests || a.Type == "RESOURCE_EXHAUSTED" {
 		a.Resource, a.Window = a.limit()
 	}
 	return a

@@ -177,6 +177,18 @@ func skipValue(b []byte, i int) (int, error) {
 	}
 }
 
+// skipSpace returns the index of the first byte at or after i that is not JSON white space.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return i
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r'
+}
+
 func isNull(v []byte) bool { return string(v) == "null" }
 
 // jsonString decodes a JSON string value; null is "".

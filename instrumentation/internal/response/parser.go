@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 )
 
 // Dialect is the body format a provider endpoint speaks.
@@ -45,7 +46,6 @@ type Parser struct {
 	status   int
 	sseType  bool // Content-Type said text/event-stream
 	mode     mode
-	bytes    int64
 	buf      []byte // modeJSON: the body; modeSSE: a line split across writes; modeArray: an element split across writes
 	overflow bool   // modeJSON: the body exceeded MaxBuffer
 	sse      sseState
@@ -67,7 +67,6 @@ func (p *Parser) Write(b []byte) (int, error) {
 	if p.done {
 		return n, nil
 	}
-	p.bytes += int64(n)
 	if p.mode == modeDetect {
 		i := skipSpace(b, 0)
 		if i == len(b) {
@@ -155,6 +154,11 @@ func (p *Parser) finish(complete bool) {
 	if !complete {
 		p.res.ParseError = ParseTruncated
 	}
+}
+
+func isEventStream(contentType string) bool {
+	mt, _, _ := strings.Cut(contentType, ";")
+	return strings.EqualFold(strings.TrimSpace(mt), "text/event-stream")
 }
 
 // jsonArray handles a whole JSON array body that is not a Gemini stream: Gemini's

@@ -9,7 +9,6 @@ type sseState struct {
 	hasData  bool
 	dataOver bool // data exceeded MaxBuffer and was dropped
 	isError  bool // event: error
-	sawDone  bool // data: [DONE]
 }
 
 var (
@@ -105,7 +104,6 @@ func (p *Parser) dispatch() {
 		return
 	}
 	if bytes.Equal(data, dataDone) {
-		s.sawDone = true
 		return
 	}
 	p.res.Chunks++

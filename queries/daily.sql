@@ -19,7 +19,7 @@
 --   output_tokens            BIGINT   output tokens, reasoning ones included
 --   cache_read_input_tokens  BIGINT   input tokens served from the provider's cache
 --   reasoning_output_tokens  BIGINT   output tokens spent on reasoning
---   cost_usd                 DOUBLE   cost recorded at the call, over priced calls (NULL: none priced)
+--   cost_usd                 DOUBLE   cost recorded at the calls (NULL: every call unpriced)
 --   unpriced_requests        BIGINT   calls with no price in the table (not counted as free)
 
 WITH span AS (
@@ -38,7 +38,7 @@ raw AS (
            coalesce(sum(output_tokens), 0) AS output_tokens,
            coalesce(sum(cache_read_input_tokens), 0) AS cache_read_input_tokens,
            coalesce(sum(reasoning_output_tokens), 0) AS reasoning_output_tokens,
-           sum(cost_usd) AS cost_usd,
+           CASE WHEN count(*) > count(*) FILTER (cost_status = 'unpriced') THEN coalesce(sum(cost_usd), 0) END AS cost_usd,
            count(*) FILTER (cost_status = 'unpriced') AS unpriced_requests
     FROM ai_usage_log
     WHERE day BETWEEN (SELECT first_day FROM span) AND (SELECT last_day FROM span)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -52,8 +53,8 @@ func display(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "NULL"
-	case float64:
-		return strconv.FormatFloat(x, 'f', 6, 64)
+	case float64: // USD and ratios: a millionth is the last digit that matters
+		return strconv.FormatFloat(math.Round(x*1e6)/1e6, 'f', -1, 64)
 	}
 	return Text(v)
 }

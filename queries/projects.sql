@@ -15,7 +15,7 @@
 --   users              BIGINT   distinct user.id values ('' counts as one)
 --   input_tokens       BIGINT   input tokens, cached ones included
 --   output_tokens      BIGINT   output tokens, reasoning ones included
---   cost_usd           DOUBLE   cost recorded at the call, over priced calls (NULL: none priced)
+--   cost_usd           DOUBLE   cost recorded at the calls (NULL: every call unpriced)
 --   unpriced_requests  BIGINT   calls with no price in the table (not counted as free)
 
 WITH span AS (
@@ -31,7 +31,7 @@ raw AS (
            count(*) FILTER (error_type IS NOT NULL OR status_code >= 400) AS errors,
            coalesce(sum(input_tokens), 0) AS input_tokens,
            coalesce(sum(output_tokens), 0) AS output_tokens,
-           sum(cost_usd) AS cost_usd,
+           CASE WHEN count(*) > count(*) FILTER (cost_status = 'unpriced') THEN coalesce(sum(cost_usd), 0) END AS cost_usd,
            count(*) FILTER (cost_status = 'unpriced') AS unpriced_requests
     FROM ai_usage_log
     WHERE day BETWEEN (SELECT first_day FROM span) AND (SELECT last_day FROM span)

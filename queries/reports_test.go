@@ -53,21 +53,24 @@ func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 func failed(c call) bool { return c.errType != "" || c.status >= 400 }
 
-// costOrNil is a sum of recorded costs, nil when no call had one.
+// costSum is a sum of recorded costs: nil when every call was unpriced; a failed call
+// with no usage costs nothing.
 type costSum struct {
-	usd float64
-	any bool
+	usd         float64
+	notUnpriced bool
 }
 
 func (s *costSum) add(c call) {
 	if c.cost != nil {
 		s.usd += *c.cost
-		s.any = true
+	}
+	if c.costStatus != "unpriced" {
+		s.notUnpriced = true
 	}
 }
 
 func (s costSum) value() any {
-	if !s.any {
+	if !s.notUnpriced {
 		return nil
 	}
 	return s.usd

@@ -16,7 +16,7 @@
 --   output_tokens               BIGINT   output tokens, reasoning ones included
 --   total_tokens                BIGINT   input + output
 --   avg_tokens_per_request      DOUBLE   total_tokens / requests
---   cost_usd                    DOUBLE   cost recorded at the call, over priced calls (NULL: none priced)
+--   cost_usd                    DOUBLE   cost recorded at the calls (NULL: every call unpriced)
 --   unpriced_requests           BIGINT   calls with no price in the table (not counted as free)
 --   last_seen                   TIMESTAMPTZ  the user's latest call
 
@@ -31,7 +31,7 @@ raw AS (
            count(*) FILTER (error_type IS NOT NULL OR status_code >= 400) AS errors,
            coalesce(sum(input_tokens), 0) AS input_tokens,
            coalesce(sum(output_tokens), 0) AS output_tokens,
-           sum(cost_usd) AS cost_usd,
+           CASE WHEN count(*) > count(*) FILTER (cost_status = 'unpriced') THEN coalesce(sum(cost_usd), 0) END AS cost_usd,
            count(*) FILTER (cost_status = 'unpriced') AS unpriced_requests,
            max(start_time) AS last_seen
     FROM ai_usage_log

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/aiusage/aiusage/internal/schema"
+	"github.com/aiusage/aiusage/queries"
+)
+
+// source is where reports run: a DuckDB file or a collector's report endpoint.
+type source interface {
+	run(ctx context.Context, r *queries.Report, args map[string]string) (*queries.Result, error)
+	close() error
+}
+
+// fileSource runs reports on a DuckDB file this process opened.
+type fileSource struct{ db *sql.DB }
+
+func (s fileSource) run(ctx context.Context, r *queries.Report, args map[string]string) (*queries.Result, error) {
+	return r.Run(ctx, s.db, args)
+}
+
+func (s fileSource) close() error { return s.db.Close() }
+
+// serverSource runs reports on the exporter's report endpoint.
+type serverSource struct{ c *queries.Client }
+
+func (s serverSource) run(ctx context.Context, r *queries.Report, args map[string]string) (*queries.Result, error) {
+	if !r.ReadOnly() {
+		return nil, fmt.Errorf("report %s changes the database, which the report endpoint does not allow: run it with --db on a file no process holds", r.Name)
+	}
+	return s.c.Run(ctx, r.Name, args)
+}
+
+func (s serverSource) close() error { return nil }
+
+// openDB opens a DuckDB file for the CLI and checks it holds the aiusage schema. Reports
+// open it read-only; writing (retention, roll-up, loading prices) needs readOnly=false.
+func openDB(ctx context.Context, path string, readOnly bool) (*sql.DB, error) {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("database file %q does not exist", path)
+	case err != nil:
+		return nil, fmt.Errorf("database file %q: %w", path, err)
+	case fi.IsDir():
+		return nil, fmt.Errorf("database file %q is a directory", path)
+	}
+	q := url.Values{}
+	// Nothing is downloaded at run time: the extensions the reports use are built in.
+	q.Set("autoinstall_known_extensions", "false")
+	q.Set("autoload_known_extensions", "false")
+	if readOnly {
+		q.Set("access_mode", "read_only")
+	}
+	db, err := sql.Open("duckdb", path+"?"+q.Encode())
+	if err == nil {
+		err = db.PingContext(ctx)
+	}
+	if err != nil {
+		if db != nil {
+			db.Close()
+		}
+		if strings.Contains(err.Error(), "Could not set lock on file") {
+			return nil, fmt.Errorf("database %q is locked by another process, most likely the collector's duckdb exporter, which holds its file while it runs: "+
+				"read the reports through the exporter's report endpoint with --server URL (its reports.endpoint), or stop the collector first", path)
+		}
+		return nil, fmt.Errorf("open duckdb %q: %w", path, err)
+	}
+	v, err := schema.Version(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open duckdb %q: %w", path, err)
+	}
+	if v == 0 {
+		db.Close()
+		return nil, fmt.Errorf("%q holds no aiusage schema: is it the file the collector's duckdb exporter writes?", path)
+	}
+	return db, nil
+}

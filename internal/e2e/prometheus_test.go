@@ -256,7 +256,7 @@ func (p *prometheus) get(ctx context.Context, path string, v any) error {
 }
 
 // poll calls cond until it reports true, fails the test on its error or after limit.
-func poll(t *testing.T, limit time.Duration, what string, cond func() (bool, error)) {
+func poll(t testing.TB, limit time.Duration, what string, cond func() (bool, error)) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for {

@@ -42,6 +42,8 @@ type Config struct {
 	// PricesFile replaces model_prices at start with a table in the prices.csv format.
 	// Empty: the embedded table is loaded when model_prices is empty.
 	PricesFile string `mapstructure:"prices_file"`
+	// Tables names the tables written; the defaults are the schema's.
+	Tables TablesConfig `mapstructure:"tables"`
 	// Reports serves the report queries over HTTP, since no other process can open the file.
 	Reports ReportsConfig `mapstructure:"reports"`
 
@@ -92,6 +94,7 @@ func (cfg *Config) Validate() error {
 	if cfg.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("timeout: %s must not be negative", cfg.Timeout))
 	}
+	errs = append(errs, cfg.Tables.validate(cfg.CreateSchema, cfg.Reports.Endpoint != "")...)
 	if err := cfg.Reports.validate(); err != nil {
 		errs = append(errs, err)
 	}

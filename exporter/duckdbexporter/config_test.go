@@ -100,3 +100,39 @@ func TestValidateReports(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateTables(t *testing.T) {
+	tests := []struct {
+		name    string
+		edit    func(*Config)
+		wantErr string
+	}{
+		{"defaults", func(*Config) {}, ""},
+		{"renamed with an operator schema", func(c *Config) { c.CreateSchema = false; c.Tables.UsageLog = "calls" }, ""},
+		{"renamed while the exporter creates the schema", func(c *Config) { c.Tables.UsageLog = "calls" },
+			"tables.usage_log: \"calls\" differs from the schema's \"ai_usage_log\""},
+		{"renamed with the reports endpoint", func(c *Config) {
+			c.CreateSchema = false
+			c.Tables.Daily = "daily"
+			c.Reports.Endpoint = "127.0.0.1:8765"
+		}, "tables.daily: \"daily\" differs"},
+		{"not an identifier", func(c *Config) { c.CreateSchema = false; c.Tables.MetricSum = "sums; DROP TABLE x" },
+			"tables.metric_sum: \"sums; DROP TABLE x\" is not a table name"},
+		{"two tables one name", func(c *Config) {
+			c.CreateSchema = false
+			c.Tables.MetricSum = "points"
+			c.Tables.MetricGauge = "points"
+		}, "is already the name of tables.metric_gauge"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := createDefaultConfig().(*Config)
+			cfg.Path = "usage.duckdb"
+			tt.edit(cfg)
+			err := cfg.Validate()
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("Validate: %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}

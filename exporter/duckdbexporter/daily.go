@@ -3,19 +3,11 @@ package duckdbexporter
 import (
 	"context"
 	"database/sql"
-	_ "embed"
 	"fmt"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
-
-//go:embed sql/daily_upsert.sql
-var dailyUpsertSQL string
-
-// dailyStage is a per-connection temporary table shaped like ai_usage_daily, where a
-// batch's aggregates wait for the upsert.
-const dailyStage = `CREATE TEMP TABLE IF NOT EXISTS aiusage_daily_batch AS SELECT * FROM ai_usage_daily LIMIT 0`
 
 // dailyKey is the roll-up's primary key; ” stands for a missing value.
 type dailyKey struct {
@@ -86,10 +78,10 @@ func aggregateDaily(rows []usageRow) map[dailyKey]*dailyAgg {
 func text(v any) string   { s, _ := v.(string); return s }
 func integer(v any) int64 { n, _ := v.(int64); return n }
 
-// upsertDaily adds rows to ai_usage_daily within the connection's transaction.
-func upsertDaily(ctx context.Context, conn *sql.Conn, rows []usageRow) error {
+// upsertDaily adds rows to the daily roll-up within the connection's transaction.
+func upsertDaily(ctx context.Context, conn *sql.Conn, stmts *statements, rows []usageRow) error {
 	aggs := aggregateDaily(rows)
-	if _, err := conn.ExecContext(ctx, dailyStage); err != nil {
+	if _, err := conn.ExecContext(ctx, stmts.dailyStage); err != nil {
 		return fmt.Errorf("stage daily roll-up: %w", err)
 	}
 	err := rawConn(conn, func(dc *duckdb.Conn) error {
@@ -110,7 +102,7 @@ func upsertDaily(ctx context.Context, conn *sql.Conn, rows []usageRow) error {
 	if err != nil {
 		return fmt.Errorf("stage daily roll-up: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, dailyUpsertSQL); err != nil {
+	if _, err := conn.ExecContext(ctx, stmts.dailyUpsert); err != nil {
 		return fmt.Errorf("update daily roll-up: %w", err)
 	}
 	if _, err := conn.ExecContext(ctx, `DELETE FROM aiusage_daily_batch`); err != nil {

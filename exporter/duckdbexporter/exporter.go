@@ -40,6 +40,7 @@ type duckdbExporter struct {
 	writeMu sync.Mutex
 
 	stats *stats
+	sql   statements // the exporter's SQL, with the configured table names
 }
 
 func newExporter(cfg *Config, set exporter.Settings, release func()) *duckdbExporter {
@@ -145,6 +146,12 @@ func (e *duckdbExporter) open(ctx context.Context) error {
 	openPaths[abs] = e.set.ID
 	openPathsMu.Unlock()
 	e.path = abs
+	if e.sql, err = renderStatements(e.cfg.Tables); err != nil {
+		openPathsMu.Lock()
+		delete(openPaths, abs)
+		openPathsMu.Unlock()
+		return err
+	}
 	db, err := openDB(abs, e.cfg)
 	if err != nil {
 		openPathsMu.Lock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -275,5 +276,58 @@ func TestOwnTelemetryCountsOutcomes(t *testing.T) {
 	}
 	if got[outcomeWritten] != 1 || got[outcomeDuplicate] != 1 || got[outcomeNotGenAI] != 2 {
 		t.Errorf("span outcomes %v; want written 1, duplicate 1, not_genai 2", got)
+	}
+}
+
+// TestRenamedTables writes into an operator-managed schema whose tables have other
+// names: every statement must use the configured names.
+func TestRenamedTables(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig(t)
+	db, err := sql.Open("duckdb", cfg.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := schema.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	tables := defaultTables()
+	renames := map[*string]string{&tables.UsageLog: "calls", &tables.Daily: "calls_daily",
+		&tables.QuotaSnapshot: "quota", &tables.MetricGauge: "gauges", &tables.MetricSum: "sums",
+		&tables.MetricHistogram: "histograms", &tables.MetricExponentialHistogram: "exp_histograms",
+		&tables.MetricSummary: "summaries"}
+	for field, name := range renames {
+		if _, err := db.Exec(fmt.Sprintf(`ALTER TABLE %s RENAME TO %s`, *field, name)); err != nil {
+			t.Fatal(err)
+		}
+		*field = name
+	}
+	db.Close()
+	cfg.CreateSchema = false
+	cfg.Tables = tables
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	e := startExporter(t, cfg)
+	old := testStart.Add(-60 * 24 * time.Hour)
+	for _, at := range []time.Time{old, testStart} {
+		if err := e.pushTraces(ctx, buildTraces(testSpan{n: uint64(at.Unix()), attrs: groqCall(), start: at})); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.pushMetrics(ctx, buildMetrics(at)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, want := range map[string]int64{"calls": 2, "calls_daily": 2, "quota": 2, "gauges": 6, "sums": 2,
+		"histograms": 2, "exp_histograms": 2, "summaries": 2} {
+		if n := queryInt(t, e.db, "SELECT count(*) FROM "+name); n != want {
+			t.Errorf("%s: %d rows, want %d", name, n, want)
+		}
+	}
+	if _, err := e.applyRetention(ctx, cutoffDay(testStart, 30*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if n := queryInt(t, e.db, "SELECT count(*) FROM calls"); n != 1 {
+		t.Errorf("retention left %d calls, want 1", n)
 	}
 }

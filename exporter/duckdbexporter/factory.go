@@ -65,6 +65,7 @@ func createDefaultConfig() component.Config {
 		CheckpointThreshold: defaultCheckpointThreshold,
 		CreateSchema:        true,
 		RetentionInterval:   defaultRetentionInterval,
+		Tables:              defaultTables(),
 		Reports:             ReportsConfig{Endpoint: defaultReportsEndpoint},
 	}
 }

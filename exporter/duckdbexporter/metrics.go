@@ -18,11 +18,17 @@ import (
 	"github.com/aiusage/aiusage/instrumentation/semconv"
 )
 
-// pointTable is one metric table of migration 0002: its name and columns in append order.
-type pointTable struct {
-	name    string
-	columns []string
-}
+// pointKind is a data point type; each has its table (migration 0002).
+type pointKind int
+
+const (
+	pointGauge pointKind = iota
+	pointSum
+	pointHistogram
+	pointExponentialHistogram
+	pointSummary
+	numPointKinds
+)
 
 // commonPointColumns open every metric table's row, in this order.
 var commonPointColumns = []string{"metric_name", "unit", "time", "start_time", "service_name", "scope_name"}
@@ -30,23 +36,25 @@ var commonPointColumns = []string{"metric_name", "unit", "time", "start_time", "
 // closingPointColumns close every metric table's row, in this order.
 var closingPointColumns = []string{"flags", "attributes", "resource_attributes", "point_hash"}
 
-func newPointTable(name string, specific ...string) pointTable {
-	cols := append(append(append([]string{}, commonPointColumns...), specific...), closingPointColumns...)
-	return pointTable{name: name, columns: cols}
+func pointColumnsOf(specific ...string) []string {
+	return append(append(append([]string{}, commonPointColumns...), specific...), closingPointColumns...)
 }
 
-// The metric tables, by point type.
-var (
-	gaugeTable     = newPointTable("ai_metric_gauge", "value", "int_value")
-	sumTable       = newPointTable("ai_metric_sum", "value", "int_value", "temporality", "is_monotonic")
-	histogramTable = newPointTable("ai_metric_histogram", "count", "sum", "min", "max",
-		"bucket_counts", "explicit_bounds", "temporality")
-	expHistogramTable = newPointTable("ai_metric_exponential_histogram", "count", "sum", "min", "max",
+// pointColumns are each point type's table columns, in append order.
+var pointColumns = [numPointKinds][]string{
+	pointGauge: pointColumnsOf("value", "int_value"),
+	pointSum:   pointColumnsOf("value", "int_value", "temporality", "is_monotonic"),
+	pointHistogram: pointColumnsOf("count", "sum", "min", "max",
+		"bucket_counts", "explicit_bounds", "temporality"),
+	pointExponentialHistogram: pointColumnsOf("count", "sum", "min", "max",
 		"scale", "zero_count", "zero_threshold", "positive_offset", "positive_bucket_counts",
-		"negative_offset", "negative_bucket_counts", "temporality")
-	summaryTable = newPointTable("ai_metric_summary", "count", "sum", "quantiles", "quantile_values")
-	pointTables  = []*pointTable{&gaugeTable, &sumTable, &histogramTable, &expHistogramTable, &summaryTable}
-)
+		"negative_offset", "negative_bucket_counts", "temporality"),
+	pointSummary: pointColumnsOf("count", "sum", "quantiles", "quantile_values"),
+}
+
+// pointKindNames enter the point hash, so that the same values as a gauge and as a sum
+// differ; they are fixed, unlike the configurable tables.
+var pointKindNames = [numPointKinds]string{"gauge", "sum", "histogram", "exponential_histogram", "summary"}
 
 // pointRow is one metric table row.
 type pointRow struct {
@@ -56,7 +64,7 @@ type pointRow struct {
 
 // metricBatch is a metrics batch converted to rows, before the duplicate check.
 type metricBatch struct {
-	rows             map[*pointTable][]pointRow
+	rows             [numPointKinds][]pointRow
 	minTime, maxTime time.Time
 	quota            map[quotaKey]*quotaSnapshot
 	stats            batchStats
@@ -77,7 +85,7 @@ type quotaSnapshot struct {
 // convertMetrics turns every data point of md into a row of its type's table, and the
 // aiusage.ratelimit.* points into quota snapshots. It never fails.
 func convertMetrics(md pmetric.Metrics) metricBatch {
-	b := metricBatch{rows: map[*pointTable][]pointRow{}, quota: map[quotaKey]*quotaSnapshot{}}
+	b := metricBatch{quota: map[quotaKey]*quotaSnapshot{}}
 	var fixes valueFixes
 	seen := map[uint64]struct{}{}
 	for _, rm := range md.ResourceMetrics().All() {
@@ -99,27 +107,27 @@ func convertMetrics(md pmetric.Metrics) metricBatch {
 				switch m.Type() {
 				case pmetric.MetricTypeGauge:
 					for _, p := range m.Gauge().DataPoints().All() {
-						c.add(&gaugeTable, p.Timestamp(), p.StartTimestamp(), p.Attributes(), uint32(p.Flags()),
+						c.add(pointGauge, p.Timestamp(), p.StartTimestamp(), p.Attributes(), uint32(p.Flags()),
 							numberValues(p)...)
 						c.quotaPoint(p)
 					}
 				case pmetric.MetricTypeSum:
 					s := m.Sum()
 					for _, p := range s.DataPoints().All() {
-						c.add(&sumTable, p.Timestamp(), p.StartTimestamp(), p.Attributes(), uint32(p.Flags()),
+						c.add(pointSum, p.Timestamp(), p.StartTimestamp(), p.Attributes(), uint32(p.Flags()),
 							append(numberValues(p), temporality(s.AggregationTemporality()), s.IsMonotonic())...)
 					}
 				case pmetric.MetricTypeHistogram:
 					h := m.Histogram()
 					for _, p := range h.DataPoints().All() {
-						c.add(&histogramTable, p.Timestamp(), p.StartTimestamp(), p.Attributes(), uint32(p.Flags()),
+						c.add(pointHistogram, p.Timestamp(), p.StartTimestamp(), p.Attributes(), uint32(p.Flags()),
 							p.Count(), optFloat(p.HasSum(), p.Sum()), optFloat(p.HasMin(), p.Min()), optFloat(p.HasMax(), p.Max()),
 							p.BucketCounts().AsRaw(), finite(p.ExplicitBounds().AsRaw()), temporality(h.AggregationTemporality()))
 					}
 				case pmetric.MetricTypeExponentialHistogram:
 					h := m.ExponentialHistogram()
 					for _, p := range h.DataPoints().All() {
-						c.add(&expHistogramTable, p.Timestamp(), p.StartTimestamp(), p.Attributes(), uint32(p.Flags()),
+						c.add(pointExponentialHistogram, p.Timestamp(), p.StartTimestamp(), p.Attributes(), uint32(p.Flags()),
 							p.Count(), optFloat(p.HasSum(), p.Sum()), optFloat(p.HasMin(), p.Min()), optFloat(p.HasMax(), p.Max()),
 							p.Scale(), p.ZeroCount(), p.ZeroThreshold(),
 							p.Positive().Offset(), p.Positive().BucketCounts().AsRaw(),
@@ -134,7 +142,7 @@ func convertMetrics(md pmetric.Metrics) metricBatch {
 						for i, q := range qs.All() {
 							quantiles[i], values[i] = q.Quantile(), q.Value()
 						}
-						c.add(&summaryTable, p.Timestamp(), p.StartTimestamp(), p.Attributes(), uint32(p.Flags()),
+						c.add(pointSummary, p.Timestamp(), p.StartTimestamp(), p.Attributes(), uint32(p.Flags()),
 							p.Count(), p.Sum(), quantiles, values)
 					}
 				default:
@@ -162,14 +170,14 @@ type pointContext struct {
 }
 
 // add appends one point's row to table; specific are its type's own columns.
-func (c *pointContext) add(table *pointTable, ts, start pcommon.Timestamp, attrs pcommon.Map, flags uint32, specific ...driver.Value) {
+func (c *pointContext) add(kind pointKind, ts, start pcommon.Timestamp, attrs pcommon.Map, flags uint32, specific ...driver.Value) {
 	t := ts.AsTime().UTC()
 	if ts == 0 {
 		t = time.Now().UTC() // an undated point is dated by its arrival
 		c.fixes.coerced++
 	}
 	attrJSON := c.fixes.appendJSONMap(nil, attrs, nil, 0)
-	h := pointHash(c.name, table.name, t, start, attrJSON, c.resJSON, specific)
+	h := pointHash(c.name, pointKindNames[kind], t, start, attrJSON, c.resJSON, specific)
 	c.lastOK = false
 	if _, dup := c.seen[h]; dup {
 		c.b.stats.pointsDuplicate++
@@ -180,11 +188,11 @@ func (c *pointContext) add(table *pointTable, ts, start pcommon.Timestamp, attrs
 	if start != 0 {
 		startValue = start.AsTime().UTC()
 	}
-	values := make([]driver.Value, 0, len(table.columns))
+	values := make([]driver.Value, 0, len(pointColumns[kind]))
 	values = append(values, c.name, c.unit, t, startValue, c.service, c.scope)
 	values = append(values, specific...)
 	values = append(values, flags, json.RawMessage(attrJSON), c.resJSON, h)
-	c.b.rows[table] = append(c.b.rows[table], pointRow{hash: h, values: values})
+	c.b.rows[kind] = append(c.b.rows[kind], pointRow{hash: h, values: values})
 	if c.b.minTime.IsZero() || t.Before(c.b.minTime) {
 		c.b.minTime = t
 	}
@@ -301,10 +309,10 @@ func temporality(t pmetric.AggregationTemporality) driver.Value {
 
 // pointHash fingerprints a point: two deliveries of the same point hash the same, in
 // any process, so a replayed batch is recognised after a restart.
-func pointHash(name, table string, t time.Time, start pcommon.Timestamp, attrs, res []byte, specific []driver.Value) uint64 {
+func pointHash(name, kind string, t time.Time, start pcommon.Timestamp, attrs, res []byte, specific []driver.Value) uint64 {
 	h := newFNV()
 	h.str(name)
-	h.str(table)
+	h.str(kind)
 	h.u64(uint64(t.UnixNano()))
 	h.u64(uint64(start))
 	h.bytes(attrs)
@@ -377,13 +385,12 @@ func (e *duckdbExporter) pushMetrics(ctx context.Context, md pmetric.Metrics) er
 	}
 	if total > 0 {
 		err := e.inTransaction(ctx, func(conn *sql.Conn) error {
-			stored, err := storedPointHashes(ctx, conn, b)
+			stored, err := e.storedPointHashes(ctx, conn, &b)
 			if err != nil {
 				return err
 			}
 			written := 0
-			for _, table := range pointTables {
-				rows := b.rows[table]
+			for kind, rows := range b.rows {
 				fresh := rows[:0:0]
 				for _, r := range rows {
 					if _, dup := stored[r.hash]; !dup {
@@ -391,13 +398,13 @@ func (e *duckdbExporter) pushMetrics(ctx context.Context, md pmetric.Metrics) er
 					}
 				}
 				b.stats.pointsDuplicate += int64(len(rows) - len(fresh))
-				if err := appendPointRows(conn, table, fresh); err != nil {
+				if err := appendPointRows(conn, e.cfg.Tables.metric(pointKind(kind)), pointColumns[kind], fresh); err != nil {
 					return err
 				}
 				written += len(fresh)
 			}
 			b.stats.pointsWritten = int64(written)
-			return appendQuotaSnapshots(conn, b.quota, stored)
+			return appendQuotaSnapshots(conn, e.cfg.Tables.QuotaSnapshot, b.quota, stored)
 		})
 		if err != nil {
 			return err
@@ -409,13 +416,13 @@ func (e *duckdbExporter) pushMetrics(ctx context.Context, md pmetric.Metrics) er
 
 // storedPointHashes returns which of the batch's point hashes the metric tables
 // already hold, looking only within the batch's time range.
-func storedPointHashes(ctx context.Context, conn *sql.Conn, b metricBatch) (map[uint64]struct{}, error) {
+func (e *duckdbExporter) storedPointHashes(ctx context.Context, conn *sql.Conn, b *metricBatch) (map[uint64]struct{}, error) {
 	stored := map[uint64]struct{}{}
-	for _, table := range pointTables {
-		rows := b.rows[table]
+	for kind, rows := range b.rows {
 		if len(rows) == 0 {
 			continue
 		}
+		table := e.cfg.Tables.metric(pointKind(kind))
 		var list strings.Builder
 		for i, r := range rows {
 			if i > 0 {
@@ -423,46 +430,44 @@ func storedPointHashes(ctx context.Context, conn *sql.Conn, b metricBatch) (map[
 			}
 			list.WriteString(strconv.FormatUint(r.hash, 10))
 		}
-		q := fmt.Sprintf(`SELECT point_hash FROM %s WHERE time BETWEEN $1 AND $2
-  AND point_hash IN (SELECT unnest(string_split($3, ','))::UBIGINT)`, table.name)
-		res, err := conn.QueryContext(ctx, q, b.minTime, b.maxTime, list.String())
+		res, err := conn.QueryContext(ctx, e.sql.storedPoint[kind], b.minTime, b.maxTime, list.String())
 		if err != nil {
-			return nil, fmt.Errorf("look up stored points in %s: %w", table.name, err)
+			return nil, fmt.Errorf("look up stored points in %s: %w", table, err)
 		}
 		for res.Next() {
 			var h uint64
 			if err := res.Scan(&h); err != nil {
 				res.Close()
-				return nil, fmt.Errorf("look up stored points in %s: %w", table.name, err)
+				return nil, fmt.Errorf("look up stored points in %s: %w", table, err)
 			}
 			stored[h] = struct{}{}
 		}
 		err = res.Err()
 		res.Close()
 		if err != nil {
-			return nil, fmt.Errorf("look up stored points in %s: %w", table.name, err)
+			return nil, fmt.Errorf("look up stored points in %s: %w", table, err)
 		}
 	}
 	return stored, nil
 }
 
-func appendPointRows(conn *sql.Conn, table *pointTable, rows []pointRow) error {
+func appendPointRows(conn *sql.Conn, table string, columns []string, rows []pointRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	return rawConn(conn, func(dc *duckdb.Conn) error {
-		app, err := duckdb.NewAppenderWithColumns(dc, "", "", table.name, table.columns)
+		app, err := duckdb.NewAppenderWithColumns(dc, "", "", table, columns)
 		if err != nil {
-			return fmt.Errorf("append to %s: %w", table.name, err)
+			return fmt.Errorf("append to %s: %w", table, err)
 		}
 		for _, r := range rows {
 			if err := app.AppendRow(r.values...); err != nil {
 				app.Close()
-				return fmt.Errorf("append to %s: metric %s: %w", table.name, r.values[0], err)
+				return fmt.Errorf("append to %s: metric %s: %w", table, r.values[0], err)
 			}
 		}
 		if err := app.Close(); err != nil {
-			return fmt.Errorf("append to %s: %w", table.name, err)
+			return fmt.Errorf("append to %s: %w", table, err)
 		}
 		return nil
 	})
@@ -473,7 +478,7 @@ var quotaColumns = []string{"time", "service_name", "provider", "model", "resour
 	"limit", "remaining", "utilization"}
 
 // appendQuotaSnapshots writes the snapshots that have at least one point not stored before.
-func appendQuotaSnapshots(conn *sql.Conn, snaps map[quotaKey]*quotaSnapshot, stored map[uint64]struct{}) error {
+func appendQuotaSnapshots(conn *sql.Conn, table string, snaps map[quotaKey]*quotaSnapshot, stored map[uint64]struct{}) error {
 	var fresh []driver.Value
 	for k, s := range snaps {
 		isNew := false
@@ -493,19 +498,19 @@ func appendQuotaSnapshots(conn *sql.Conn, snaps map[quotaKey]*quotaSnapshot, sto
 		return nil
 	}
 	return rawConn(conn, func(dc *duckdb.Conn) error {
-		app, err := duckdb.NewAppenderWithColumns(dc, "", "", "ai_quota_snapshot", quotaColumns)
+		app, err := duckdb.NewAppenderWithColumns(dc, "", "", table, quotaColumns)
 		if err != nil {
-			return fmt.Errorf("append to ai_quota_snapshot: %w", err)
+			return fmt.Errorf("append to %s: %w", table, err)
 		}
 		n := len(quotaColumns)
 		for i := 0; i < len(fresh); i += n {
 			if err := app.AppendRow(fresh[i : i+n]...); err != nil {
 				app.Close()
-				return fmt.Errorf("append to ai_quota_snapshot: %w", err)
+				return fmt.Errorf("append to %s: %w", table, err)
 			}
 		}
 		if err := app.Close(); err != nil {
-			return fmt.Errorf("append to ai_quota_snapshot: %w", err)
+			return fmt.Errorf("append to %s: %w", table, err)
 		}
 		return nil
 	})

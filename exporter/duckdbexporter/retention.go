@@ -3,15 +3,11 @@ package duckdbexporter
 import (
 	"context"
 	"database/sql"
-	_ "embed"
 	"fmt"
 	"time"
 
 	"go.uber.org/zap"
 )
-
-//go:embed sql/retention.sql
-var retentionSQL string
 
 // retentionLoop deletes raw rows past the retention period at start and then every
 // retention_interval, until ctx ends.
@@ -43,7 +39,7 @@ func cutoffDay(now time.Time, retention time.Duration) time.Time {
 func (e *duckdbExporter) applyRetention(ctx context.Context, cutoff time.Time) (int64, error) {
 	var deleted int64
 	err := e.inTransaction(ctx, func(conn *sql.Conn) error {
-		for _, stmt := range statements(retentionSQL) {
+		for _, stmt := range e.sql.retention {
 			res, err := conn.ExecContext(ctx, stmt, cutoff.Format(time.DateOnly))
 			if err != nil {
 				return fmt.Errorf("retention: %w", err)

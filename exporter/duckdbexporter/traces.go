@@ -350,7 +350,7 @@ func (e *duckdbExporter) pushTraces(ctx context.Context, td ptrace.Traces) error
 	b := convertTraces(td)
 	if len(b.rows) > 0 {
 		err := e.inTransaction(ctx, func(conn *sql.Conn) error {
-			rows, err := dropStoredSpans(ctx, conn, b.rows, b.minTime, b.maxTime)
+			rows, err := dropStoredSpans(ctx, conn, e.sql.storedSpans, b.rows, b.minTime, b.maxTime)
 			if err != nil {
 				return err
 			}
@@ -359,10 +359,10 @@ func (e *duckdbExporter) pushTraces(ctx context.Context, td ptrace.Traces) error
 			if len(rows) == 0 {
 				return nil
 			}
-			if err := appendUsageRows(conn, rows); err != nil {
+			if err := appendUsageRows(conn, e.cfg.Tables.UsageLog, rows); err != nil {
 				return err
 			}
-			return upsertDaily(ctx, conn, rows)
+			return upsertDaily(ctx, conn, &e.sql, rows)
 		})
 		if err != nil {
 			return err
@@ -372,15 +372,9 @@ func (e *duckdbExporter) pushTraces(ctx context.Context, td ptrace.Traces) error
 	return nil
 }
 
-// storedSpansQuery finds which of a batch's span ids (a comma-separated list) are
-// already stored; the time range confines the scan to the row groups that can hold them.
-const storedSpansQuery = `SELECT trace_id, span_id FROM ai_usage_log
-WHERE start_time BETWEEN $1 AND $2
-  AND span_id IN (SELECT unnest(string_split($3, ',')))`
-
-// dropStoredSpans returns rows without those already in ai_usage_log: a batch the
-// queue delivers again after a crash or a retry lands once.
-func dropStoredSpans(ctx context.Context, conn *sql.Conn, rows []usageRow, from, to time.Time) ([]usageRow, error) {
+// dropStoredSpans returns rows without those already stored (query is sql/stored_spans.sql):
+// a batch the queue delivers again after a crash or a retry lands once.
+func dropStoredSpans(ctx context.Context, conn *sql.Conn, query string, rows []usageRow, from, to time.Time) ([]usageRow, error) {
 	var ids strings.Builder
 	ids.Grow(len(rows) * 17)
 	for _, r := range rows {
@@ -395,7 +389,7 @@ func dropStoredSpans(ctx context.Context, conn *sql.Conn, rows []usageRow, from,
 	if ids.Len() == 0 {
 		return rows, nil
 	}
-	res, err := conn.QueryContext(ctx, storedSpansQuery, from, to, ids.String())
+	res, err := conn.QueryContext(ctx, query, from, to, ids.String())
 	if err != nil {
 		return nil, fmt.Errorf("look up stored spans: %w", err)
 	}
@@ -424,21 +418,21 @@ func dropStoredSpans(ctx context.Context, conn *sql.Conn, rows []usageRow, from,
 	return out, nil
 }
 
-// appendUsageRows appends rows to ai_usage_log within the connection's transaction.
-func appendUsageRows(conn *sql.Conn, rows []usageRow) error {
+// appendUsageRows appends rows to the usage log within the connection's transaction.
+func appendUsageRows(conn *sql.Conn, table string, rows []usageRow) error {
 	return rawConn(conn, func(dc *duckdb.Conn) error {
-		app, err := duckdb.NewAppenderWithColumns(dc, "", "", "ai_usage_log", usageColumns[:])
+		app, err := duckdb.NewAppenderWithColumns(dc, "", "", table, usageColumns[:])
 		if err != nil {
-			return fmt.Errorf("append to ai_usage_log: %w", err)
+			return fmt.Errorf("append to %s: %w", table, err)
 		}
 		for i := range rows {
 			if err := app.AppendRow(rows[i].values[:]...); err != nil {
 				app.Close()
-				return fmt.Errorf("append to ai_usage_log: span %s: %w", rows[i].values[colSpanID], err)
+				return fmt.Errorf("append to %s: span %s: %w", table, rows[i].values[colSpanID], err)
 			}
 		}
 		if err := app.Close(); err != nil {
-			return fmt.Errorf("append to ai_usage_log: %w", err)
+			return fmt.Errorf("append to %s: %w", table, err)
 		}
 		return nil
 	})

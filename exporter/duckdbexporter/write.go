@@ -64,9 +64,9 @@ func classify(err error) error {
 	return err
 }
 
-// statements splits an embedded SQL file into its statements (one per `;` line end),
+// splitStatements splits an embedded SQL file into its statements (one per `;` line end),
 // leaving out comment-only pieces.
-func statements(file string) []string {
+func splitStatements(file string) []string {
 	var out []string
 	for _, part := range strings.Split(file, ";\n") {
 		code := false

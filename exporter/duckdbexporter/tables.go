@@ -1,0 +1,147 @@
+package duckdbexporter
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"reflect"
+	"regexp"
+	"text/template"
+)
+
+// TablesConfig names the tables the exporter writes. The defaults are the schema's
+// (internal/schema), which the embedded migrations create and the reports read; other
+// names suit an operator-managed schema (create_schema: false).
+type TablesConfig struct {
+	UsageLog                   string `mapstructure:"usage_log"`
+	Daily                      string `mapstructure:"daily"`
+	QuotaSnapshot              string `mapstructure:"quota_snapshot"`
+	MetricGauge                string `mapstructure:"metric_gauge"`
+	MetricSum                  string `mapstructure:"metric_sum"`
+	MetricHistogram            string `mapstructure:"metric_histogram"`
+	MetricExponentialHistogram string `mapstructure:"metric_exponential_histogram"`
+	MetricSummary              string `mapstructure:"metric_summary"`
+}
+
+// defaultTables are the names migrations 0001 and 0002 create.
+func defaultTables() TablesConfig {
+	return TablesConfig{
+		UsageLog:                   "ai_usage_log",
+		Daily:                      "ai_usage_daily",
+		QuotaSnapshot:              "ai_quota_snapshot",
+		MetricGauge:                "ai_metric_gauge",
+		MetricSum:                  "ai_metric_sum",
+		MetricHistogram:            "ai_metric_histogram",
+		MetricExponentialHistogram: "ai_metric_exponential_histogram",
+		MetricSummary:              "ai_metric_summary",
+	}
+}
+
+// identifier is what a table name may be: a plain SQL identifier, so it never needs
+// more than double quotes.
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+
+// tableField is one key of the tables section.
+type tableField struct{ key, name, def string }
+
+func (t TablesConfig) fields() []tableField {
+	v, d := reflect.ValueOf(t), reflect.ValueOf(defaultTables())
+	out := make([]tableField, v.NumField())
+	for i := range out {
+		out[i] = tableField{key: "tables." + v.Type().Field(i).Tag.Get("mapstructure"),
+			name: v.Field(i).String(), def: d.Field(i).String()}
+	}
+	return out
+}
+
+// renamed reports whether any table has a name other than the schema's.
+func (t TablesConfig) renamed() bool { return t != defaultTables() }
+
+func (t TablesConfig) validate(createSchema, reports bool) []error {
+	var errs []error
+	seen := map[string]string{}
+	for _, f := range t.fields() {
+		switch {
+		case !identifier.MatchString(f.name):
+			errs = append(errs, fmt.Errorf("%s: %q is not a table name (letters, digits and _, not starting with a digit, at most 63)", f.key, f.name))
+		case seen[f.name] != "":
+			errs = append(errs, fmt.Errorf("%s: %q is already the name of %s", f.key, f.name, seen[f.name]))
+		case f.name != f.def && createSchema:
+			errs = append(errs, fmt.Errorf("%s: %q differs from the schema's %q; the embedded migrations create the schema's names, so renamed tables need create_schema: false", f.key, f.name, f.def))
+		case f.name != f.def && reports:
+			errs = append(errs, fmt.Errorf("%s: %q differs from the schema's %q, which the reports served at reports.endpoint read", f.key, f.name, f.def))
+		}
+		seen[f.name] = f.key
+	}
+	return errs
+}
+
+// metric is the table of a point type.
+func (t TablesConfig) metric(k pointKind) string {
+	switch k {
+	case pointGauge:
+		return t.MetricGauge
+	case pointSum:
+		return t.MetricSum
+	case pointHistogram:
+		return t.MetricHistogram
+	case pointExponentialHistogram:
+		return t.MetricExponentialHistogram
+	default:
+		return t.MetricSummary
+	}
+}
+
+//go:embed sql/*.sql
+var sqlFiles embed.FS
+
+// statements are the exporter's SQL with the configured table names in place.
+type statements struct {
+	storedSpans string
+	storedPoint [numPointKinds]string
+	dailyStage  string
+	dailyUpsert string
+	retention   []string
+}
+
+// renderStatements fills the embedded SQL templates with the table names, quoted.
+func renderStatements(t TablesConfig) (statements, error) {
+	quoted := map[string]string{}
+	v := reflect.ValueOf(t)
+	for i := range v.NumField() {
+		quoted[v.Type().Field(i).Name] = `"` + v.Field(i).String() + `"`
+	}
+	render := func(name string, data any) (string, error) {
+		tmpl, err := template.ParseFS(sqlFiles, "sql/"+name)
+		if err != nil {
+			return "", fmt.Errorf("sql/%s: %w", name, err)
+		}
+		var buf bytes.Buffer
+		if err := tmpl.Execute(&buf, data); err != nil {
+			return "", fmt.Errorf("sql/%s: %w", name, err)
+		}
+		return buf.String(), nil
+	}
+	var s statements
+	var err error
+	if s.storedSpans, err = render("stored_spans.sql", quoted); err != nil {
+		return s, err
+	}
+	for k := range pointKind(numPointKinds) {
+		if s.storedPoint[k], err = render("stored_points.sql", map[string]string{"Table": `"` + t.metric(k) + `"`}); err != nil {
+			return s, err
+		}
+	}
+	if s.dailyStage, err = render("daily_stage.sql", quoted); err != nil {
+		return s, err
+	}
+	if s.dailyUpsert, err = render("daily_upsert.sql", quoted); err != nil {
+		return s, err
+	}
+	retention, err := render("retention.sql", quoted)
+	if err != nil {
+		return s, err
+	}
+	s.retention = splitStatements(retention)
+	return s, nil
+}

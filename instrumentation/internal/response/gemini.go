@@ -11,18 +11,18 @@ func (p *Parser) gemini(b []byte) error {
 	err := objectFields(b, func(k, v []byte) {
 		switch string(k) {
 		case "modelVersion":
-			note(p.firstString(&p.res.Model, v))
+			note(firstString(&p.res.Model, v))
 		case "responseId":
-			note(p.firstString(&p.res.ID, v))
+			note(firstString(&p.res.ID, v))
 		case "candidates":
 			note(p.finishReasons(v, "finishReason"))
 		case "usageMetadata":
 			// Stream usage is cumulative: the latest counts replace earlier ones, and a
 			// chunk without counts keeps them.
-			u, ok, err := geminiUsage(v)
+			ok, err := geminiUsage(v, &p.scratch)
 			note(err)
 			if ok {
-				p.res.Usage, p.res.HasUsage = u, true
+				p.res.Usage, p.res.HasUsage = p.scratch, true
 			}
 		case "error":
 			note(p.apiError(v))
@@ -34,46 +34,35 @@ func (p *Parser) gemini(b []byte) error {
 	return bad
 }
 
-// geminiUsage reads usageMetadata and converts it to billed semantics: tool-use prompt
+// geminiUsage reads usageMetadata into *u, converted to billed semantics: tool-use prompt
 // tokens are billed as input and thoughts as output. ok is false when v has no counts.
-func geminiUsage(v []byte) (u Usage, ok bool, err error) {
+func geminiUsage(v []byte, u *Usage) (ok bool, err error) {
+	*u = Usage{}
 	if isNull(v) {
-		return Usage{}, false, nil
+		return false, nil
 	}
-	var cached int64
-	err = objectFields(v, func(k, val []byte) {
-		var dst *int64
+	n, err := countFields(v, func(k, _ []byte) *int64 {
 		switch string(k) {
 		case "promptTokenCount": // includes cached
-			dst = &u.PromptTokens
+			return &u.PromptTokens
 		case "candidatesTokenCount": // excludes thoughts
-			dst = &u.CandidatesTokens
+			return &u.CandidatesTokens
 		case "thoughtsTokenCount":
-			dst = &u.ThoughtsTokens
+			return &u.ThoughtsTokens
 		case "toolUsePromptTokenCount":
-			dst = &u.ToolUsePromptTokens
+			return &u.ToolUsePromptTokens
 		case "totalTokenCount":
-			dst = &u.TotalTokens
+			return &u.TotalTokens
 		case "cachedContentTokenCount":
-			dst = &cached
-		default:
-			return
+			return &u.CacheReadInputTokens
 		}
-		n, valid := jsonCount(val)
-		if !valid {
-			if err == nil && !isNull(val) {
-				err = errInvalid
-			}
-			return
-		}
-		*dst, ok = n, true
+		return nil
 	})
-	if err != nil && err != errInvalid {
-		return Usage{}, false, err
+	if err != nil && err != errBadCount {
+		return false, err
 	}
-	u.CacheReadInputTokens = cached
 	u.InputTokens = u.PromptTokens + u.ToolUsePromptTokens
 	u.OutputTokens = u.CandidatesTokens + u.ThoughtsTokens
 	u.ReasoningOutputTokens = u.ThoughtsTokens
-	return u, ok, err
+	return n > 0, err
 }

@@ -13,6 +13,7 @@ import (
 var (
 	errTruncated = errors.New("json: unexpected end of input")
 	errInvalid   = errors.New("json: invalid syntax")
+	errBadCount  = errors.New("json: token count is not a non-negative integer")
 )
 
 // objectFields calls fn with the raw key (without quotes) and raw value of each field of
@@ -202,6 +203,32 @@ func jsonString(v []byte) (string, error) {
 	var s string
 	err := json.Unmarshal(v, &s)
 	return s, err
+}
+
+// countFields walks the object v and stores the integer value of each field for which
+// dst returns a destination; it returns how many it stored. A value that is not a
+// non-negative integer (null aside) is skipped and reported as errBadCount once the walk
+// is done.
+func countFields(v []byte, dst func(key, value []byte) *int64) (stored int, err error) {
+	var bad error
+	err = objectFields(v, func(k, val []byte) {
+		d := dst(k, val)
+		if d == nil {
+			return
+		}
+		n, ok := jsonCount(val)
+		switch {
+		case ok:
+			*d = n
+			stored++
+		case !isNull(val) && bad == nil:
+			bad = errBadCount
+		}
+	})
+	if err != nil {
+		return stored, err
+	}
+	return stored, bad
 }
 
 // jsonCount decodes a non-negative JSON integer such as a token count.

@@ -1,38 +1,5 @@
 package response
 
-import "encoding/json"
-
-type openAIUsage struct {
-	PromptTokens        int64 `json:"prompt_tokens"`     // includes cached
-	CompletionTokens    int64 `json:"completion_tokens"` // includes reasoning
-	TotalTokens         int64 `json:"total_tokens"`
-	PromptTokensDetails struct {
-		CachedTokens int64 `json:"cached_tokens"`
-	} `json:"prompt_tokens_details"`
-	CompletionTokensDetails struct {
-		ReasoningTokens int64 `json:"reasoning_tokens"`
-	} `json:"completion_tokens_details"`
-}
-
-// groqBreakdown is Groq compound's usage_breakdown: top level in a completion, under
-// x_groq in the final stream chunk.
-type groqBreakdown struct {
-	Models []struct {
-		Model string      `json:"model"`
-		Usage openAIUsage `json:"usage"`
-	} `json:"models"`
-}
-
-func (u *openAIUsage) usage() Usage {
-	return Usage{
-		InputTokens:           max(u.PromptTokens, 0),
-		OutputTokens:          max(u.CompletionTokens, 0),
-		CacheReadInputTokens:  max(u.PromptTokensDetails.CachedTokens, 0),
-		ReasoningOutputTokens: max(u.CompletionTokensDetails.ReasoningTokens, 0),
-		TotalTokens:           max(u.TotalTokens, 0),
-	}
-}
-
 // openAIState keeps Groq's two usage reports apart: a stream may carry x_groq.usage and,
 // with stream_options.include_usage, a top-level usage for the same call. One is taken,
 // never their sum.
@@ -61,13 +28,17 @@ func (p *Parser) openAI(b []byte) error {
 	err := objectFields(b, func(k, v []byte) {
 		switch string(k) {
 		case "id":
-			note(p.firstString(&p.res.ID, v))
+			note(firstString(&p.res.ID, v))
 		case "model":
-			note(p.firstString(&p.res.Model, v))
+			note(firstString(&p.res.Model, v))
 		case "choices":
 			note(p.finishReasons(v, "finish_reason"))
 		case "usage":
-			note(openAIUsageOf(v, &p.openai.usage, &p.openai.hasUsage))
+			ok, err := openAIUsage(v, &p.scratch)
+			note(err)
+			if ok {
+				p.openai.usage, p.openai.hasUsage = p.scratch, true
+			}
 		case "usage_breakdown":
 			note(p.breakdown(v))
 		case "x_groq":
@@ -77,7 +48,11 @@ func (p *Parser) openAI(b []byte) error {
 			note(objectFields(v, func(k, v []byte) {
 				switch string(k) {
 				case "usage":
-					note(openAIUsageOf(v, &p.openai.xgroq, &p.openai.hasXGroq))
+					ok, err := openAIUsage(v, &p.scratch)
+					note(err)
+					if ok {
+						p.openai.xgroq, p.openai.hasXGroq = p.scratch, true
+					}
 				case "usage_breakdown":
 					note(p.breakdown(v))
 				}
@@ -92,37 +67,90 @@ func (p *Parser) openAI(b []byte) error {
 	return bad
 }
 
-// openAIUsageOf decodes a usage object, unless null, into *dst.
-func openAIUsageOf(v []byte, dst *Usage, ok *bool) error {
+// openAIUsage reads a usage object into *u: prompt_tokens includes cached tokens and
+// completion_tokens includes reasoning tokens. ok is false when v is null or unreadable.
+func openAIUsage(v []byte, u *Usage) (ok bool, err error) {
+	*u = Usage{}
 	if isNull(v) {
+		return false, nil
+	}
+	var bad error
+	details := func(v []byte, key string, dst *int64) {
+		_, err := countFields(v, func(k, _ []byte) *int64 {
+			if string(k) == key {
+				return dst
+			}
+			return nil
+		})
+		if bad == nil {
+			bad = err
+		}
+	}
+	_, err = countFields(v, func(k, val []byte) *int64 {
+		switch string(k) {
+		case "prompt_tokens":
+			return &u.InputTokens
+		case "completion_tokens":
+			return &u.OutputTokens
+		case "total_tokens":
+			return &u.TotalTokens
+		case "prompt_tokens_details":
+			details(val, "cached_tokens", &u.CacheReadInputTokens)
+		case "completion_tokens_details":
+			details(val, "reasoning_tokens", &u.ReasoningOutputTokens)
+		}
 		return nil
+	})
+	if err != nil && err != errBadCount {
+		return false, err
 	}
-	var u openAIUsage
-	err := json.Unmarshal(v, &u)
-	if !isSyntax(err) {
-		*dst, *ok = u.usage(), true
+	if err == nil {
+		err = bad
 	}
-	return err
+	return true, err
 }
 
+// breakdown reads Groq compound's usage_breakdown: {"models":[{"model","usage"},...]}.
 func (p *Parser) breakdown(v []byte) error {
 	if isNull(v) {
 		return nil
 	}
-	var bd groqBreakdown
-	err := json.Unmarshal(v, &bd)
-	if isSyntax(err) || len(bd.Models) == 0 {
+	var models []ModelUsage
+	var bad error
+	note := func(err error) {
+		if bad == nil {
+			bad = err
+		}
+	}
+	err := objectFields(v, func(k, v []byte) {
+		if string(k) != "models" || isNull(v) {
+			return
+		}
+		note(arrayElems(v, func(elem []byte) {
+			var m ModelUsage
+			note(objectFields(elem, func(k, v []byte) {
+				switch string(k) {
+				case "model":
+					note(firstString(&m.Model, v))
+				case "usage":
+					_, err := openAIUsage(v, &m.Usage)
+					note(err)
+				}
+			}))
+			models = append(models, m)
+		}))
+	})
+	if len(models) > 0 {
+		p.res.Breakdown = models
+	}
+	if err != nil {
 		return err
 	}
-	p.res.Breakdown = p.res.Breakdown[:0]
-	for _, m := range bd.Models {
-		p.res.Breakdown = append(p.res.Breakdown, ModelUsage{Model: m.Model, Usage: m.Usage.usage()})
-	}
-	return err
+	return bad
 }
 
 // firstString sets *dst from the JSON string v unless *dst is already set.
-func (p *Parser) firstString(dst *string, v []byte) error {
+func firstString(dst *string, v []byte) error {
 	if *dst != "" {
 		return nil
 	}

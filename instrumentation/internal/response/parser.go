@@ -51,6 +51,7 @@ type Parser struct {
 	sse      sseState
 	arr      arrayState
 	openai   openAIState
+	scratch  Usage // decoding target; kept in the Parser so decoding allocates nothing
 	res      Result
 	done     bool
 }

@@ -167,7 +167,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	calls := Plan(n, 2026, providers...)
 	fmt.Fprintf(o.Stdout, "Driving %d voice-assistant calls from %d users in %d projects through openai-go and genai...\n",
-		len(calls), len(users), len(projects))
+		len(calls), len(userNames), len(projects))
 	prog := newProgress(o.Stderr, len(calls))
 	outcomes := driver.Run(ctx, calls, o.Workers, prog.add)
 	prog.finish()

@@ -20,9 +20,9 @@ type Call struct {
 
 // Users, projects and commands of the workload: a home voice assistant and a car one.
 var (
-	users    = []string{"ana", "ben", "chloe", "dmitri", "emeka", "fatima"}
-	projects = []string{"home-assistant", "car-assistant"}
-	commands = []string{
+	userNames = []string{"ana", "ben", "chloe", "dmitri", "emeka", "fatima"}
+	projects  = []string{"home-assistant", "car-assistant"}
+	commands  = []string{
 		"turn on the kitchen lights",
 		"set the living room thermostat to 21 degrees",
 		"what's the weather tomorrow morning",
@@ -69,7 +69,7 @@ func Plan(n int, seed uint64, providers ...instrumentation.Provider) []Call {
 		i := len(calls)
 		c := Call{
 			Attribution: instrumentation.Attribution{
-				UserID:    users[r.IntN(len(users))],
+				UserID:    userNames[r.IntN(len(userNames))],
 				ProjectID: projects[r.IntN(len(projects))],
 			},
 			Command: commands[r.IntN(len(commands))],

@@ -226,13 +226,13 @@ func providersFor(o Options) (urls ProviderURLs, providers []instrumentation.Pro
 func printNext(w io.Writer, col *Collector, dir string) {
 	fmt.Fprintf(w, `
 Where to look next
-  Reports (while the collector runs): aiusage report --server %s users
+  Reports (while the collector runs): aiusage report users --server %s
   Prometheus scrape endpoint:         %s
     Prometheus with the alert rules:  prometheus --config.file=collector-config/prometheus/prometheus.yml
   Grafana dashboard:                  collector-config/grafana/dashboards/aiusage.json
     (provisioning: collector-config/grafana/provisioning; data source = that Prometheus)
   DuckDB file:                        %s
-    once the collector has stopped:   aiusage report --db %s daily
+    once the collector has stopped:   aiusage report daily --db %s
                                       duckdb -readonly %s "SELECT * FROM ai_usage_log LIMIT 5"
   Collector log:                      %s
 `, col.Endpoints.ReportsURL(), col.Endpoints.PrometheusURL(), col.DB, col.DB, col.DB, filepath.Join(dir, "collector.log"))

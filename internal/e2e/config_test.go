@@ -25,7 +25,16 @@ func TestConfigEnvironment(t *testing.T) {
 			"AIUSAGE_PROMETHEUS_ENDPOINT=127.0.0.1:18889", "AIUSAGE_HEALTH_ENDPOINT=127.0.0.1:23133",
 			"AIUSAGE_REPORTS_ENDPOINT=127.0.0.1:18765", "AIUSAGE_TELEMETRY_PORT=18888",
 			"AIUSAGE_RETENTION=720h", "AIUSAGE_DUCKDB_MEMORY_LIMIT=1GB", "AIUSAGE_MEMORY_LIMIT_MIB=1024",
+			"AIUSAGE_DUCKDB_THREADS=2", "AIUSAGE_CHECKPOINT_THRESHOLD=256MB", "AIUSAGE_RETENTION_INTERVAL=10m",
+			"AIUSAGE_EXPORT_TIMEOUT=1m", "AIUSAGE_TELEMETRY_LEVEL=detailed", "AIUSAGE_MEMORY_CHECK_INTERVAL=2s",
 		}},
+		{name: "reports beyond loopback with a token", env: []string{
+			"AIUSAGE_REPORTS_ENDPOINT=0.0.0.0:8765", "AIUSAGE_REPORTS_PUBLIC=true", "AIUSAGE_REPORTS_TOKEN=s3cret",
+		}},
+		{name: "reports beyond loopback without a token", env: []string{
+			"AIUSAGE_REPORTS_ENDPOINT=0.0.0.0:8765", "AIUSAGE_REPORTS_PUBLIC=true",
+		}, wantErr: "reports.bearer_token"},
+		{name: "duckdb threads", env: []string{"AIUSAGE_DUCKDB_THREADS=-1"}, wantErr: "threads"},
 		{name: "retention too short", env: []string{"AIUSAGE_RETENTION=30m"}, wantErr: "retention"},
 		{name: "reports beyond loopback", env: []string{"AIUSAGE_REPORTS_ENDPOINT=0.0.0.0:8765"}, wantErr: "reports.endpoint"},
 		{name: "duckdb memory limit", env: []string{"AIUSAGE_DUCKDB_MEMORY_LIMIT=lots"}, wantErr: "memory_limit"},

@@ -120,11 +120,28 @@ func writeJSON(w http.ResponseWriter, status int, contentType string, body []byt
 	w.Write(body) //nolint:errcheck // the client went away; nothing to do
 }
 
-// mustJSON marshals values built by this package, which always marshal.
-func mustJSON(v any) []byte {
+// encode returns v as compact JSON. Response values built by this package hold only
+// strings, counts and structs, slices and maps of them, which always encode; should one not,
+// the client gets a JSON error object rather than the server panicking.
+func encode(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
-		panic(fmt.Sprintf("emulator: marshal %T: %v", v, err))
+		return encodeFailure(err)
 	}
+	return b
+}
+
+// encodeIndented returns v as JSON indented by two spaces and ending in a newline, the way
+// Google's APIs write their bodies.
+func encodeIndented(v any) []byte {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return encodeFailure(err)
+	}
+	return append(b, '\n')
+}
+
+func encodeFailure(err error) []byte {
+	b, _ := json.Marshal(map[string]map[string]string{"error": {"message": "emulator: encode response: " + err.Error()}})
 	return b
 }

@@ -60,9 +60,8 @@ func writeGeminiError(w http.ResponseWriter, code int, status, message string, d
 	case errorUnderSSE:
 		contentType = "text/event-stream"
 	}
-	body, _ := json.MarshalIndent(v, "", "  ") // maps of strings and ints always marshal
 	setGoogleHeaders(w.Header())
-	writeJSON(w, code, contentType, append(body, '\n'))
+	writeJSON(w, code, contentType, encodeIndented(v))
 }
 
 func setGoogleHeaders(h http.Header) {
@@ -407,8 +406,8 @@ func (e *Emulator) geminiModels(w http.ResponseWriter, r *http.Request) {
 	}
 	if method == "countTokens" {
 		setGoogleHeaders(w.Header())
-		body, _ := json.MarshalIndent(map[string]any{"totalTokens": call.prompt.total(), "promptTokensDetails": textCount(call.prompt.total())}, "", "  ")
-		writeJSON(w, http.StatusOK, "application/json; charset=UTF-8", append(body, '\n'))
+		writeJSON(w, http.StatusOK, "application/json; charset=UTF-8",
+			encodeIndented(map[string]any{"totalTokens": call.prompt.total(), "promptTokensDetails": textCount(call.prompt.total())}))
 		return
 	}
 	a := e.admitGemini(model, call.prompt, call.maxTokens, call.budget)
@@ -421,13 +420,12 @@ func (e *Emulator) geminiModels(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Server-Timing", "gfet4t7; dur="+strconv.Itoa(a.plan.reply+a.plan.reasoning))
 	switch {
 	case method == "generateContent":
-		body, _ := json.MarshalIndent(geminiResponse{
+		writeJSON(w, http.StatusOK, "application/json; charset=UTF-8", encodeIndented(geminiResponse{
 			Candidates:    []geminiCandidate{{Content: modelContent(strings.Join(pieces(replyText, a.plan.reply), "")), FinishReason: geminiFinish(a.plan), Index: ptr(0)}},
 			UsageMetadata: call.finalUsage(a.plan),
 			ModelVersion:  model,
 			ResponseID:    a.id,
-		}, "", "  ")
-		writeJSON(w, http.StatusOK, "application/json; charset=UTF-8", append(body, '\n'))
+		}))
 	case form == errorUnderSSE:
 		e.geminiStream(w, r, call, a, true)
 	default:
@@ -461,20 +459,17 @@ func (e *Emulator) geminiStream(w http.ResponseWriter, r *http.Request, call *ge
 			resp.UsageMetadata = call.earlyUsage(a.plan)
 		}
 		if sse {
-			cw.write(sseData, mustJSON(resp), crlf2)
+			cw.write(sseData, encode(resp), crlf2)
 			continue
 		}
-		body, _ := json.MarshalIndent(resp, "", "  ")
-		sep := []byte(",\r\n")
+		sep, end := arrayComma, []byte(nil)
 		if i == 0 {
-			sep = []byte("[")
+			sep = arrayOpen
 		}
 		if i == len(chunks)-1 {
-			body = append(body, "\n]"...)
-		} else {
-			body = append(body, '\n')
+			end = arrayClose
 		}
-		cw.write(sep, body)
+		cw.write(sep, encodeIndented(resp), end)
 	}
 }
 
@@ -520,7 +515,7 @@ func (e *Emulator) geminiOpenAIChat(w http.ResponseWriter, r *http.Request) {
 	if !req.Stream {
 		resp.Choices = []geminiChatChoice{{FinishReason: finish, Message: &chatOut{Role: "assistant", Content: ptr(strings.Join(pieces(replyText, a.plan.reply), ""))}}}
 		resp.Usage = a.plan.usage()
-		writeJSON(w, http.StatusOK, "application/json", mustJSON(resp))
+		writeJSON(w, http.StatusOK, "application/json", encode(resp))
 		return
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -536,7 +531,7 @@ func (e *Emulator) geminiOpenAIChat(w http.ResponseWriter, r *http.Request) {
 				resp.Usage = a.plan.usage()
 			}
 		}
-		cw.write(sseData, mustJSON(resp), lf2)
+		cw.write(sseData, encode(resp), lf2)
 	}
 	cw.write(sseDone)
 }

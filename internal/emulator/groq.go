@@ -39,7 +39,7 @@ type groqErrorBody struct {
 
 func writeGroqError(w http.ResponseWriter, status int, body groqErrorBody) {
 	w.Header().Set("Cache-Control", "private, max-age=0, no-store, no-cache, must-revalidate")
-	writeJSON(w, status, "application/json", mustJSON(struct {
+	writeJSON(w, status, "application/json", encode(struct {
 		Error groqErrorBody `json:"error"`
 	}{body}))
 }
@@ -56,17 +56,17 @@ func (e *Emulator) groqAuthorized(w http.ResponseWriter, r *http.Request) bool {
 
 // groqCall is one admitted Groq chat call.
 type groqCall struct {
-	req        *chatRequest
-	model      string // as the response names it
-	plan       plan
-	usage      *chatUsage
-	breakdown  *usageBreakdown // compound models only
-	toolFails  bool
-	requestID  string
-	id         string
-	seed       int64
-	fingerprnt string
-	created    int64
+	req         *chatRequest
+	model       string // as the response names it
+	plan        plan
+	usage       *chatUsage
+	breakdown   *usageBreakdown // compound models only
+	toolFails   bool
+	requestID   string
+	id          string
+	seed        int64
+	fingerprint string
+	created     int64
 }
 
 type usageBreakdown struct {
@@ -142,7 +142,7 @@ func (e *Emulator) groqChat(w http.ResponseWriter, r *http.Request) {
 	c.requestID = groqRequestID(h)
 	c.id = completionID(h)
 	c.seed = int64(binary.BigEndian.Uint32(h[8:12]))
-	c.fingerprnt = "fp_" + fmt.Sprintf("%x", h[12:17])
+	c.fingerprint = "fp_" + fmt.Sprintf("%x", h[12:17])
 	c.created = now.Unix()
 
 	hd := w.Header()
@@ -257,7 +257,7 @@ func (e *Emulator) groqComplete(w http.ResponseWriter, c *groqCall) {
 		msg.Reasoning = strings.Join(pieces(reasoningText, c.plan.reasoning), "")
 	}
 	w.Header().Set("Cache-Control", "private, max-age=0, no-store, no-cache, must-revalidate")
-	writeJSON(w, http.StatusOK, "application/json", mustJSON(groqCompletion{
+	writeJSON(w, http.StatusOK, "application/json", encode(groqCompletion{
 		ID:                c.id,
 		Object:            "chat.completion",
 		Created:           c.created,
@@ -265,7 +265,7 @@ func (e *Emulator) groqComplete(w http.ResponseWriter, c *groqCall) {
 		Choices:           []chatChoice{{Message: msg, FinishReason: ptr(finishReason(c.plan))}},
 		Usage:             c.usage,
 		UsageBreakdown:    c.breakdown,
-		SystemFingerprint: c.fingerprnt,
+		SystemFingerprint: c.fingerprint,
 		XGroq:             xGroq{ID: c.requestID, Seed: c.seed},
 		ServiceTier:       "on_demand",
 	}))
@@ -292,17 +292,17 @@ func (e *Emulator) groqStream(w http.ResponseWriter, r *http.Request, c *groqCal
 	hd.Set("Content-Type", "text/event-stream")
 	w.WriteHeader(http.StatusOK)
 	cw := newChunkWriter(r.Context(), w, e.cfg.ChunkDelay)
-	chunk := groqChunk{ID: c.id, Object: "chat.completion.chunk", Created: c.created, Model: c.model, SystemFingerprint: c.fingerprnt}
+	chunk := groqChunk{ID: c.id, Object: "chat.completion.chunk", Created: c.created, Model: c.model, SystemFingerprint: c.fingerprint}
 	send := func(delta *chatOut, finish *string, x *xGroq, usage *chatUsage) {
 		chunk.Choices = []chatChoice{{Delta: delta, FinishReason: finish}}
 		chunk.XGroq, chunk.Usage = x, usage
-		cw.write(sseData, mustJSON(chunk), lf2)
+		cw.write(sseData, encode(chunk), lf2)
 	}
 	send(&chatOut{Role: "assistant", Content: ptr("")}, nil, &xGroq{ID: c.requestID}, nil)
 	if c.toolFails {
 		body := toolUseFailed()
 		body.StatusCode = http.StatusBadRequest
-		cw.write(sseErrorData, mustJSON(struct {
+		cw.write(sseErrorData, encode(struct {
 			Error groqErrorBody `json:"error"`
 		}{body}), lf2)
 		return
@@ -357,5 +357,5 @@ func (e *Emulator) groqModels(w http.ResponseWriter, r *http.Request) {
 		list.Data = append(list.Data, model{ID: m.ID, Object: "model", Created: 1693721698, OwnedBy: m.Owner, Active: true, ContextWindow: m.Context, MaxCompletionTokens: m.Context})
 	}
 	w.Header().Set("Cache-Control", "private, max-age=0, no-store, no-cache, must-revalidate")
-	writeJSON(w, http.StatusOK, "application/json", mustJSON(list))
+	writeJSON(w, http.StatusOK, "application/json", encode(list))
 }

@@ -55,4 +55,9 @@ var (
 	lf2          = []byte("\n\n")     // Groq and OpenAI-style streams end events with LF LF
 	crlf2        = []byte("\r\n\r\n") // Gemini's SSE ends events with CRLF CRLF
 	sseDone      = []byte("data: [DONE]\n\n")
+
+	// Gemini's stream without alt=sse is one JSON array, an element per chunk.
+	arrayOpen  = []byte("[")
+	arrayComma = []byte(",\r\n")
+	arrayClose = []byte("]")
 )

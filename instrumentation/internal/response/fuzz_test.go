@@ -1,6 +1,7 @@
 package response
 
 import (
+	"encoding/json"
 	"io"
 	"math/rand"
 	"os"
@@ -30,6 +31,18 @@ func fuzzParser(f *testing.F, d Dialect, status int, ct string, seeds [][]byte) 
 		}
 		if split := parse(d, status, ct, pieces, complete); !reflect.DeepEqual(whole, split) {
 			t.Fatalf("split into %d writes:\n got %s\nwant %s", len(pieces), dump(split), dump(whole))
+		}
+		// A valid object body read member by member says what reading it whole says.
+		if i := skipSpace(body, 0); complete && i < len(body) && body[i] == '{' && json.Valid(body) {
+			ref := NewParser(d, status, ct)
+			ref.object(body)
+			want := ref.res
+			if d == OpenAIChat {
+				ref.openai.apply(&want)
+			}
+			if !reflect.DeepEqual(whole, want) {
+				t.Fatalf("streamed members:\n got %s\nwhole object %s", dump(whole), dump(want))
+			}
 		}
 	})
 }

@@ -1,37 +1,26 @@
 package response
 
-// gemini reads a GenerateContentResponse or one stream chunk.
-func (p *Parser) gemini(b []byte) error {
-	var bad error
-	note := func(err error) {
-		if bad == nil {
-			bad = err
+// geminiField reads one top-level field of a GenerateContentResponse or stream chunk.
+func (p *Parser) geminiField(k, v []byte) error {
+	switch string(k) {
+	case "modelVersion":
+		return firstString(&p.res.Model, v)
+	case "responseId":
+		return firstString(&p.res.ID, v)
+	case "candidates":
+		return p.finishReasons(v, "finishReason")
+	case "usageMetadata":
+		// Stream usage is cumulative: the latest counts replace earlier ones, and a
+		// chunk without counts keeps them.
+		ok, err := geminiUsage(v, &p.scratch)
+		if ok {
+			p.res.Usage, p.res.HasUsage = p.scratch, true
 		}
-	}
-	err := objectFields(b, func(k, v []byte) {
-		switch string(k) {
-		case "modelVersion":
-			note(firstString(&p.res.Model, v))
-		case "responseId":
-			note(firstString(&p.res.ID, v))
-		case "candidates":
-			note(p.finishReasons(v, "finishReason"))
-		case "usageMetadata":
-			// Stream usage is cumulative: the latest counts replace earlier ones, and a
-			// chunk without counts keeps them.
-			ok, err := geminiUsage(v, &p.scratch)
-			note(err)
-			if ok {
-				p.res.Usage, p.res.HasUsage = p.scratch, true
-			}
-		case "error":
-			note(p.apiError(v))
-		}
-	})
-	if err != nil {
 		return err
+	case "error":
+		return p.apiError(v)
 	}
-	return bad
+	return nil
 }
 
 // geminiUsage reads usageMetadata into *u, converted to billed semantics: tool-use prompt

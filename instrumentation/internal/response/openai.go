@@ -17,54 +17,52 @@ func (s *openAIState) apply(r *Result) {
 	}
 }
 
-// openAI reads a chat completion or one stream chunk.
-func (p *Parser) openAI(b []byte) error {
-	var bad error
-	note := func(err error) {
-		if bad == nil {
-			bad = err
+// openAIField reads one top-level field of a chat completion or stream chunk.
+func (p *Parser) openAIField(k, v []byte) error {
+	switch string(k) {
+	case "id":
+		return firstString(&p.res.ID, v)
+	case "model":
+		return firstString(&p.res.Model, v)
+	case "choices":
+		return p.finishReasons(v, "finish_reason")
+	case "usage":
+		ok, err := openAIUsage(v, &p.scratch)
+		if ok {
+			p.openai.usage, p.openai.hasUsage = p.scratch, true
 		}
-	}
-	err := objectFields(b, func(k, v []byte) {
-		switch string(k) {
-		case "id":
-			note(firstString(&p.res.ID, v))
-		case "model":
-			note(firstString(&p.res.Model, v))
-		case "choices":
-			note(p.finishReasons(v, "finish_reason"))
-		case "usage":
-			ok, err := openAIUsage(v, &p.scratch)
-			note(err)
-			if ok {
-				p.openai.usage, p.openai.hasUsage = p.scratch, true
-			}
-		case "usage_breakdown":
-			note(p.breakdown(v))
-		case "x_groq":
-			if isNull(v) {
-				return
-			}
-			note(objectFields(v, func(k, v []byte) {
-				switch string(k) {
-				case "usage":
-					ok, err := openAIUsage(v, &p.scratch)
-					note(err)
-					if ok {
-						p.openai.xgroq, p.openai.hasXGroq = p.scratch, true
-					}
-				case "usage_breakdown":
-					note(p.breakdown(v))
-				}
-			}))
-		case "error":
-			note(p.apiError(v))
-		}
-	})
-	if err != nil {
 		return err
+	case "usage_breakdown":
+		return p.breakdown(v)
+	case "x_groq":
+		if isNull(v) {
+			return nil
+		}
+		var bad error
+		err := objectFields(v, func(k, v []byte) {
+			var err error
+			switch string(k) {
+			case "usage":
+				var ok bool
+				ok, err = openAIUsage(v, &p.scratch)
+				if ok {
+					p.openai.xgroq, p.openai.hasXGroq = p.scratch, true
+				}
+			case "usage_breakdown":
+				err = p.breakdown(v)
+			}
+			if bad == nil {
+				bad = err
+			}
+		})
+		if err != nil {
+			return err
+		}
+		return bad
+	case "error":
+		return p.apiError(v)
 	}
-	return bad
+	return nil
 }
 
 // openAIUsage reads a usage object into *u: prompt_tokens includes cached tokens and

@@ -26,34 +26,35 @@ const (
 	GeminiNative
 )
 
-// MaxBuffer bounds the memory a Parser holds: a non-stream body, one SSE event or one
-// JSON-array element. Bigger ones are skipped and reported as ParseTooLarge.
+// MaxBuffer bounds what a Parser buffers: one SSE line or event, one top-level member of a
+// JSON body or one element of a JSON-array stream. A bigger one is skipped and reported as
+// ParseTooLarge; the rest of the body is still read, so usage after a huge content member
+// (inline image data) is not lost.
 const MaxBuffer = 4 << 20
 
 type mode uint8
 
 const (
-	modeDetect mode = iota // no body byte but white space seen yet
-	modeJSON               // one JSON value, buffered and parsed at the end
-	modeSSE                // server-sent events, parsed line by line
-	modeArray              // Gemini JSON-array stream, parsed element by element
+	modeDetect    mode = iota // no body byte but white space seen yet
+	modeContainer             // a JSON object or array, parsed item by item
+	modeSSE                   // server-sent events, parsed line by line
+	modeInvalid               // neither: nothing to parse
 )
 
 // Parser extracts a Result from a response body written to it. It is not safe for
 // concurrent use.
 type Parser struct {
-	dialect  Dialect
-	status   int
-	sseType  bool // Content-Type said text/event-stream
-	mode     mode
-	buf      []byte // modeJSON: the body; modeSSE: a line split across writes; modeArray: an element split across writes
-	overflow bool   // modeJSON: the body exceeded MaxBuffer
-	sse      sseState
-	arr      arrayState
-	openai   openAIState
-	scratch  Usage // decoding target; kept in the Parser so decoding allocates nothing
-	res      Result
-	done     bool
+	dialect Dialect
+	status  int
+	sseType bool // Content-Type said text/event-stream
+	mode    mode
+	buf     []byte // an SSE line or a container item split across writes
+	sse     sseState
+	box     container
+	openai  openAIState
+	scratch Usage // decoding target; kept in the Parser so decoding allocates nothing
+	res     Result
+	done    bool
 }
 
 // NewParser returns a Parser for a response with the given dialect, HTTP status code and
@@ -77,12 +78,10 @@ func (p *Parser) Write(b []byte) (int, error) {
 		b = b[i:]
 	}
 	switch p.mode {
-	case modeJSON:
-		p.writeJSON(b)
+	case modeContainer:
+		p.writeContainer(b)
 	case modeSSE:
 		p.writeSSE(b)
-	case modeArray:
-		p.writeArray(b)
 	}
 	return n, nil
 }
@@ -91,29 +90,18 @@ func (p *Parser) Write(b []byte) (int, error) {
 // under Content-Type text/event-stream, so the header alone cannot decide.
 func (p *Parser) detect(c byte) mode {
 	switch {
-	case c == '[' && p.dialect == GeminiNative:
-		p.res.Stream = true
-		return modeArray
 	case c == '{' || c == '[':
-		return modeJSON
+		// An array is Gemini's stream, or errors from Gemini's OpenAI-compatible endpoint.
+		p.res.Stream = c == '[' && p.dialect == GeminiNative
+		p.box = newContainer(c)
+		return modeContainer
 	case p.sseType:
 		p.res.Stream = true
 		return modeSSE
 	default:
-		return modeJSON // reported as invalid_json
+		p.fail(ParseInvalidJSON)
+		return modeInvalid
 	}
-}
-
-func (p *Parser) writeJSON(b []byte) {
-	if p.overflow {
-		return
-	}
-	if len(p.buf)+len(b) > MaxBuffer {
-		p.overflow = true
-		p.buf = nil
-		return
-	}
-	p.buf = append(p.buf, b...)
 }
 
 // Result returns what the body said. complete reports whether the body was read to its
@@ -131,24 +119,14 @@ func (p *Parser) finish(complete bool) {
 	switch p.mode {
 	case modeDetect:
 		p.fail(ParseEmpty)
-	case modeJSON:
-		switch {
-		case p.overflow:
-			p.fail(ParseTooLarge)
-		case len(p.buf) > 0 && p.buf[0] == '[':
-			p.jsonArray(p.buf)
-		default:
-			p.object(p.buf)
-		}
-		p.buf = nil
-	case modeSSE:
-		p.endSSE()
-	case modeArray:
-		if !p.arr.closed {
+	case modeContainer:
+		if !p.box.closed {
 			p.fail(ParseTruncated)
 		}
-		p.buf = nil
+	case modeSSE:
+		p.endSSE()
 	}
+	p.buf = nil
 	if p.dialect == OpenAIChat {
 		p.openai.apply(&p.res)
 	}
@@ -162,26 +140,28 @@ func isEventStream(contentType string) bool {
 	return strings.EqualFold(strings.TrimSpace(mt), "text/event-stream")
 }
 
-// jsonArray handles a whole JSON array body that is not a Gemini stream: Gemini's
-// OpenAI-compatible endpoint sends errors as [{"error":{...}}].
-func (p *Parser) jsonArray(b []byte) {
-	if err := arrayElems(b, p.object); err != nil {
-		p.fail(syntaxReason(err))
-	}
-}
-
-// object handles one JSON object: a whole body, an SSE event or an array element.
+// object handles one JSON object: an SSE event or an array element.
 func (p *Parser) object(b []byte) {
-	var err error
-	switch p.dialect {
-	case GeminiNative:
-		err = p.gemini(b)
-	default:
-		err = p.openAI(b)
+	var bad error
+	err := objectFields(b, func(k, v []byte) {
+		if err := p.field(k, v); bad == nil {
+			bad = err
+		}
+	})
+	if err == nil {
+		err = bad
 	}
 	if err != nil {
 		p.fail(syntaxReason(err))
 	}
+}
+
+// field handles one top-level field of a response, stream chunk or array element.
+func (p *Parser) field(k, v []byte) error {
+	if p.dialect == GeminiNative {
+		return p.geminiField(k, v)
+	}
+	return p.openAIField(k, v)
 }
 
 // fail records the first parse problem.

@@ -425,9 +425,18 @@ func TestParserTooLarge(t *testing.T) {
 		want    Result
 	}{
 		{
-			name: "non-stream body", dialect: OpenAIChat, ct: ctJSON,
-			body: `{"model":"m","content":"` + big + `"}`,
-			want: Result{ParseError: ParseTooLarge},
+			name: "non-stream member; the other members still parsed", dialect: OpenAIChat, ct: ctJSON,
+			body: `{"model":"m","content":"` + big + `","usage":{"prompt_tokens":3,"completion_tokens":4}}`,
+			want: Result{Model: "m", Usage: Usage{InputTokens: 3, OutputTokens: 4}, HasUsage: true, ParseError: ParseTooLarge},
+		},
+		{
+			name: "gemini image answer over the cap keeps its usage", dialect: GeminiNative, ct: ctJSON,
+			body: `{"candidates":[{"content":{"parts":[{"inlineData":{"mimeType":"image/png","data":"` + big + `"}}]},"finishReason":"STOP"}],` +
+				`"usageMetadata":{"promptTokenCount":10,"candidatesTokenCount":1290,"totalTokenCount":1300},"modelVersion":"gemini-2.5-flash-image","responseId":"img"}`,
+			want: Result{
+				Model: "gemini-2.5-flash-image", ID: "img", HasUsage: true, ParseError: ParseTooLarge,
+				Usage: Usage{InputTokens: 10, OutputTokens: 1290, PromptTokens: 10, CandidatesTokens: 1290, TotalTokens: 1300},
+			},
 		},
 		{
 			name: "SSE line; later events still parsed", dialect: OpenAIChat, ct: ctSSE,

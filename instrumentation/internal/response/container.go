@@ -1,0 +1,163 @@
+package response
+
+import "bytes"
+
+// container walks a JSON body that is one object or array as it arrives, and hands out
+// each item as soon as it is complete: the members of a non-stream response ("usage":
+// {...}) or the elements of Gemini's JSON-array stream ([{...},\r\n{...}]). Only the item
+// in progress is buffered, so a huge member (inline image data) costs its own too_large
+// mark but not the usage after it.
+type container struct {
+	open, close      byte // '{' '}' or '[' ']'
+	opened, closed   bool
+	depth            int  // nesting inside the current item; 0 between items
+	inString, escape bool // inside a JSON string; after a backslash in it
+	inItem           bool
+	itemLen          int  // bytes of the current item so far, buffered or not
+	carried          bool // the current item began in an earlier write and sits in Parser.buf
+	junk             bool // a byte that cannot be there was seen
+}
+
+func newContainer(open byte) container {
+	if open == '{' {
+		return container{open: '{', close: '}'}
+	}
+	return container{open: '[', close: ']'}
+}
+
+func (p *Parser) writeContainer(b []byte) {
+	c := &p.box
+	start := 0 // where the current item's bytes begin in b
+	for i := 0; i < len(b); i++ {
+		ch := b[i]
+		if c.inString {
+			if c.escape {
+				c.escape = false
+				continue
+			}
+			// Jump over the string's plain bytes (long content, base64 data) to its next
+			// quote or backslash.
+			rest := b[i:]
+			q := bytes.IndexByte(rest, '"')
+			if q < 0 {
+				q = len(rest)
+			}
+			if e := bytes.IndexByte(rest[:q], '\\'); e >= 0 {
+				i += e
+				c.escape = true
+				continue
+			}
+			i += q // the closing quote, or len(b)
+			c.inString = i == len(b)
+			continue
+		}
+		if c.depth == 0 {
+			switch {
+			case isSpace(ch):
+				continue
+			case !c.opened && ch == c.open:
+				c.opened = true
+				continue
+			case !c.opened || c.closed:
+				p.junk()
+				continue
+			case ch == ',' || ch == c.close:
+				if c.inItem {
+					p.endItem(b[start:i])
+				}
+				c.closed = ch == c.close
+				continue
+			case ch == '}' || ch == ']':
+				p.junk()
+				continue
+			}
+			if !c.inItem {
+				c.inItem, c.itemLen, c.carried, start = true, 0, false, i
+			}
+		}
+		switch ch {
+		case '"':
+			c.inString = true
+		case '{', '[':
+			c.depth++
+		case '}', ']':
+			c.depth--
+			if c.depth == 0 { // a container item is complete at its closing bracket
+				p.endItem(b[start : i+1])
+			}
+		}
+	}
+	if c.inItem {
+		p.keepItem(b[start:])
+	}
+}
+
+func (p *Parser) junk() {
+	if !p.box.junk {
+		p.box.junk = true
+		p.fail(ParseInvalidJSON)
+	}
+}
+
+// keepItem buffers the part of an item that a write ended in.
+func (p *Parser) keepItem(b []byte) {
+	c := &p.box
+	if !c.carried {
+		c.carried = true
+		p.buf = p.buf[:0]
+	}
+	c.itemLen += len(b)
+	if c.itemLen <= MaxBuffer {
+		p.buf = append(p.buf, b...)
+	}
+}
+
+// endItem handles a complete item whose last bytes are b.
+func (p *Parser) endItem(b []byte) {
+	c := &p.box
+	item := b
+	if c.carried {
+		p.keepItem(b)
+		item = p.buf
+	} else {
+		c.itemLen = len(b)
+	}
+	c.inItem, c.carried = false, false
+	if p.res.Stream {
+		p.res.Chunks++
+	}
+	switch {
+	case c.itemLen > MaxBuffer:
+		p.fail(ParseTooLarge)
+	case c.open == '[':
+		p.object(item)
+	default:
+		if err := p.member(item); err != nil {
+			p.fail(syntaxReason(err))
+		}
+	}
+	p.buf = p.buf[:0]
+}
+
+// member handles one `"key": value` of a top-level object.
+func (p *Parser) member(m []byte) error {
+	if len(m) == 0 || m[0] != '"' {
+		return errInvalid
+	}
+	end, err := skipString(m, 0)
+	if err != nil {
+		return err
+	}
+	i := skipSpace(m, end)
+	if i == len(m) || m[i] != ':' {
+		return errInvalid
+	}
+	v := m[skipSpace(m, i+1):]
+	for len(v) > 0 && isSpace(v[len(v)-1]) {
+		v = v[:len(v)-1]
+	}
+	if len(v) == 0 {
+		return errInvalid
+	}
+	return p.field(m[1:end-1], v)
+}

@@ -293,12 +293,17 @@ func (e *Emulator) groqStream(w http.ResponseWriter, r *http.Request, c *groqCal
 	w.WriteHeader(http.StatusOK)
 	cw := newChunkWriter(r.Context(), w, e.cfg.ChunkDelay)
 	chunk := groqChunk{ID: c.id, Object: "chat.completion.chunk", Created: c.created, Model: c.model, SystemFingerprint: c.fingerprint}
-	send := func(delta *chatOut, finish *string, x *xGroq, usage *chatUsage) {
-		chunk.Choices = []chatChoice{{Delta: delta, FinishReason: finish}}
+	// One chunk value is reused for every event: a stream is mostly token chunks that
+	// differ only in their delta.
+	choice := []chatChoice{{}}
+	chunk.Choices = choice
+	send := func(delta chatOut, finish *string, x *xGroq, usage *chatUsage) {
+		choice[0].Delta, choice[0].FinishReason = &delta, finish
 		chunk.XGroq, chunk.Usage = x, usage
-		cw.write(sseData, encode(chunk), lf2)
+		cw.write(sseData, encode(&chunk), lf2)
 	}
-	send(&chatOut{Role: "assistant", Content: ptr("")}, nil, &xGroq{ID: c.requestID}, nil)
+	empty := ""
+	send(chatOut{Role: "assistant", Content: &empty}, nil, &xGroq{ID: c.requestID}, nil)
 	if c.toolFails {
 		body := toolUseFailed()
 		body.StatusCode = http.StatusBadRequest
@@ -308,16 +313,16 @@ func (e *Emulator) groqStream(w http.ResponseWriter, r *http.Request, c *groqCal
 		return
 	}
 	for _, p := range pieces(reasoningText, c.plan.reasoning) {
-		send(&chatOut{Reasoning: p}, nil, nil, nil)
+		send(chatOut{Reasoning: p}, nil, nil, nil)
 	}
 	for _, p := range pieces(replyText, c.plan.reply) {
-		send(&chatOut{Content: ptr(p)}, nil, nil, nil)
+		send(chatOut{Content: &p}, nil, nil, nil)
 	}
 	var topUsage *chatUsage
 	if c.req.StreamOptions != nil && c.req.StreamOptions.IncludeUsage {
 		topUsage = c.usage
 	}
-	send(&chatOut{}, ptr(finishReason(c.plan)), &xGroq{ID: c.requestID, Usage: c.usage, UsageBreakdown: c.breakdown}, topUsage)
+	send(chatOut{}, ptr(finishReason(c.plan)), &xGroq{ID: c.requestID, Usage: c.usage, UsageBreakdown: c.breakdown}, topUsage)
 	cw.write(sseDone)
 }
 

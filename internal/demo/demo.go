@@ -68,13 +68,14 @@ func GeminiLimits() emulator.GeminiLimits {
 }
 
 // NewInstrumentation instruments the app as the demo does: telemetry to tel, emulator
-// addresses in urls mapped to their providers, and Gemini's configured limits.
+// addresses in urls mapped to their providers, and limits for Gemini, which sends no
+// quota headers: the emulator's when Gemini is emulated, else the free tier's.
 func NewInstrumentation(tel *Telemetry, urls ProviderURLs) (*instrumentation.Instrumentation, error) {
 	opts := []instrumentation.Option{
 		instrumentation.WithTracerProvider(tel.Tracer),
 		instrumentation.WithMeterProvider(tel.Meter),
-		instrumentation.WithLimits(QuotaLimits()...),
 	}
+	geminiLimits := realGeminiLimits
 	for _, h := range []struct {
 		base string
 		p    instrumentation.Provider
@@ -82,8 +83,17 @@ func NewInstrumentation(tel *Telemetry, urls ProviderURLs) (*instrumentation.Ins
 		// Real provider hosts are known to the instrumentation; loopback ones are emulators.
 		if u, err := url.Parse(h.base); err == nil && u.Hostname() == "127.0.0.1" {
 			opts = append(opts, instrumentation.WithHost(u.Host, h.p))
+			if h.p == instrumentation.Gemini {
+				geminiLimits = GeminiLimits()
+			}
 		}
 	}
+	opts = append(opts, instrumentation.WithLimits(quota.Limit{
+		Provider: string(instrumentation.Gemini), Model: GeminiReplyModel,
+		RequestsPerMinute: int64(geminiLimits.RequestsPerMinute),
+		RequestsPerDay:    int64(geminiLimits.RequestsPerDay),
+		TokensPerMinute:   int64(geminiLimits.TokensPerMinute),
+	}))
 	inst, err := instrumentation.New(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("instrumentation: %w", err)
@@ -91,15 +101,9 @@ func NewInstrumentation(tel *Telemetry, urls ProviderURLs) (*instrumentation.Ins
 	return inst, nil
 }
 
-// QuotaLimits are the instrumentation's configured Gemini limits: GeminiLimits for
-// GeminiReplyModel.
-func QuotaLimits() []quota.Limit {
-	l := GeminiLimits()
-	return []quota.Limit{{
-		Provider: string(instrumentation.Gemini), Model: GeminiReplyModel,
-		RequestsPerMinute: int64(l.RequestsPerMinute), RequestsPerDay: int64(l.RequestsPerDay), TokensPerMinute: int64(l.TokensPerMinute),
-	}}
-}
+// realGeminiLimits are the free-tier limits last published for Gemini 2.5 Flash; Google
+// changes them without notice, so a real deployment configures its own.
+var realGeminiLimits = emulator.GeminiLimits{RequestsPerMinute: 10, RequestsPerDay: 250, TokensPerMinute: 250000}
 
 // Run runs the demo until its reports are printed (or, with Keep, until ctx ends) and
 // stops everything it started, also when ctx ends early.

@@ -140,6 +140,12 @@ func (p *Parser) apiError(v []byte) error {
 		return nil
 	}
 	var e errorJSON
+	if len(v) > 0 && v[0] == '"' { // some proxies send {"error":"message"}
+		msg, err := jsonString(v)
+		e.Message = msg
+		p.res.Error = e.apiError(p.status)
+		return err
+	}
 	err := json.Unmarshal(v, &e)
 	if !isSyntax(err) {
 		p.res.Error = e.apiError(p.status)

@@ -400,6 +400,11 @@ func TestParserInline(t *testing.T) {
 			want: Result{Model: "m", ID: "a", Stream: true, Chunks: 2, ParseError: ParseInvalidJSON},
 		},
 		{
+			name: "error given as a plain string", dialect: OpenAIChat, status: 503, ct: ctJSON, complete: true,
+			body: `{"error":"upstream unavailable"}`,
+			want: Result{Error: &APIError{Status: 503, Message: "upstream unavailable"}},
+		},
+		{
 			name: "groq message names the window when the type is missing", dialect: OpenAIChat, status: 429, ct: ctJSON, complete: true,
 			body: `{"error":{"message":"Rate limit reached on tokens per day (TPD): Limit 500000","code":"rate_limit_exceeded"}}`,
 			want: Result{Error: &APIError{

@@ -91,8 +91,26 @@ func (e *errorJSON) apiError(httpStatus int) *APIError {
 	}
 	if a.Status == http.StatusTooManyRequests || a.Type == "RESOURCE_EXHAUSTED" {
 		a.Resource, a.Window = a.limit()
+		if a.RetryDelay == 0 {
+			a.RetryDelay = retryIn(a.Message)
+		}
 	}
 	return a
+}
+
+// retryIn reads Groq's "Please try again in 1m26.4s." from a 429 message: finer than the
+// whole seconds of its retry-after header.
+func retryIn(msg string) time.Duration {
+	_, after, ok := strings.Cut(msg, "try again in ")
+	if !ok {
+		return 0
+	}
+	tok, _, _ := strings.Cut(after, " ")
+	d, err := time.ParseDuration(strings.TrimRight(tok, ".,;"))
+	if err != nil || d < 0 {
+		return 0
+	}
+	return d
 }
 
 // limit names the exhausted limit of a 429: Groq's type and message ("on requests per day

@@ -181,7 +181,7 @@ func TestParser(t *testing.T) {
 			dialect: OpenAIChat, status: 429, ct: ctJSON, complete: true,
 			want: Result{Error: &APIError{
 				Status: 429, Type: "requests", Code: "rate_limit_exceeded", Message: rpdMessage,
-				Resource: semconv.ResourceRequests, Window: semconv.WindowDay,
+				Resource: semconv.ResourceRequests, Window: semconv.WindowDay, RetryDelay: 86400 * time.Millisecond,
 			}},
 		},
 		{
@@ -189,7 +189,7 @@ func TestParser(t *testing.T) {
 			dialect: OpenAIChat, status: 429, ct: ctJSON, complete: true,
 			want: Result{Error: &APIError{
 				Status: 429, Type: "tokens", Code: "rate_limit_exceeded", Message: tpmMessage,
-				Resource: semconv.ResourceTokens, Window: semconv.WindowMinute,
+				Resource: semconv.ResourceTokens, Window: semconv.WindowMinute, RetryDelay: 33410 * time.Millisecond,
 			}},
 		},
 		{

@@ -55,7 +55,7 @@ type APIError struct {
 	Resource   string           // 429s: semconv.ResourceRequests or semconv.ResourceTokens, when known
 	Window     string           // 429s: semconv.WindowDay or semconv.WindowMinute, when known
 	Quota      []QuotaViolation // Gemini google.rpc.QuotaFailure violations
-	RetryDelay time.Duration    // Gemini google.rpc.RetryInfo retryDelay
+	RetryDelay time.Duration    // 429s: Gemini google.rpc.RetryInfo retryDelay; Groq "try again in 1m26.4s" in the message
 }
 
 // QuotaViolation is one Gemini google.rpc.QuotaFailure violation.

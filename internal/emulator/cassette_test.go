@@ -57,8 +57,12 @@ func TestShapesMatchRecordings(t *testing.T) {
 		t.Run(c.Name, func(t *testing.T) {
 			e := newEnv(t, emulator.Config{})
 			for i, it := range c.Interactions {
+				reqBody := it.Request.Body
 				if it.Response.Status != http.StatusOK {
-					continue // recorded failures need their trigger; other tests cover them
+					if !bytes.Contains(it.Response.Body, []byte("tool_use_failed")) {
+						continue // other recorded failures have no trigger; other tests cover them
+					}
+					reqBody = withTrigger(t, reqBody)
 				}
 				u, err := url.Parse(it.Request.URI)
 				if err != nil {
@@ -68,9 +72,9 @@ func TestShapesMatchRecordings(t *testing.T) {
 				if strings.Contains(u.Host, "googleapis") {
 					base, auth = e.gemini.URL, map[string]string{"x-goog-api-key": "k"}
 				}
-				status, header, body := post(t, base+u.RequestURI(), string(it.Request.Body), auth)
-				if status != http.StatusOK {
-					t.Fatalf("interaction %d: status %d: %s", i, status, body)
+				status, header, body := post(t, base+u.RequestURI(), string(reqBody), auth)
+				if status != it.Response.Status {
+					t.Fatalf("interaction %d: status %d, recorded %d: %s", i, status, it.Response.Status, body)
 				}
 				recorded, err := it.Response.Decoded()
 				if err != nil {
@@ -97,6 +101,23 @@ func TestShapesMatchRecordings(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withTrigger appends the tool_use_failed trigger to the last message of a recorded request.
+func withTrigger(t *testing.T, body []byte) []byte {
+	t.Helper()
+	var req map[string]any
+	if err := json.Unmarshal(body, &req); err != nil {
+		t.Fatal(err)
+	}
+	msgs := req["messages"].([]any)
+	last := msgs[len(msgs)-1].(map[string]any)
+	last["content"] = last["content"].(string) + " " + emulator.ToolUseFailedTrigger
+	out, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // emulatedWhenNeeded reports fields the emulator sends only when their value is not zero:

@@ -181,3 +181,33 @@ func TestStartServesBothProvidersOnLoopback(t *testing.T) {
 		t.Error("Start on a busy address succeeded")
 	}
 }
+
+// With a chunk delay far longer than any test, the first chunk still arrives (each chunk is
+// flushed as written) and a client that leaves ends the stream: closing the servers, which
+// waits for open handlers, returns instead of hanging.
+func TestStreamsFlushEachChunkAndStopWhenClientLeaves(t *testing.T) {
+	e := newEnv(t, emulator.Config{ChunkDelay: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	client := e.groqClient()
+	stream := client.Chat.Completions.NewStreaming(ctx, openai.ChatCompletionNewParams{
+		Model:    "llama-3.1-8b-instant",
+		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("Turn on the kitchen lights")},
+	})
+	if !stream.Next() {
+		t.Fatalf("no first chunk: %v", stream.Err())
+	}
+	if got := stream.Current().Choices[0].Delta.Role; got != "assistant" {
+		t.Errorf("first chunk role %q", got)
+	}
+	gemini := e.geminiClient(t)
+	for r, err := range gemini.Models.GenerateContentStream(ctx, "gemini-2.0-flash", genai.Text(strings.Repeat("abcd", 40)), nil) {
+		if err != nil || r.Text() == "" {
+			t.Fatalf("first gemini chunk %v: %v", r, err)
+		}
+		break
+	}
+	cancel()
+	stream.Close()
+	e.groq.Close()
+	e.gemini.Close()
+}

@@ -24,18 +24,13 @@
 --   cost_usd                 DOUBLE   the three together, month to date
 --   projected_month_usd      DOUBLE   cost_usd / days elapsed x days in the month
 
-WITH month AS (
-    SELECT date_trunc('month', as_of)::DATE AS first_day,
-           as_of AS last_day,
-           (as_of - date_trunc('month', as_of)::DATE + 1) AS days_elapsed,
-           day(last_day(as_of)) AS days_in_month
-    FROM (SELECT coalesce(getvariable('as_of')::DATE, (now() AT TIME ZONE 'UTC')::DATE) AS as_of)
-),
--- Prompt-size tiers present in the table, so each call is bucketed by the highest it reaches.
-tiers AS (
-    SELECT list(DISTINCT min_input_tokens ORDER BY min_input_tokens) AS floors FROM model_prices
-),
-calls AS (
+-- The month, resolved once so the scan below filters on constants.
+SET VARIABLE cost_to = coalesce(getvariable('as_of')::DATE, (now() AT TIME ZONE 'UTC')::DATE);
+SET VARIABLE cost_from = date_trunc('month', getvariable('cost_to'))::DATE;
+-- The prompt-size tiers the table has, lowest first: each call is bucketed by the highest it reaches.
+SET VARIABLE cost_tiers = (SELECT list(DISTINCT min_input_tokens ORDER BY min_input_tokens) FROM model_prices);
+
+WITH calls AS (
     SELECT day,
            provider,
            coalesce(nullif(response_model, ''), nullif(request_model, ''), '') AS model,
@@ -43,11 +38,11 @@ calls AS (
            least(greatest(coalesce(cache_read_input_tokens, 0), 0), greatest(coalesce(input_tokens, 0), 0)) AS cached,
            greatest(coalesce(output_tokens, 0), 0) AS output_tokens
     FROM ai_usage_log
-    WHERE day BETWEEN (SELECT first_day FROM month) AND (SELECT last_day FROM month)
+    WHERE day BETWEEN getvariable('cost_from') AND getvariable('cost_to')
 ),
 usage AS (
     SELECT day, provider, model,
-           coalesce(list_last(list_filter((SELECT floors FROM tiers), f -> f <= input_tokens)), 0) AS tier,
+           coalesce(list_last(list_filter(getvariable('cost_tiers'), f -> f <= input_tokens)), 0) AS tier,
            count(*) AS requests,
            sum(input_tokens) AS input_tokens,
            sum(cached) AS cached,
@@ -83,7 +78,7 @@ SELECT provider,
        sum(output_tokens * output_price / 1e6)::DOUBLE AS output_cost_usd,
        sum(((input_tokens - cached) * input_price + cached * cached_price + output_tokens * output_price) / 1e6)::DOUBLE AS cost_usd,
        (sum(((input_tokens - cached) * input_price + cached * cached_price + output_tokens * output_price) / 1e6)
-           / any_value((SELECT days_elapsed FROM month)) * any_value((SELECT days_in_month FROM month)))::DOUBLE AS projected_month_usd
+           / (getvariable('cost_to') - getvariable('cost_from') + 1) * day(last_day(getvariable('cost_to'))))::DOUBLE AS projected_month_usd
 FROM priced
 GROUP BY provider, model, status
 ORDER BY status, cost_usd DESC NULLS LAST, provider, model;

@@ -22,11 +22,11 @@
 --   cost_usd                 DOUBLE   cost recorded at the calls (NULL: every call unpriced)
 --   unpriced_requests        BIGINT   calls with no price in the table (not counted as free)
 
-WITH span AS (
-    SELECT coalesce(getvariable('from_day')::DATE, last_day - 6) AS first_day, last_day
-    FROM (SELECT coalesce(getvariable('to_day')::DATE, (now() AT TIME ZONE 'UTC')::DATE) AS last_day)
-),
-raw AS (
+-- The range, resolved once so the scans below filter on constants.
+SET VARIABLE daily_to = coalesce(getvariable('to_day')::DATE, (now() AT TIME ZONE 'UTC')::DATE);
+SET VARIABLE daily_from = coalesce(getvariable('from_day')::DATE, getvariable('daily_to') - 6);
+
+WITH raw AS (
     SELECT day,
            provider,
            coalesce(nullif(response_model, ''), nullif(request_model, ''), '') AS model,
@@ -41,7 +41,7 @@ raw AS (
            CASE WHEN count(*) > count(*) FILTER (cost_status = 'unpriced') THEN coalesce(sum(cost_usd), 0) END AS cost_usd,
            count(*) FILTER (cost_status = 'unpriced') AS unpriced_requests
     FROM ai_usage_log
-    WHERE day BETWEEN (SELECT first_day FROM span) AND (SELECT last_day FROM span)
+    WHERE day BETWEEN getvariable('daily_from') AND getvariable('daily_to')
     GROUP BY ALL
 ),
 kept AS (
@@ -51,7 +51,7 @@ kept AS (
            CASE WHEN sum(requests) > sum(unpriced_requests) THEN sum(cost_usd) END,
            sum(unpriced_requests)
     FROM ai_usage_daily
-    WHERE day BETWEEN (SELECT first_day FROM span) AND (SELECT last_day FROM span)
+    WHERE day BETWEEN getvariable('daily_from') AND getvariable('daily_to')
       AND day NOT IN (SELECT day FROM raw)
     GROUP BY ALL
 )

@@ -18,11 +18,11 @@
 --   cost_usd           DOUBLE   cost recorded at the calls (NULL: every call unpriced)
 --   unpriced_requests  BIGINT   calls with no price in the table (not counted as free)
 
-WITH span AS (
-    SELECT coalesce(getvariable('from_day')::DATE, last_day - 29) AS first_day, last_day
-    FROM (SELECT coalesce(getvariable('to_day')::DATE, (now() AT TIME ZONE 'UTC')::DATE) AS last_day)
-),
-raw AS (
+-- The range, resolved once so the scans below filter on constants.
+SET VARIABLE projects_to = coalesce(getvariable('to_day')::DATE, (now() AT TIME ZONE 'UTC')::DATE);
+SET VARIABLE projects_from = coalesce(getvariable('from_day')::DATE, getvariable('projects_to') - 29);
+
+WITH raw AS (
     SELECT day,
            coalesce(project_id, '') AS project_id,
            coalesce(action_type, '') AS action_type,
@@ -34,7 +34,7 @@ raw AS (
            CASE WHEN count(*) > count(*) FILTER (cost_status = 'unpriced') THEN coalesce(sum(cost_usd), 0) END AS cost_usd,
            count(*) FILTER (cost_status = 'unpriced') AS unpriced_requests
     FROM ai_usage_log
-    WHERE day BETWEEN (SELECT first_day FROM span) AND (SELECT last_day FROM span)
+    WHERE day BETWEEN getvariable('projects_from') AND getvariable('projects_to')
     GROUP BY ALL
 ),
 kept AS (
@@ -43,7 +43,7 @@ kept AS (
            CASE WHEN sum(requests) > sum(unpriced_requests) THEN sum(cost_usd) END,
            sum(unpriced_requests)
     FROM ai_usage_daily
-    WHERE day BETWEEN (SELECT first_day FROM span) AND (SELECT last_day FROM span)
+    WHERE day BETWEEN getvariable('projects_from') AND getvariable('projects_to')
       AND day NOT IN (SELECT day FROM raw)
     GROUP BY ALL
 )

@@ -24,37 +24,39 @@
 --   reset_at     TIMESTAMPTZ  when the window refills (NULL: unknown)
 --   updated_at   TIMESTAMPTZ  when this was observed
 
-WITH bounds AS (
-    SELECT as_of,
-           (as_of AT TIME ZONE 'UTC')::DATE AS last_day,
-           (as_of AT TIME ZONE 'UTC')::DATE - coalesce(getvariable('days')::INTEGER, 7) AS first_day,
-           as_of - to_days(coalesce(getvariable('days')::INTEGER, 7)) AS since
-    FROM (SELECT coalesce(getvariable('as_of')::TIMESTAMPTZ, now()) AS as_of)
-),
+-- The period, resolved once so the scans below filter on constants.
+SET VARIABLE quota_to = coalesce(getvariable('as_of')::TIMESTAMPTZ, now());
+SET VARIABLE quota_since = getvariable('quota_to') - to_days(coalesce(getvariable('days')::INTEGER, 7));
+
+WITH
 -- Latest rate-limit headers per model, from the calls.
 calls AS (
     SELECT provider,
            coalesce(nullif(request_model, ''), nullif(response_model, ''), '') AS model,
-           arg_max({t: start_time, "limit": requests_limit, remaining: requests_remaining, reset: requests_reset_s},
-                   start_time) FILTER (requests_limit IS NOT NULL) AS req,
-           arg_max({t: start_time, "limit": tokens_limit, remaining: tokens_remaining, reset: tokens_reset_s},
-                   start_time) FILTER (tokens_limit IS NOT NULL) AS tok
+           max(start_time) FILTER (requests_limit IS NOT NULL) AS req_t,
+           arg_max(requests_limit, start_time) FILTER (requests_limit IS NOT NULL) AS req_limit,
+           arg_max(requests_remaining, start_time) FILTER (requests_limit IS NOT NULL) AS req_remaining,
+           arg_max(requests_reset_s, start_time) FILTER (requests_limit IS NOT NULL) AS req_reset,
+           max(start_time) FILTER (tokens_limit IS NOT NULL) AS tok_t,
+           arg_max(tokens_limit, start_time) FILTER (tokens_limit IS NOT NULL) AS tok_limit,
+           arg_max(tokens_remaining, start_time) FILTER (tokens_limit IS NOT NULL) AS tok_remaining,
+           arg_max(tokens_reset_s, start_time) FILTER (tokens_limit IS NOT NULL) AS tok_reset
     FROM ai_usage_log
-    WHERE day BETWEEN (SELECT first_day FROM bounds) AND (SELECT last_day FROM bounds)
-      AND start_time BETWEEN (SELECT since FROM bounds) AND (SELECT as_of FROM bounds)
+    WHERE day BETWEEN (getvariable('quota_since') AT TIME ZONE 'UTC')::DATE AND (getvariable('quota_to') AT TIME ZONE 'UTC')::DATE
+      AND start_time > getvariable('quota_since') AND start_time <= getvariable('quota_to')
       AND (requests_limit IS NOT NULL OR tokens_limit IS NOT NULL)
     GROUP BY ALL
 ),
 from_calls AS (
     SELECT provider, model, 'requests' AS resource, '1d' AS "window", 'header' AS source,
-           req."limit"::DOUBLE AS "limit", req.remaining::DOUBLE AS remaining,
-           req.t + to_microseconds((req.reset * 1e6)::BIGINT) AS reset_at, req.t AS updated_at
-    FROM calls WHERE req IS NOT NULL
+           req_limit::DOUBLE AS "limit", req_remaining::DOUBLE AS remaining,
+           req_t + to_microseconds((req_reset * 1e6)::BIGINT) AS reset_at, req_t AS updated_at
+    FROM calls WHERE req_t IS NOT NULL
     UNION ALL
     SELECT provider, model, 'tokens', '1m', 'header',
-           tok."limit"::DOUBLE, tok.remaining::DOUBLE,
-           tok.t + to_microseconds((tok.reset * 1e6)::BIGINT), tok.t
-    FROM calls WHERE tok IS NOT NULL
+           tok_limit::DOUBLE, tok_remaining::DOUBLE,
+           tok_t + to_microseconds((tok_reset * 1e6)::BIGINT), tok_t
+    FROM calls WHERE tok_t IS NOT NULL
 ),
 from_snapshots AS (
     SELECT provider, coalesce(model, '') AS model, resource, "window", source,
@@ -62,7 +64,7 @@ from_snapshots AS (
            arg_max(remaining, time) AS remaining,
            max(time) AS updated_at
     FROM ai_quota_snapshot
-    WHERE time BETWEEN (SELECT since FROM bounds) AND (SELECT as_of FROM bounds)
+    WHERE time > getvariable('quota_since') AND time <= getvariable('quota_to')
     GROUP BY ALL
 ),
 latest AS (

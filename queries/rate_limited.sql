@@ -16,10 +16,10 @@
 --   last_at            TIMESTAMPTZ  last 429 in the period
 --   max_retry_after_s  DOUBLE       longest wait the provider asked for (NULL: none given)
 
-WITH bounds AS (
-    SELECT as_of - to_hours(coalesce(getvariable('hours')::INTEGER, 24)) AS since, as_of
-    FROM (SELECT coalesce(getvariable('as_of')::TIMESTAMPTZ, now()) AS as_of)
-)
+-- The period, resolved once so the scan below filters on constants.
+SET VARIABLE rate_limited_to = coalesce(getvariable('as_of')::TIMESTAMPTZ, now());
+SET VARIABLE rate_limited_since = getvariable('rate_limited_to') - to_hours(coalesce(getvariable('hours')::INTEGER, 24));
+
 SELECT provider,
        coalesce(nullif(request_model, ''), nullif(response_model, ''), '') AS model,
        coalesce(quota_id, '') AS quota_id,
@@ -30,8 +30,9 @@ SELECT provider,
        max(retry_after_s) AS max_retry_after_s
 FROM ai_usage_log
 WHERE status_code = 429
-  AND day BETWEEN ((SELECT since FROM bounds) AT TIME ZONE 'UTC')::DATE AND ((SELECT as_of FROM bounds) AT TIME ZONE 'UTC')::DATE
-  AND start_time > (SELECT since FROM bounds)
-  AND start_time <= (SELECT as_of FROM bounds)
+  AND day BETWEEN (getvariable('rate_limited_since') AT TIME ZONE 'UTC')::DATE
+              AND (getvariable('rate_limited_to') AT TIME ZONE 'UTC')::DATE
+  AND start_time > getvariable('rate_limited_since')
+  AND start_time <= getvariable('rate_limited_to')
 GROUP BY ALL
 ORDER BY requests DESC, provider, model, quota_id;

@@ -27,43 +27,42 @@
 --   tpm_limit         BIGINT       configured tokens per minute (NULL: none)
 --   peak_tpm_util     DOUBLE       peak_tpm / tpm_limit
 
-WITH bounds AS (
-    SELECT as_of,
-           as_of - to_hours(hours) AS since,
-           as_of - INTERVAL 1 MINUTE AS minute_ago,
-           as_of - INTERVAL 1 DAY AS day_ago,
-           (as_of AT TIME ZONE 'America/Los_Angeles')::DATE::TIMESTAMP AT TIME ZONE 'America/Los_Angeles' AS pacific_day,
-           least(as_of - to_hours(hours), as_of - INTERVAL 1 DAY) AS earliest
-    FROM (SELECT coalesce(getvariable('as_of')::TIMESTAMPTZ, now()) AS as_of,
-                 coalesce(getvariable('hours')::INTEGER, 24) AS hours)
-),
-calls AS (
+-- The moments that bound each count, resolved once so the scans filter on constants.
+SET VARIABLE rates_to = coalesce(getvariable('as_of')::TIMESTAMPTZ, now());
+SET VARIABLE rates_since = getvariable('rates_to') - to_hours(coalesce(getvariable('hours')::INTEGER, 24));
+SET VARIABLE rates_minute_ago = getvariable('rates_to') - INTERVAL 1 MINUTE;
+SET VARIABLE rates_day_ago = getvariable('rates_to') - INTERVAL 1 DAY;
+SET VARIABLE rates_pacific_day = (getvariable('rates_to') AT TIME ZONE 'America/Los_Angeles')::DATE::TIMESTAMP
+                                 AT TIME ZONE 'America/Los_Angeles';
+SET VARIABLE rates_earliest = least(getvariable('rates_since'), getvariable('rates_day_ago'));
+
+WITH
+-- One pass: per calendar minute, the calls in the period and those in the last minute and day.
+minutes AS (
     SELECT provider,
            coalesce(nullif(request_model, ''), nullif(response_model, ''), '') AS model,
-           start_time,
-           coalesce(input_tokens, 0) + coalesce(output_tokens, 0) AS tokens
+           epoch_us(start_time) // 60000000 AS minute,
+           count(*) FILTER (start_time > getvariable('rates_since')) AS requests,
+           coalesce(sum(coalesce(input_tokens, 0) + coalesce(output_tokens, 0))
+                    FILTER (start_time > getvariable('rates_since')), 0) AS tokens,
+           count(*) FILTER (start_time > getvariable('rates_minute_ago')) AS last_minute_requests,
+           coalesce(sum(coalesce(input_tokens, 0) + coalesce(output_tokens, 0))
+                    FILTER (start_time > getvariable('rates_minute_ago')), 0) AS last_minute_tokens,
+           count(*) FILTER (start_time >= CASE WHEN provider = 'gcp.gemini' THEN getvariable('rates_pacific_day')
+                                               ELSE getvariable('rates_day_ago') END) AS day_requests
     FROM ai_usage_log
-    WHERE day BETWEEN ((SELECT earliest FROM bounds) AT TIME ZONE 'UTC')::DATE
-                  AND ((SELECT as_of FROM bounds) AT TIME ZONE 'UTC')::DATE
-      AND start_time > (SELECT earliest FROM bounds)
-      AND start_time <= (SELECT as_of FROM bounds)
-),
-minutes AS (
-    SELECT provider, model, epoch_us(start_time) // 60000000 AS minute, count(*) AS requests, sum(tokens) AS tokens
-    FROM calls
-    WHERE start_time > (SELECT since FROM bounds)
+    WHERE day BETWEEN (getvariable('rates_earliest') AT TIME ZONE 'UTC')::DATE
+                  AND (getvariable('rates_to') AT TIME ZONE 'UTC')::DATE
+      AND start_time > getvariable('rates_earliest')
+      AND start_time <= getvariable('rates_to')
     GROUP BY ALL
-),
-peaks AS (
-    SELECT provider, model, max(requests) AS peak_rpm, max(tokens) AS peak_tpm FROM minutes GROUP BY ALL
 ),
 now_rates AS (
     SELECT provider, model,
-           count(*) FILTER (start_time > (SELECT minute_ago FROM bounds)) AS rpm,
-           coalesce(sum(tokens) FILTER (start_time > (SELECT minute_ago FROM bounds)), 0) AS tpm,
-           count(*) FILTER (start_time >= CASE WHEN provider = 'gcp.gemini' THEN (SELECT pacific_day FROM bounds)
-                                               ELSE (SELECT day_ago FROM bounds) END) AS rpd
-    FROM calls
+           sum(last_minute_requests) AS rpm, max(requests) AS peak_rpm,
+           sum(day_requests) AS rpd,
+           sum(last_minute_tokens) AS tpm, max(tokens) AS peak_tpm
+    FROM minutes
     GROUP BY ALL
 ),
 limits AS (
@@ -73,17 +72,16 @@ limits AS (
                         recursive := true))
 ),
 rates AS (
-    SELECT n.provider, n.model, n.rpm, coalesce(p.peak_rpm, 0) AS peak_rpm, n.rpd, n.tpm, coalesce(p.peak_tpm, 0) AS peak_tpm,
+    SELECT n.provider, n.model, n.rpm, n.peak_rpm, n.rpd, n.tpm, n.peak_tpm,
            l.rpm AS rpm_limit, l.rpd AS rpd_limit, l.tpm AS tpm_limit
     FROM now_rates n
-    LEFT JOIN peaks p USING (provider, model)
     LEFT JOIN limits l ON l.provider = n.provider AND l.model IN (n.model, '')
     QUALIFY row_number() OVER (PARTITION BY n.provider, n.model ORDER BY l.model = '' NULLS LAST) = 1
 )
 SELECT provider, model,
        rpm::BIGINT AS rpm, peak_rpm::BIGINT AS peak_rpm, rpm_limit, (peak_rpm / nullif(rpm_limit, 0))::DOUBLE AS peak_rpm_util,
        rpd::BIGINT AS rpd, rpd_limit, (rpd / nullif(rpd_limit, 0))::DOUBLE AS rpd_util,
-       CASE WHEN provider = 'gcp.gemini' THEN (SELECT pacific_day FROM bounds) ELSE (SELECT day_ago FROM bounds) END AS day_start,
+       CASE WHEN provider = 'gcp.gemini' THEN getvariable('rates_pacific_day') ELSE getvariable('rates_day_ago') END AS day_start,
        tpm::BIGINT AS tpm, peak_tpm::BIGINT AS peak_tpm, tpm_limit, (peak_tpm / nullif(tpm_limit, 0))::DOUBLE AS peak_tpm_util
 FROM rates
 ORDER BY provider, model;

@@ -20,11 +20,11 @@
 --   unpriced_requests           BIGINT   calls with no price in the table (not counted as free)
 --   last_seen                   TIMESTAMPTZ  the user's latest call
 
-WITH span AS (
-    SELECT last_day - (coalesce(getvariable('days')::INTEGER, 30) - 1) AS first_day, last_day
-    FROM (SELECT coalesce(getvariable('to_day')::DATE, (now() AT TIME ZONE 'UTC')::DATE) AS last_day)
-),
-raw AS (
+-- The range, resolved once so the scans below filter on constants.
+SET VARIABLE users_to = coalesce(getvariable('to_day')::DATE, (now() AT TIME ZONE 'UTC')::DATE);
+SET VARIABLE users_from = getvariable('users_to') - (coalesce(getvariable('days')::INTEGER, 30) - 1);
+
+WITH raw AS (
     SELECT day,
            coalesce(user_id, '') AS user_id,
            count(*) AS requests,
@@ -35,7 +35,7 @@ raw AS (
            count(*) FILTER (cost_status = 'unpriced') AS unpriced_requests,
            max(start_time) AS last_seen
     FROM ai_usage_log
-    WHERE day BETWEEN (SELECT first_day FROM span) AND (SELECT last_day FROM span)
+    WHERE day BETWEEN getvariable('users_from') AND getvariable('users_to')
       AND (getvariable('user_id') IS NULL OR coalesce(user_id, '') = getvariable('user_id'))
     GROUP BY ALL
 ),
@@ -44,7 +44,7 @@ kept AS (
            CASE WHEN sum(requests) > sum(unpriced_requests) THEN sum(cost_usd) END,
            sum(unpriced_requests), max(last_seen)
     FROM ai_usage_daily
-    WHERE day BETWEEN (SELECT first_day FROM span) AND (SELECT last_day FROM span)
+    WHERE day BETWEEN getvariable('users_from') AND getvariable('users_to')
       AND day NOT IN (SELECT day FROM raw)
       AND (getvariable('user_id') IS NULL OR user_id = getvariable('user_id'))
     GROUP BY ALL

@@ -72,7 +72,8 @@ func (r *chatRequest) maxTokens() int {
 	return 0
 }
 
-// readChatRequest decodes and checks a chat request; the error names the bad field.
+// readChatRequest decodes and checks a chat request; the error names the bad field. With an
+// error, the request is returned too when it named a model.
 func readChatRequest(w http.ResponseWriter, r *http.Request) (*chatRequest, *prefixes, string, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err != nil {
@@ -82,18 +83,19 @@ func readChatRequest(w http.ResponseWriter, r *http.Request) (*chatRequest, *pre
 	if err := json.Unmarshal(body, &req); err != nil {
 		return nil, nil, "", fmt.Errorf("request body is not a valid chat completion request: %w", err)
 	}
+	// From here on the model is known, and callers may report its quota with the error.
 	if req.Model == "" {
 		return nil, nil, "", errors.New("property 'model' is missing")
 	}
 	if len(req.Messages) == 0 {
-		return nil, nil, "", errors.New("'messages' : minimum number of items is 1")
+		return &req, nil, "", errors.New("'messages' : minimum number of items is 1")
 	}
 	for _, f := range []struct {
 		name string
 		v    *int
 	}{{"max_tokens", req.MaxTokens}, {"max_completion_tokens", req.MaxCompletionTokens}} {
 		if f.v != nil && *f.v < 1 {
-			return nil, nil, "", fmt.Errorf("'%s' : must be at least 1, got %d", f.name, *f.v)
+			return &req, nil, "", fmt.Errorf("'%s' : must be at least 1, got %d", f.name, *f.v)
 		}
 	}
 	p := newPrefixes(req.Model)
@@ -101,7 +103,7 @@ func readChatRequest(w http.ResponseWriter, r *http.Request) (*chatRequest, *pre
 	for i, m := range req.Messages {
 		text, err := m.text()
 		if err != nil {
-			return nil, nil, "", fmt.Errorf("'messages.%d.content' : %v", i, err)
+			return &req, nil, "", fmt.Errorf("'messages.%d.content' : %v", i, err)
 		}
 		p.add(m.Role, text, CountTokens(text))
 		if m.Role == "user" {

@@ -103,6 +103,14 @@ func (e *Emulator) groqChat(w http.ResponseWriter, r *http.Request) {
 	}
 	req, prompt, lastUser, err := readChatRequest(w, r)
 	if err != nil {
+		if req != nil && req.Model != "" {
+			// The organisation and model are known: report their quota, as Groq does.
+			e.mu.Lock()
+			state := e.groqQuotaFor(req.Model).snapshot(e.now())
+			h := e.ids.next()
+			e.mu.Unlock()
+			e.setGroqHeaders(w.Header(), state, groqRequestID(h))
+		}
 		writeGroqError(w, http.StatusBadRequest, groqErrorBody{Message: err.Error(), Type: "invalid_request_error"})
 		return
 	}
@@ -116,11 +124,7 @@ func (e *Emulator) groqChat(w http.ResponseWriter, r *http.Request) {
 
 	e.mu.Lock()
 	now := e.now()
-	q := e.groqQuota[req.Model]
-	if q == nil {
-		q = newGroqQuota(e.cfg.groqLimits(req.Model))
-		e.groqQuota[req.Model] = q
-	}
+	q := e.groqQuotaFor(req.Model)
 	cached := 0
 	if !compound {
 		cached = e.groqCache.peek(prompt)
@@ -135,8 +139,7 @@ func (e *Emulator) groqChat(w http.ResponseWriter, r *http.Request) {
 		e.groqCache.store(prompt)
 	}
 	h := e.ids.next()
-	remReq, resetReq := q.requests.state(now)
-	remTok, resetTok := q.tokens.state(now)
+	state := q.snapshot(now)
 	e.mu.Unlock()
 
 	c.requestID = groqRequestID(h)
@@ -144,17 +147,7 @@ func (e *Emulator) groqChat(w http.ResponseWriter, r *http.Request) {
 	c.seed = int64(binary.BigEndian.Uint32(h[8:12]))
 	c.fingerprint = "fp_" + fmt.Sprintf("%x", h[12:17])
 	c.created = now.Unix()
-
-	hd := w.Header()
-	hd.Set("Vary", "Origin")
-	hd.Set("x-groq-region", e.cfg.GroqRegion)
-	hd.Set("x-ratelimit-limit-requests", strconv.Itoa(q.limits.RequestsPerDay))
-	hd.Set("x-ratelimit-limit-tokens", strconv.Itoa(q.limits.TokensPerMinute))
-	hd.Set("x-ratelimit-remaining-requests", strconv.FormatInt(remReq, 10))
-	hd.Set("x-ratelimit-remaining-tokens", strconv.FormatInt(remTok, 10))
-	hd.Set("x-ratelimit-reset-requests", resetReq.String())
-	hd.Set("x-ratelimit-reset-tokens", resetTok.String())
-	hd.Set("x-request-id", c.requestID)
+	e.setGroqHeaders(w.Header(), state, c.requestID)
 
 	if rejected != nil {
 		writeGroqRejection(w, req.Model, rejected)
@@ -170,6 +163,29 @@ func (e *Emulator) groqChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.groqComplete(w, c)
+}
+
+// groqQuotaFor returns model's quota, creating it on first use. e.mu must be held.
+func (e *Emulator) groqQuotaFor(model string) *groqQuota {
+	q := e.groqQuota[model]
+	if q == nil {
+		q = newGroqQuota(e.cfg.groqLimits(model))
+		e.groqQuota[model] = q
+	}
+	return q
+}
+
+// setGroqHeaders sets the headers Groq sends on every answer to an authenticated request.
+func (e *Emulator) setGroqHeaders(h http.Header, s groqQuotaState, requestID string) {
+	h.Set("Vary", "Origin")
+	h.Set("x-groq-region", e.cfg.GroqRegion)
+	h.Set("x-ratelimit-limit-requests", strconv.Itoa(s.limits.RequestsPerDay))
+	h.Set("x-ratelimit-limit-tokens", strconv.Itoa(s.limits.TokensPerMinute))
+	h.Set("x-ratelimit-remaining-requests", strconv.FormatInt(s.remainingRequests, 10))
+	h.Set("x-ratelimit-remaining-tokens", strconv.FormatInt(s.remainingTokens, 10))
+	h.Set("x-ratelimit-reset-requests", s.resetRequests.String())
+	h.Set("x-ratelimit-reset-tokens", s.resetTokens.String())
+	h.Set("x-request-id", requestID)
 }
 
 func toolUseFailed() groqErrorBody {

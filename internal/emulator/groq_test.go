@@ -362,19 +362,23 @@ func TestGroqRejectsBadRequests(t *testing.T) {
 		header map[string]string
 		status int
 		want   string
+		quota  bool // the model is known, so its x-ratelimit-* headers come along
 	}{
-		{"no key", `{"model":"m","messages":[{"role":"user","content":"hi"}]}`, nil, 401, `"code":"invalid_api_key"`},
-		{"not JSON", `{"model":`, auth, 400, "not a valid chat completion request"},
-		{"no model", `{"messages":[{"role":"user","content":"hi"}]}`, auth, 400, "'model'"},
-		{"no messages", `{"model":"m","messages":[]}`, auth, 400, "'messages'"},
-		{"bad content", `{"model":"m","messages":[{"role":"user","content":7}]}`, auth, 400, "messages.0.content"},
-		{"zero max_tokens", `{"model":"m","max_tokens":0,"messages":[{"role":"user","content":"hi"}]}`, auth, 400, "'max_tokens'"},
-		{"content parts", `{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]}`, auth, 200, `"prompt_tokens":1,`},
+		{"no key", `{"model":"m","messages":[{"role":"user","content":"hi"}]}`, nil, 401, `"code":"invalid_api_key"`, false},
+		{"not JSON", `{"model":`, auth, 400, "not a valid chat completion request", false},
+		{"no model", `{"messages":[{"role":"user","content":"hi"}]}`, auth, 400, "'model'", false},
+		{"no messages", `{"model":"m","messages":[]}`, auth, 400, "'messages'", true},
+		{"bad content", `{"model":"m","messages":[{"role":"user","content":7}]}`, auth, 400, "messages.0.content", true},
+		{"zero max_tokens", `{"model":"m","max_tokens":0,"messages":[{"role":"user","content":"hi"}]}`, auth, 400, "'max_tokens'", true},
+		{"content parts", `{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]}`, auth, 200, `"prompt_tokens":1,`, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			status, _, body := post(t, url, tc.body, tc.header)
+			status, h, body := post(t, url, tc.body, tc.header)
 			if status != tc.status || !strings.Contains(body, tc.want) {
 				t.Errorf("status %d body %s, want %d with %s", status, body, tc.status, tc.want)
+			}
+			if got := h.Get("x-ratelimit-limit-requests") != ""; got != tc.quota {
+				t.Errorf("x-ratelimit-limit-requests sent: %v, want %v", got, tc.quota)
 			}
 		})
 	}

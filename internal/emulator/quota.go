@@ -62,6 +62,20 @@ func newGroqQuota(l GroqLimits) *groqQuota {
 	}
 }
 
+// groqQuotaState is what the x-ratelimit-* headers report.
+type groqQuotaState struct {
+	limits                             GroqLimits
+	remainingRequests, remainingTokens int64
+	resetRequests, resetTokens         time.Duration
+}
+
+func (q *groqQuota) snapshot(now time.Time) groqQuotaState {
+	s := groqQuotaState{limits: q.limits}
+	s.remainingRequests, s.resetRequests = q.requests.state(now)
+	s.remainingTokens, s.resetTokens = q.tokens.state(now)
+	return s
+}
+
 // groqLimitKind names the limit a Groq request ran into, as its error body does.
 type groqLimitKind struct {
 	errType string // "requests" or "tokens"

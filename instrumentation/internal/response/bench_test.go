@@ -36,6 +36,21 @@ func geminiStream(n int) []byte {
 	return b.Bytes()
 }
 
+// geminiArrayStream returns the chunks of geminiStream(n) as the JSON array Gemini streams
+// without alt=sse.
+func geminiArrayStream(n int) []byte {
+	var b bytes.Buffer
+	b.WriteByte('[')
+	for i, line := range bytes.Split(bytes.TrimSpace(geminiStream(n)), []byte("\r\n\r\n")) {
+		if i > 0 {
+			b.WriteString(",\r\n")
+		}
+		b.Write(bytes.TrimPrefix(line, []byte("data: ")))
+	}
+	b.WriteByte(']')
+	return b.Bytes()
+}
+
 // fullGroqResponse is a complete decode of a chat completion, the baseline a parser that
 // unmarshals everything would pay.
 type fullGroqResponse struct {
@@ -81,6 +96,7 @@ func benchBodies(b *testing.B) []struct {
 		{"GroqJSON", OpenAIChat, ctJSON, readTestdata(b, "groq_chat_cached_reasoning.json")},
 		{"GroqSSE100", OpenAIChat, ctSSE, groqStream(100)},
 		{"GeminiSSE20", GeminiNative, ctSSE, geminiStream(20)},
+		{"GeminiArray20", GeminiNative, ctJSON, geminiArrayStream(20)},
 	}
 }
 
@@ -116,7 +132,8 @@ func BenchmarkParser(b *testing.B) {
 	}
 }
 
-// unmarshalAll decodes every JSON value in body fully: the whole body, or each SSE event.
+// unmarshalAll decodes every JSON value in body fully: the whole body, each array element
+// or each SSE event.
 func unmarshalAll(b *testing.B, d Dialect, body []byte) {
 	decode := func(data []byte) {
 		var err error
@@ -131,8 +148,18 @@ func unmarshalAll(b *testing.B, d Dialect, body []byte) {
 			b.Fatal(err)
 		}
 	}
-	if body[0] == '{' {
+	switch body[0] {
+	case '{':
 		decode(body)
+		return
+	case '[':
+		var elems []json.RawMessage
+		if err := json.Unmarshal(body, &elems); err != nil {
+			b.Fatal(err)
+		}
+		for _, e := range elems {
+			decode(e)
+		}
 		return
 	}
 	for _, line := range bytes.Split(body, []byte("\n")) {

@@ -79,7 +79,6 @@ type quotaKey struct {
 // quotaSnapshot merges the limit, remaining and utilization points of one key.
 type quotaSnapshot struct {
 	limit, remaining, utilization driver.Value
-	hashes                        []uint64
 }
 
 // convertMetrics turns every data point of md into a row of its type's table, and the
@@ -164,7 +163,6 @@ type pointContext struct {
 	service           driver.Value
 	resJSON           json.RawMessage
 	lastTime          time.Time
-	lastHash          uint64
 	lastAttrs         pcommon.Map
 	lastOK            bool
 }
@@ -199,13 +197,13 @@ func (c *pointContext) add(kind pointKind, ts, start pcommon.Timestamp, attrs pc
 	if t.After(c.b.maxTime) {
 		c.b.maxTime = t
 	}
-	c.lastTime, c.lastHash, c.lastAttrs, c.lastOK = t, h, attrs, true
+	c.lastTime, c.lastAttrs, c.lastOK = t, attrs, true
 }
 
 // quotaPoint adds the gauge point just added to its quota snapshot when its metric is
 // one of aiusage.ratelimit.limit, .remaining or .utilization.
 func (c *pointContext) quotaPoint(p pmetric.NumberDataPoint) {
-	if !c.lastOK {
+	if !c.lastOK { // a duplicate within the batch
 		return
 	}
 	var slot func(*quotaSnapshot) *driver.Value
@@ -247,7 +245,6 @@ func (c *pointContext) quotaPoint(p pmetric.NumberDataPoint) {
 		c.b.quota[key] = s
 	}
 	*slot(s) = value
-	s.hashes = append(s.hashes, c.lastHash)
 }
 
 // numberValues are the value and int_value columns of a gauge or sum point.
@@ -404,7 +401,7 @@ func (e *duckdbExporter) pushMetrics(ctx context.Context, md pmetric.Metrics) er
 				written += len(fresh)
 			}
 			b.stats.pointsWritten = int64(written)
-			return appendQuotaSnapshots(conn, e.cfg.Tables.QuotaSnapshot, b.quota, stored)
+			return e.mergeQuotaSnapshots(ctx, conn, &b)
 		})
 		if err != nil {
 			return err
@@ -473,47 +470,45 @@ func appendPointRows(conn *sql.Conn, table string, columns []string, rows []poin
 	})
 }
 
-// quotaColumns of ai_quota_snapshot, in append order.
+// quotaColumns of the quota snapshot table, in append order.
 var quotaColumns = []string{"time", "service_name", "provider", "model", "resource", "window", "source",
 	"limit", "remaining", "utilization"}
 
-// appendQuotaSnapshots writes the snapshots that have at least one point not stored before.
-func appendQuotaSnapshots(conn *sql.Conn, table string, snaps map[quotaKey]*quotaSnapshot, stored map[uint64]struct{}) error {
-	var fresh []driver.Value
-	for k, s := range snaps {
-		isNew := false
-		for _, h := range s.hashes {
-			if _, dup := stored[h]; !dup {
-				isNew = true
-				break
-			}
-		}
-		if !isNew {
-			continue
-		}
-		fresh = append(fresh, k.time, nullIfEmpty(k.service), k.provider, nullIfEmpty(k.model),
-			k.resource, k.window, k.source, s.limit, s.remaining, s.utilization)
-	}
-	if len(fresh) == 0 {
+// mergeQuotaSnapshots merges the batch's quota readings into the snapshot table
+// (sql/quota_merge.sql), within the connection's transaction.
+func (e *duckdbExporter) mergeQuotaSnapshots(ctx context.Context, conn *sql.Conn, b *metricBatch) error {
+	if len(b.quota) == 0 {
 		return nil
 	}
-	return rawConn(conn, func(dc *duckdb.Conn) error {
-		app, err := duckdb.NewAppenderWithColumns(dc, "", "", table, quotaColumns)
+	if _, err := conn.ExecContext(ctx, e.sql.quotaStage); err != nil {
+		return fmt.Errorf("stage quota snapshots: %w", err)
+	}
+	err := rawConn(conn, func(dc *duckdb.Conn) error {
+		app, err := duckdb.NewAppenderWithColumns(dc, "", "", "aiusage_quota_batch", quotaColumns)
 		if err != nil {
-			return fmt.Errorf("append to %s: %w", table, err)
+			return err
 		}
-		n := len(quotaColumns)
-		for i := 0; i < len(fresh); i += n {
-			if err := app.AppendRow(fresh[i : i+n]...); err != nil {
+		for k, s := range b.quota {
+			if err := app.AppendRow(k.time, nullIfEmpty(k.service), k.provider, nullIfEmpty(k.model),
+				k.resource, k.window, k.source, s.limit, s.remaining, s.utilization); err != nil {
 				app.Close()
-				return fmt.Errorf("append to %s: %w", table, err)
+				return err
 			}
 		}
-		if err := app.Close(); err != nil {
-			return fmt.Errorf("append to %s: %w", table, err)
-		}
-		return nil
+		return app.Close()
 	})
+	if err != nil {
+		return fmt.Errorf("stage quota snapshots: %w", err)
+	}
+	for _, stmt := range e.sql.quotaMerge {
+		if _, err := conn.ExecContext(ctx, stmt, b.minTime, b.maxTime); err != nil {
+			return fmt.Errorf("merge quota snapshots into %s: %w", e.cfg.Tables.QuotaSnapshot, err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, `DELETE FROM aiusage_quota_batch`); err != nil {
+		return fmt.Errorf("clear quota snapshot stage: %w", err)
+	}
+	return nil
 }
 
 func nullIfEmpty(s string) driver.Value {

@@ -165,3 +165,35 @@ func TestMetricsBatchDeliveredTwiceLandsOnce(t *testing.T) {
 		t.Errorf("quota snapshots after a second reading: %d, want 2", n)
 	}
 }
+
+// TestQuotaReadingSplitAcrossBatches sends the limit and the remaining gauge of one
+// reading in different batches, as a re-batching queue may: they merge into one row.
+func TestQuotaReadingSplitAcrossBatches(t *testing.T) {
+	e := startExporter(t, testConfig(t))
+	ctx := context.Background()
+	at := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	md := buildMetrics(at)
+	metrics := md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics()
+	first, second := pmetric.NewMetrics(), pmetric.NewMetrics()
+	md.ResourceMetrics().CopyTo(first.ResourceMetrics())
+	md.ResourceMetrics().CopyTo(second.ResourceMetrics())
+	keep := func(m pmetric.Metrics, names ...string) {
+		m.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().RemoveIf(func(x pmetric.Metric) bool {
+			return !slices.Contains(names, x.Name())
+		})
+	}
+	keep(first, semconv.MetricRateLimitLimit)
+	keep(second, semconv.MetricRateLimitRemaining, semconv.MetricRateLimitUtilization)
+	if metrics.Len() == 0 {
+		t.Fatal("no metrics built")
+	}
+	for _, batch := range []pmetric.Metrics{first, second, second, first} {
+		if err := e.pushMetrics(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := queryStrings(t, e.db, `SELECT concat_ws(' ', "limit", remaining, utilization) FROM ai_quota_snapshot`)
+	if !slices.Equal(got, []string{"14400.0 13950.0 0.03125"}) {
+		t.Errorf("snapshots %q, want one merged row", got)
+	}
+}

@@ -101,6 +101,8 @@ type statements struct {
 	storedPoint [numPointKinds]string
 	dailyStage  string
 	dailyUpsert string
+	quotaStage  string
+	quotaMerge  []string
 	retention   []string
 }
 
@@ -138,6 +140,14 @@ func renderStatements(t TablesConfig) (statements, error) {
 	if s.dailyUpsert, err = render("daily_upsert.sql", quoted); err != nil {
 		return s, err
 	}
+	if s.quotaStage, err = render("quota_stage.sql", quoted); err != nil {
+		return s, err
+	}
+	merge, err := render("quota_merge.sql", quoted)
+	if err != nil {
+		return s, err
+	}
+	s.quotaMerge = splitStatements(merge)
 	retention, err := render("retention.sql", quoted)
 	if err != nil {
 		return s, err

@@ -98,16 +98,16 @@ func (i *Instrumentation) recordMetrics(ctx context.Context, c *Call, a Attribut
 	}
 	sets := i.series.get(key)
 	if u := c.Usage; u != nil {
-		i.tokenUsage.Record(ctx, u.InputTokens, metric.WithAttributeSet(sets.input))
-		i.tokenUsage.Record(ctx, u.OutputTokens, metric.WithAttributeSet(sets.output))
+		i.tokenUsage.Record(ctx, u.InputTokens, sets.input...)
+		i.tokenUsage.Record(ctx, u.OutputTokens, sets.output...)
 	}
-	i.duration.Record(ctx, c.End.Sub(c.Start).Seconds(), metric.WithAttributeSet(sets.duration))
+	i.duration.Record(ctx, c.End.Sub(c.Start).Seconds(), sets.duration...)
 	if c.Stream && c.TimeToFirstChunk > 0 {
-		i.timeToFirstChunk.Record(ctx, c.TimeToFirstChunk.Seconds(), metric.WithAttributeSet(sets.base))
+		i.timeToFirstChunk.Record(ctx, c.TimeToFirstChunk.Seconds(), sets.record...)
 	}
 	if c.Usage != nil {
 		if priced {
-			i.costUSD.Add(ctx, cost, metric.WithAttributeSet(sets.base))
+			i.costUSD.Add(ctx, cost, sets.add...)
 		} else {
 			i.unpriced.Add(ctx, 1, metric.WithAttributes(
 				semconv.GenAIProviderName.String(string(c.Provider)),
@@ -143,11 +143,13 @@ type seriesKey struct {
 	errorType                                        string
 }
 
-// seriesSets are the attribute sets of one seriesKey's metric points.
+// seriesSets are the measurement options of one seriesKey's metric points,
+// ready to pass: building them per call would allocate each time.
 type seriesSets struct {
-	base          attribute.Set // cost, time to first chunk
-	duration      attribute.Set // base + error.type
-	input, output attribute.Set // base + gen_ai.token.type
+	record        []metric.RecordOption // base attributes: time to first chunk
+	add           []metric.AddOption    // base attributes: cost
+	duration      []metric.RecordOption // base + error.type
+	input, output []metric.RecordOption // base + gen_ai.token.type
 }
 
 // maxCachedSeries bounds the cache; calls beyond it build their sets anew.
@@ -181,39 +183,44 @@ func (c *seriesCache) get(k seriesKey) *seriesSets {
 
 // sets builds the attribute sets of k.
 func (k seriesKey) sets() *seriesSets {
-	base := make([]attribute.KeyValue, 0, 12)
-	base = append(base,
+	attrs := make([]attribute.KeyValue, 0, 12)
+	attrs = append(attrs,
 		semconv.GenAIOperationName.String(k.operation),
 		semconv.GenAIProviderName.String(k.provider),
 		semconv.GenAIRequestModel.String(k.requestModel))
 	if k.responseModel != "" {
-		base = append(base, semconv.GenAIResponseModel.String(k.responseModel))
+		attrs = append(attrs, semconv.GenAIResponseModel.String(k.responseModel))
 	}
 	if k.server != "" {
-		base = append(base, semconv.ServerAddress.String(k.server), semconv.ServerPort.Int(k.port))
+		attrs = append(attrs, semconv.ServerAddress.String(k.server), semconv.ServerPort.Int(k.port))
 	}
 	if k.project != "" {
-		base = append(base, semconv.ProjectID.String(k.project))
+		attrs = append(attrs, semconv.ProjectID.String(k.project))
 	}
 	if k.action != "" {
-		base = append(base, semconv.ActionType.String(k.action))
+		attrs = append(attrs, semconv.ActionType.String(k.action))
 	}
 	if k.user != "" {
-		base = append(base, semconv.UserID.String(k.user))
+		attrs = append(attrs, semconv.UserID.String(k.user))
 	}
 	// attribute.NewSet sorts its argument in place: each set is built from a
-	// copy so that base keeps its order and contents.
+	// copy so that attrs keeps its order and contents.
 	with := func(extra ...attribute.KeyValue) attribute.Set {
-		return attribute.NewSet(append(append(make([]attribute.KeyValue, 0, len(base)+1), base...), extra...)...)
+		return attribute.NewSet(append(append(make([]attribute.KeyValue, 0, len(attrs)+1), attrs...), extra...)...)
 	}
+	record := func(set attribute.Set) []metric.RecordOption {
+		return []metric.RecordOption{metric.WithAttributeSet(set)}
+	}
+	base := with()
 	s := &seriesSets{
-		base:   with(),
-		input:  with(semconv.GenAITokenType.String(semconv.TokenTypeInput)),
-		output: with(semconv.GenAITokenType.String(semconv.TokenTypeOutput)),
+		record: record(base),
+		add:    []metric.AddOption{metric.WithAttributeSet(base)},
+		input:  record(with(semconv.GenAITokenType.String(semconv.TokenTypeInput))),
+		output: record(with(semconv.GenAITokenType.String(semconv.TokenTypeOutput))),
 	}
-	s.duration = s.base
+	s.duration = s.record
 	if k.errorType != "" {
-		s.duration = with(semconv.ErrorType.String(k.errorType))
+		s.duration = record(with(semconv.ErrorType.String(k.errorType)))
 	}
 	return s
 }

@@ -35,6 +35,8 @@ var spanAttrs = sync.Pool{New: func() any {
 	return &s
 }}
 
+var clientKind = trace.WithSpanKind(trace.SpanKindClient)
+
 // start starts the span of c. The attributes known before the response are
 // given at start so that samplers see them.
 func (i *Instrumentation) start(ctx context.Context, c *Call) (context.Context, trace.Span) {
@@ -56,7 +58,7 @@ func (i *Instrumentation) start(ctx context.Context, c *Call) (context.Context, 
 		n -= 2 // both server attributes last
 	}
 	return i.tracer.Start(ctx, name,
-		trace.WithSpanKind(trace.SpanKindClient),
+		clientKind,
 		trace.WithTimestamp(c.Start),
 		trace.WithAttributes(attrs[:n]...))
 }

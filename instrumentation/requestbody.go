@@ -38,7 +38,11 @@ func requestFields(req *http.Request) (model string, stream bool, replay request
 			return "", false, replay
 		}
 		buf := peekBuffers.Get().(*bytes.Buffer)
-		_, _ = buf.ReadFrom(io.LimitReader(rc, maxRequestPeek))
+		if req.ContentLength > 0 && req.ContentLength <= maxRequestPeek {
+			_, _ = buf.ReadFrom(rc) // the length is known and small enough
+		} else {
+			_, _ = buf.ReadFrom(io.LimitReader(rc, maxRequestPeek))
+		}
 		_ = rc.Close()
 		model, stream = jsonFields(buf.Bytes())
 		if buf.Cap() <= maxPooledBuffer {

@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 
+	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
+
 	"github.com/aiusage/aiusage/internal/schema"
 	"github.com/aiusage/aiusage/queries"
 )

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"testing"
 
-	_ "github.com/duckdb/duckdb-go/v2"
-
 	"github.com/aiusage/aiusage/internal/schema"
 	"github.com/aiusage/aiusage/queries"
 )

@@ -64,7 +64,7 @@ type ReportsConfig struct {
 var _ component.Config = (*Config)(nil)
 
 // duckdbSize matches DuckDB's memory notation: a number and a unit.
-var duckdbSize = regexp.MustCompile(`^\s*[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|bytes)\s*$`)
+var duckdbSize = regexp.MustCompile(`(?i)^\s*[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|bytes)\s*$`)
 
 // Validate reports every invalid field of the configuration, each by its key.
 func (cfg *Config) Validate() error {

@@ -24,9 +24,9 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var cfg emulator.Config
 	fs.IntVar(&cfg.GroqLimits.RequestsPerDay, "groq-rpd", emulator.DefaultGroqLimits.RequestsPerDay, "Groq requests per day, per model")
 	fs.IntVar(&cfg.GroqLimits.TokensPerMinute, "groq-tpm", emulator.DefaultGroqLimits.TokensPerMinute, "Groq tokens per minute, per model")
-	fs.IntVar(&cfg.GeminiLimits.RequestsPerMinute, "gemini-rpm", 10, "Gemini requests per minute, per model (0: no limit)")
-	fs.IntVar(&cfg.GeminiLimits.RequestsPerDay, "gemini-rpd", 250, "Gemini requests per day, per model (0: no limit)")
-	fs.IntVar(&cfg.GeminiLimits.TokensPerMinute, "gemini-tpm", 250000, "Gemini input tokens per minute, per model (0: no limit)")
+	fs.IntVar(&cfg.GeminiLimits.RequestsPerMinute, "gemini-rpm", emulator.FreeTierGeminiLimits.RequestsPerMinute, "Gemini requests per minute, per model (0: no limit)")
+	fs.IntVar(&cfg.GeminiLimits.RequestsPerDay, "gemini-rpd", emulator.FreeTierGeminiLimits.RequestsPerDay, "Gemini requests per day, per model (0: no limit)")
+	fs.IntVar(&cfg.GeminiLimits.TokensPerMinute, "gemini-tpm", emulator.FreeTierGeminiLimits.TokensPerMinute, "Gemini input tokens per minute, per model (0: no limit)")
 	fs.DurationVar(&cfg.ChunkDelay, "chunk-delay", 0, "pause between stream chunks, e.g. 20ms")
 	fs.StringVar(&cfg.APIKey, "api-key", "", "the only API key accepted (default: any non-empty key)")
 	if err := fs.Parse(args); err != nil {
@@ -38,8 +38,26 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if cfg.GroqLimits.RequestsPerDay <= 0 || cfg.GroqLimits.TokensPerMinute <= 0 {
-		return errors.New("--groq-rpd and --groq-tpm must be positive: Groq always reports its limits")
+	var bad []error
+	for _, f := range []struct {
+		name       string
+		value, min int // Groq always reports its limits, so they cannot be off (0)
+	}{
+		{"groq-rpd", cfg.GroqLimits.RequestsPerDay, 1},
+		{"groq-tpm", cfg.GroqLimits.TokensPerMinute, 1},
+		{"gemini-rpm", cfg.GeminiLimits.RequestsPerMinute, 0},
+		{"gemini-rpd", cfg.GeminiLimits.RequestsPerDay, 0},
+		{"gemini-tpm", cfg.GeminiLimits.TokensPerMinute, 0},
+	} {
+		if f.value < f.min {
+			bad = append(bad, fmt.Errorf("--%s: must be at least %d, got %d", f.name, f.min, f.value))
+		}
+	}
+	if cfg.ChunkDelay < 0 {
+		bad = append(bad, fmt.Errorf("--chunk-delay: must not be negative, got %v", cfg.ChunkDelay))
+	}
+	if err := errors.Join(bad...); err != nil {
+		return err
 	}
 
 	emu, err := emulator.New(cfg)

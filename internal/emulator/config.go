@@ -53,6 +53,10 @@ type GeminiLimits struct {
 // DefaultGroqLimits are the free-tier limits Groq reported for openai/gpt-oss-120b.
 var DefaultGroqLimits = GroqLimits{RequestsPerDay: 1000, TokensPerMinute: 8000}
 
+// FreeTierGeminiLimits are the free-tier limits once published for Gemini 2.5 Flash (Google
+// no longer publishes them and has cut them since): a realistic setting for GeminiLimits.
+var FreeTierGeminiLimits = GeminiLimits{RequestsPerMinute: 10, RequestsPerDay: 250, TokensPerMinute: 250000}
+
 // maxLimit keeps a bucket's refill interval at least a nanosecond.
 const maxLimit = 1_000_000_000
 

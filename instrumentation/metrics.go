@@ -85,7 +85,7 @@ func (i *Instrumentation) newInstruments(m metric.Meter) error {
 
 // recordMetrics records c's metric points. Metric attributes leave out the
 // per-call ones (response id, user unless opted in) to keep series few.
-func (i *Instrumentation) recordMetrics(ctx context.Context, c *Call, a Attribution, costModel, quotaModel string, cost float64, priced bool) {
+func (i *Instrumentation) recordMetrics(ctx context.Context, c *Call, a Attribution, quotaModel string, cost float64, priced bool) {
 	key := seriesKey{
 		operation: c.operation(), provider: string(c.Provider),
 		requestModel: c.RequestModel, responseModel: c.ResponseModel,
@@ -109,9 +109,7 @@ func (i *Instrumentation) recordMetrics(ctx context.Context, c *Call, a Attribut
 		if priced {
 			i.costUSD.Add(ctx, cost, sets.add...)
 		} else {
-			i.unpriced.Add(ctx, 1, metric.WithAttributes(
-				semconv.GenAIProviderName.String(string(c.Provider)),
-				semconv.GenAIResponseModel.String(costModel)))
+			i.unpriced.Add(ctx, 1, sets.add...)
 		}
 	}
 	if c.StatusCode == 429 || c.Exceeded != nil {
@@ -147,7 +145,7 @@ type seriesKey struct {
 // ready to pass: building them per call would allocate each time.
 type seriesSets struct {
 	record        []metric.RecordOption // base attributes: time to first chunk
-	add           []metric.AddOption    // base attributes: cost
+	add           []metric.AddOption    // base attributes: cost, unpriced calls
 	duration      []metric.RecordOption // base + error.type
 	input, output []metric.RecordOption // base + gen_ai.token.type
 }

@@ -156,7 +156,7 @@ func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *Call) {
 	*buf = attrs[:0]
 	spanAttrs.Put(buf)
 
-	i.recordMetrics(ctx, c, attribution, costModel, quotaModel, cost, priced)
+	i.recordMetrics(ctx, c, attribution, quotaModel, cost, priced)
 }
 
 // price prices c's usage: by the sub-models of a compound model when the

@@ -230,7 +230,7 @@ func quotaInGo(ctx context.Context, db *sql.DB) (int, error) {
 	err := load(ctx, db, `SELECT provider, request_model, response_model, start_time, requests_limit, requests_remaining,
 		tokens_limit, tokens_remaining FROM ai_usage_log WHERE day BETWEEN ? AND ?`,
 		[]any{&provider, &req, &resp, &start, &rl, &rr, &tl, &tr}, func() {
-			if start.Before(since) || start.After(benchEnd) {
+			if !start.After(benchEnd.Add(-24*time.Hour)) || start.After(benchEnd) { // headers of the last day
 				return
 			}
 			model := req.String
@@ -243,7 +243,7 @@ func quotaInGo(ctx context.Context, db *sql.DB) (int, error) {
 			if tl.Valid {
 				see(key{provider.String, model, "tokens", "1m"}, obs{start, float64(tl.Int64), float64(tr.Int64)})
 			}
-		}, since.Truncate(24*time.Hour), benchEnd)
+		}, benchEnd.Add(-24*time.Hour), benchEnd)
 	if err != nil {
 		return 0, err
 	}

@@ -175,3 +175,41 @@ func benchReport(b *testing.B, name string, inGo func(ctx context.Context, db *s
 		b.ReportMetric(float64(benchRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 	})
 }
+
+// BenchmarkRetention deletes the month's first three days (a million calls) after the
+// roll-up covers them, and puts them back between runs. It has no load-and-aggregate
+// counterpart: deleting rows is the same DELETE either way.
+func BenchmarkRetention(b *testing.B) {
+	db := benchDB(b)
+	ctx := context.Background()
+	for _, q := range []string{
+		`CREATE OR REPLACE TABLE bench_kept_calls AS FROM ai_usage_log WHERE day < DATE '2026-11-04'`,
+		`CREATE OR REPLACE TABLE bench_kept_snapshots AS FROM ai_quota_snapshot WHERE time < TIMESTAMPTZ '2026-11-04 00:00:00+00'`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rollup, _ := Lookup("rollup")
+	if _, err := rollup.Run(ctx, db, benchArgs["rollup"]); err != nil {
+		b.Fatal(err)
+	}
+	retention, _ := Lookup("retention")
+	args := map[string]string{"as_of": "2026-11-30", "days": "26"} // cutoff 2026-11-04
+	for b.Loop() {
+		res, err := retention.Run(ctx, db, args)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if n := res.Rows[0][2].(int64); n != 1_000_000 {
+			b.Fatalf("retention deleted %d calls, want the first three days' 1000000", n)
+		}
+		for _, q := range []string{`INSERT INTO ai_usage_log FROM bench_kept_calls`, `INSERT INTO ai_quota_snapshot FROM bench_kept_snapshots`} {
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+	}
+}

@@ -2,13 +2,14 @@
 --
 -- Question: how close is each quota to running out, and when does it refill?
 --   Header-reported quotas (Groq: requests per day, tokens per minute) come from the
---   calls' rate-limit headers and the exporter's quota snapshots; estimated ones (Gemini,
+--   rate-limit headers of the last day's calls (a day is the longest window: older
+--   headers describe windows that have refilled) and the exporter's quota snapshots; estimated ones (Gemini,
 --   counted locally against configured limits) from the snapshots. An estimate's reset is
 --   the end of its window: the next minute, or the next midnight Pacific for a Gemini day.
 --
 -- Parameters (SET VARIABLE name = value; before running; unset = default):
 --   as_of      TIMESTAMPTZ  status as it stood at this time (default: now)
---   days       INTEGER      ignore quotas last seen more than this many days before as_of (default: 7)
+--   days       INTEGER      ignore snapshots taken more than this many days before as_of (default: 7)
 --   threshold  DOUBLE       utilization from which `warning` is set (default: 0.9)
 --
 -- Columns:
@@ -27,6 +28,7 @@
 -- The period, resolved once so the scans below filter on constants.
 SET VARIABLE quota_to = coalesce(getvariable('as_of')::TIMESTAMPTZ, now());
 SET VARIABLE quota_since = getvariable('quota_to') - to_days(coalesce(getvariable('days')::INTEGER, 7));
+SET VARIABLE quota_calls_since = getvariable('quota_to') - INTERVAL 1 DAY;
 
 WITH
 -- Latest rate-limit headers per model, from the calls.
@@ -42,8 +44,8 @@ calls AS (
            arg_max(tokens_remaining, start_time) FILTER (tokens_limit IS NOT NULL) AS tok_remaining,
            arg_max(tokens_reset_s, start_time) FILTER (tokens_limit IS NOT NULL) AS tok_reset
     FROM ai_usage_log
-    WHERE day BETWEEN (getvariable('quota_since') AT TIME ZONE 'UTC')::DATE AND (getvariable('quota_to') AT TIME ZONE 'UTC')::DATE
-      AND start_time > getvariable('quota_since') AND start_time <= getvariable('quota_to')
+    WHERE day BETWEEN (getvariable('quota_calls_since') AT TIME ZONE 'UTC')::DATE AND (getvariable('quota_to') AT TIME ZONE 'UTC')::DATE
+      AND start_time > getvariable('quota_calls_since') AND start_time <= getvariable('quota_to')
       AND (requests_limit IS NOT NULL OR tokens_limit IS NOT NULL)
     GROUP BY ALL
 ),

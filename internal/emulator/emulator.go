@@ -1,12 +1,15 @@
 package emulator
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -113,11 +116,26 @@ func (s *Servers) Shutdown(ctx context.Context) error {
 // maxBodyBytes bounds a request body; real APIs refuse far larger prompts anyway.
 const maxBodyBytes = 20 << 20
 
-// writeJSON writes v as the whole response with the given status.
+// writeJSON writes body as the whole response with the given status.
 func writeJSON(w http.ResponseWriter, status int, contentType string, body []byte) {
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	w.Write(body) //nolint:errcheck // the client went away; nothing to do
+}
+
+// writeAnswer writes a successful JSON answer, gzip-encoded when the client accepts it, as
+// both providers do (Go's transport asks for gzip and undoes it unless the caller set
+// Accept-Encoding itself, in which case the caller gets the raw gzip bytes).
+func writeAnswer(w http.ResponseWriter, r *http.Request, contentType string, body []byte) {
+	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		if _, err := zw.Write(body); err == nil && zw.Close() == nil {
+			w.Header().Set("Content-Encoding", "gzip")
+			body = buf.Bytes()
+		}
+	}
+	writeJSON(w, http.StatusOK, contentType, body)
 }
 
 // encode returns v as compact JSON. Response values built by this package hold only

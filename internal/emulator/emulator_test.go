@@ -1,7 +1,10 @@
 package emulator_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -210,4 +213,34 @@ func TestStreamsFlushEachChunkAndStopWhenClientLeaves(t *testing.T) {
 	stream.Close()
 	e.groq.Close()
 	e.gemini.Close()
+}
+
+// Like the real APIs, JSON answers are gzip-encoded for a client that asks; a caller that
+// sets Accept-Encoding itself gets the raw gzip bytes.
+func TestAnswersAreGzipEncodedWhenAsked(t *testing.T) {
+	e := newEnv(t, emulator.Config{})
+	for _, tc := range []struct {
+		name, url, body string
+		header          map[string]string
+	}{
+		{"groq", e.groq.URL + "/openai/v1/chat/completions", `{"model":"llama-3.1-8b-instant","messages":[{"role":"user","content":"hi"}]}`,
+			map[string]string{"Authorization": "Bearer k", "Accept-Encoding": "gzip"}},
+		{"gemini", e.gemini.URL + "/v1beta/models/gemini-2.5-flash:generateContent", `{"contents":[{"parts":[{"text":"hi"}]}]}`,
+			map[string]string{"x-goog-api-key": "k", "Accept-Encoding": "gzip"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, h, body := post(t, tc.url, tc.body, tc.header)
+			if status != http.StatusOK || h.Get("Content-Encoding") != "gzip" {
+				t.Fatalf("status %d Content-Encoding %q", status, h.Get("Content-Encoding"))
+			}
+			zr, err := gzip.NewReader(strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain, err := io.ReadAll(zr)
+			if err != nil || !json.Valid(plain) || !bytes.Contains(plain, []byte("sage")) { // usage / usageMetadata
+				t.Errorf("gunzipped body %q: %v", plain, err)
+			}
+		})
+	}
 }

@@ -406,7 +406,7 @@ func (e *Emulator) geminiModels(w http.ResponseWriter, r *http.Request) {
 	}
 	if method == "countTokens" {
 		setGoogleHeaders(w.Header())
-		writeJSON(w, http.StatusOK, "application/json; charset=UTF-8",
+		writeAnswer(w, r, "application/json; charset=UTF-8",
 			encodeIndented(map[string]any{"totalTokens": call.prompt.total(), "promptTokensDetails": textCount(call.prompt.total())}))
 		return
 	}
@@ -420,7 +420,7 @@ func (e *Emulator) geminiModels(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Server-Timing", "gfet4t7; dur="+strconv.Itoa(a.plan.reply+a.plan.reasoning))
 	switch {
 	case method == "generateContent":
-		writeJSON(w, http.StatusOK, "application/json; charset=UTF-8", encodeIndented(geminiResponse{
+		writeAnswer(w, r, "application/json; charset=UTF-8", encodeIndented(geminiResponse{
 			Candidates:    []geminiCandidate{{Content: modelContent(strings.Join(pieces(replyText, a.plan.reply), "")), FinishReason: geminiFinish(a.plan), Index: ptr(0)}},
 			UsageMetadata: call.finalUsage(a.plan),
 			ModelVersion:  model,
@@ -515,7 +515,7 @@ func (e *Emulator) geminiOpenAIChat(w http.ResponseWriter, r *http.Request) {
 	if !req.Stream {
 		resp.Choices = []geminiChatChoice{{FinishReason: finish, Message: &chatOut{Role: "assistant", Content: ptr(strings.Join(pieces(replyText, a.plan.reply), ""))}}}
 		resp.Usage = a.plan.usage()
-		writeJSON(w, http.StatusOK, "application/json", encode(resp))
+		writeAnswer(w, r, "application/json", encode(resp))
 		return
 	}
 	w.Header().Set("Content-Type", "text/event-stream")

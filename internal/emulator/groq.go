@@ -162,7 +162,7 @@ func (e *Emulator) groqChat(w http.ResponseWriter, r *http.Request) {
 		e.groqStream(w, r, c)
 		return
 	}
-	e.groqComplete(w, c)
+	e.groqComplete(w, r, c)
 }
 
 // groqQuotaFor returns model's quota, creating it on first use. e.mu must be held.
@@ -267,13 +267,13 @@ type xGroq struct {
 	UsageBreakdown *usageBreakdown `json:"usage_breakdown,omitempty"`
 }
 
-func (e *Emulator) groqComplete(w http.ResponseWriter, c *groqCall) {
+func (e *Emulator) groqComplete(w http.ResponseWriter, r *http.Request, c *groqCall) {
 	msg := &chatOut{Role: "assistant", Content: ptr(strings.Join(pieces(replyText, c.plan.reply), ""))}
 	if c.plan.reasoning > 0 {
 		msg.Reasoning = strings.Join(pieces(reasoningText, c.plan.reasoning), "")
 	}
 	w.Header().Set("Cache-Control", "private, max-age=0, no-store, no-cache, must-revalidate")
-	writeJSON(w, http.StatusOK, "application/json", encode(groqCompletion{
+	writeAnswer(w, r, "application/json", encode(groqCompletion{
 		ID:                c.id,
 		Object:            "chat.completion",
 		Created:           c.created,
@@ -378,5 +378,5 @@ func (e *Emulator) groqModels(w http.ResponseWriter, r *http.Request) {
 		list.Data = append(list.Data, model{ID: m.ID, Object: "model", Created: 1693721698, OwnedBy: m.Owner, Active: true, ContextWindow: m.Context, MaxCompletionTokens: m.Context})
 	}
 	w.Header().Set("Cache-Control", "private, max-age=0, no-store, no-cache, must-revalidate")
-	writeJSON(w, http.StatusOK, "application/json", encode(list))
+	writeAnswer(w, r, "application/json", encode(list))
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
@@ -57,48 +58,93 @@ func benchProviders() (*sdktrace.TracerProvider, *sdkmetric.MeterProvider) {
 	return tp, mp
 }
 
+// benchTransports returns the three transports compared over base, sharing
+// one SDK setup.
+func benchTransports(b *testing.B, base http.RoundTripper) []namedTransport {
+	tp, mp := benchProviders()
+	inst, err := New(WithTracerProvider(tp), WithMeterProvider(mp))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return []namedTransport{
+		{"bare", base},
+		{"otelhttp", otelhttp.NewTransport(base, otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp))},
+		{"aiusage", inst.Transport(base)},
+	}
+}
+
+type namedTransport struct {
+	name string
+	rt   http.RoundTripper
+}
+
+// benchCase is one kind of call the benchmarks make.
+type benchCase struct {
+	name string
+	base memTransport
+}
+
+func benchCases() []benchCase {
+	chat, stream := benchBodies()
+	header := func(ct string) http.Header {
+		return http.Header{"Content-Type": {ct}, "X-Ratelimit-Limit-Requests": {"14400"},
+			"X-Ratelimit-Remaining-Requests": {"14399"}, "X-Ratelimit-Reset-Requests": {"6s"}}
+	}
+	return []benchCase{
+		{"chat_1KB", memTransport{header: header("application/json"), body: func() io.ReadCloser { return &eventReader{events: [][]byte{chat}} }}},
+		{"stream_100_chunks", memTransport{header: header("text/event-stream"), body: func() io.ReadCloser { return &eventReader{events: stream} }}},
+	}
+}
+
+// benchCall makes one chat call through rt and reads the response as an app does.
+func benchCall(b *testing.B, rt http.RoundTripper) {
+	const reqBody = `{"model":"llama-3.1-8b-instant","messages":[{"role":"user","content":"What is the capital of France?"}]}`
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost,
+		"https://api.groq.com/openai/v1/chat/completions", strings.NewReader(reqBody))
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+}
+
+// BenchmarkTransportInterleaved makes the same call through the bare,
+// otelhttp and aiusage transports in turn, so that all three share the
+// machine's load of the moment, and reports each one's time per call and
+// the ratio of the two wrappers' overheads over bare.
+func BenchmarkTransportInterleaved(b *testing.B) {
+	for _, c := range benchCases() {
+		b.Run(c.name, func(b *testing.B) {
+			ts := benchTransports(b, c.base)
+			spent := make([]time.Duration, len(ts))
+			for b.Loop() {
+				for n, t := range ts {
+					start := time.Now()
+					benchCall(b, t.rt)
+					spent[n] += time.Since(start)
+				}
+			}
+			per := func(n int) float64 { return float64(spent[n].Nanoseconds()) / float64(b.N) }
+			for n, t := range ts {
+				b.ReportMetric(per(n), t.name+"-ns/call")
+			}
+			b.ReportMetric((per(2)-per(0))/(per(1)-per(0)), "overhead-aiusage/otelhttp")
+			b.ReportMetric(0, "ns/op") // the per-transport metrics above are the result
+		})
+	}
+}
+
 // BenchmarkTransport compares, in one run, the bare in-memory transport,
 // otelhttp's and ours on the same calls; the differences are each wrapper's
 // overhead per call.
 func BenchmarkTransport(b *testing.B) {
-	chat, stream := benchBodies()
-	const reqBody = `{"model":"llama-3.1-8b-instant","messages":[{"role":"user","content":"What is the capital of France?"}]}`
-	cases := []struct {
-		name string
-		ct   string
-		body func() io.ReadCloser
-	}{
-		{"chat_1KB", "application/json", func() io.ReadCloser { return &eventReader{events: [][]byte{chat}} }},
-		{"stream_100_chunks", "text/event-stream", func() io.ReadCloser { return &eventReader{events: stream} }},
-	}
-	for _, c := range cases {
-		base := memTransport{header: http.Header{"Content-Type": {c.ct}, "X-Ratelimit-Limit-Requests": {"14400"},
-			"X-Ratelimit-Remaining-Requests": {"14399"}, "X-Ratelimit-Reset-Requests": {"6s"}}, body: c.body}
-		tp, mp := benchProviders()
-		inst, err := New(WithTracerProvider(tp), WithMeterProvider(mp))
-		if err != nil {
-			b.Fatal(err)
-		}
-		wrappers := []struct {
-			name string
-			rt   http.RoundTripper
-		}{
-			{"bare", base},
-			{"otelhttp", otelhttp.NewTransport(base, otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp))},
-			{"aiusage", inst.Transport(base)},
-		}
-		for _, w := range wrappers {
-			b.Run(c.name+"/"+w.name, func(b *testing.B) {
+	for _, c := range benchCases() {
+		for _, t := range benchTransports(b, c.base) {
+			b.Run(c.name+"/"+t.name, func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
-					req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost,
-						"https://api.groq.com/openai/v1/chat/completions", strings.NewReader(reqBody))
-					resp, err := w.rt.RoundTrip(req)
-					if err != nil {
-						b.Fatal(err)
-					}
-					_, _ = io.Copy(io.Discard, resp.Body)
-					_ = resp.Body.Close()
+					benchCall(b, t.rt)
 				}
 			})
 		}
@@ -107,26 +153,10 @@ func BenchmarkTransport(b *testing.B) {
 
 // BenchmarkOpenAISDK puts the real openai-go client on top of each transport.
 func BenchmarkOpenAISDK(b *testing.B) {
-	chat, _ := benchBodies()
-	base := memTransport{header: http.Header{"Content-Type": {"application/json"}}, body: func() io.ReadCloser {
-		return &eventReader{events: [][]byte{chat}}
-	}}
-	tp, mp := benchProviders()
-	inst, err := New(WithTracerProvider(tp), WithMeterProvider(mp))
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, w := range []struct {
-		name string
-		rt   http.RoundTripper
-	}{
-		{"bare", base},
-		{"otelhttp", otelhttp.NewTransport(base, otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp))},
-		{"aiusage", inst.Transport(base)},
-	} {
-		b.Run("chat_1KB/"+w.name, func(b *testing.B) {
+	for _, t := range benchTransports(b, benchCases()[0].base) {
+		b.Run("chat_1KB/"+t.name, func(b *testing.B) {
 			client := openai.NewClient(option.WithBaseURL("https://api.groq.com/openai/v1"), option.WithAPIKey("k"),
-				option.WithMaxRetries(0), option.WithHTTPClient(&http.Client{Transport: w.rt}))
+				option.WithMaxRetries(0), option.WithHTTPClient(&http.Client{Transport: t.rt}))
 			params := openai.ChatCompletionNewParams{
 				Model:    "llama-3.1-8b-instant",
 				Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("What is the capital of France?")},

@@ -23,7 +23,7 @@ const geminiPromptDrift = 2
 // OpenAI-compatible POST /v1beta/openai/chat/completions.
 func (e *Emulator) GeminiHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /{version}/models/{call}", e.geminiModels)
+	mux.HandleFunc("POST /{version}/models/{call}", e.geminiModelCall)
 	mux.HandleFunc("POST /v1beta/openai/chat/completions", e.geminiOpenAIChat)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeGeminiError(w, http.StatusNotFound, "NOT_FOUND", "Requested entity was not found.", nil, errorPlain)
@@ -377,19 +377,20 @@ func modelContent(text string) geminiContent {
 	return c
 }
 
-func (e *Emulator) geminiModels(w http.ResponseWriter, r *http.Request) {
+// geminiModelCall serves POST /{version}/models/{model}:{method}.
+func (e *Emulator) geminiModelCall(w http.ResponseWriter, r *http.Request) {
 	version := r.PathValue("version")
 	model, method, ok := strings.Cut(r.PathValue("call"), ":")
 	if (version != "v1beta" && version != "v1") || !ok || model == "" {
 		writeGeminiError(w, http.StatusNotFound, "NOT_FOUND", "Requested entity was not found.", nil, errorPlain)
 		return
 	}
-	form := errorPlain
+	form, sse := errorPlain, false
 	switch method {
 	case "generateContent", "countTokens":
 	case "streamGenerateContent":
-		form = errorInArray
-		if r.URL.Query().Get("alt") == "sse" {
+		form, sse = errorInArray, r.URL.Query().Get("alt") == "sse"
+		if sse {
 			form = errorUnderSSE
 		}
 	default:
@@ -418,19 +419,16 @@ func (e *Emulator) geminiModels(w http.ResponseWriter, r *http.Request) {
 	setGoogleHeaders(w.Header())
 	// Server-Timing's dur is the generation time in ms: one per output token.
 	w.Header().Set("Server-Timing", "gfet4t7; dur="+strconv.Itoa(a.plan.reply+a.plan.reasoning))
-	switch {
-	case method == "generateContent":
-		writeAnswer(w, r, "application/json; charset=UTF-8", encodeIndented(geminiResponse{
-			Candidates:    []geminiCandidate{{Content: modelContent(strings.Join(pieces(replyText, a.plan.reply), "")), FinishReason: geminiFinish(a.plan), Index: ptr(0)}},
-			UsageMetadata: call.finalUsage(a.plan),
-			ModelVersion:  model,
-			ResponseID:    a.id,
-		}))
-	case form == errorUnderSSE:
-		e.geminiStream(w, r, call, a, true)
-	default:
-		e.geminiStream(w, r, call, a, false)
+	if method == "streamGenerateContent" {
+		e.geminiStream(w, r, call, a, sse)
+		return
 	}
+	writeAnswer(w, r, "application/json; charset=UTF-8", encodeIndented(geminiResponse{
+		Candidates:    []geminiCandidate{{Content: modelContent(strings.Join(pieces(replyText, a.plan.reply), "")), FinishReason: geminiFinish(a.plan), Index: ptr(0)}},
+		UsageMetadata: call.finalUsage(a.plan),
+		ModelVersion:  model,
+		ResponseID:    a.id,
+	}))
 }
 
 // geminiStream writes the answer chunk by chunk, as SSE events or as the elements of one

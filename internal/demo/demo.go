@@ -193,7 +193,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err := rep.Print(ctx, o.Stdout); err != nil {
 		return err
 	}
-	printNext(o.Stdout, col, o.Dir)
+	printNext(o.Stdout, col, o.Dir, o.Keep)
 	if o.Keep {
 		fmt.Fprintln(o.Stdout, "\nThe collector keeps running (-keep); press Ctrl-C to stop it.")
 		<-ctx.Done()
@@ -227,17 +227,22 @@ func providersFor(o Options) (urls ProviderURLs, providers []instrumentation.Pro
 }
 
 // printNext says where to look after the demo.
-func printNext(w io.Writer, col *Collector, dir string) {
+func printNext(w io.Writer, col *Collector, dir string, keep bool) {
+	live := "(run aiusage demo -keep to keep the collector up for these)"
+	if keep {
+		live = "(while the collector runs, until Ctrl-C)"
+	}
 	fmt.Fprintf(w, `
 Where to look next
-  Reports (while the collector runs): aiusage report users --server %s
+  %s
+  Reports from the collector:         aiusage report users --server %s
   Prometheus scrape endpoint:         %s
-    Prometheus with the alert rules:  prometheus --config.file=collector-config/prometheus/prometheus.yml
+  Prometheus with the alert rules:    prometheus --config.file=collector-config/prometheus/prometheus.yml
   Grafana dashboard:                  collector-config/grafana/dashboards/aiusage.json
-    (provisioning: collector-config/grafana/provisioning; data source = that Prometheus)
+    provisioning (data source = that Prometheus): collector-config/grafana/provisioning
   DuckDB file:                        %s
     once the collector has stopped:   aiusage report daily --db %s
                                       duckdb -readonly %s "SELECT * FROM ai_usage_log LIMIT 5"
   Collector log:                      %s
-`, col.Endpoints.ReportsURL(), col.Endpoints.PrometheusURL(), col.DB, col.DB, col.DB, filepath.Join(dir, "collector.log"))
+`, live, col.Endpoints.ReportsURL(), col.Endpoints.PrometheusURL(), col.DB, col.DB, col.DB, filepath.Join(dir, "collector.log"))
 }

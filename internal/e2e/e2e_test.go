@@ -192,16 +192,18 @@ func TestEndToEnd(t *testing.T) {
 }
 
 // checkWorkload makes sure the run exercised what the dashboard and alerts show: both
-// providers, streams, rate limiting and an unpriced model.
+// providers, streams, prompt caching, rate limiting and an unpriced model.
 func checkWorkload(t *testing.T, want expected) {
 	t.Helper()
-	var limited, streamed int64
+	var limited, streamed, cached int64
 	for _, tt := range want.byModel {
 		limited += tt.rateLimited
 		streamed += tt.streamedOK
+		cached += tt.cached
 	}
-	if limited == 0 || streamed == 0 || len(want.unpriced) == 0 || len(want.byUser) < 3 {
-		t.Fatalf("workload too tame: %d rate-limited, %d streamed, %d unpriced models, %d users", limited, streamed, len(want.unpriced), len(want.byUser))
+	if limited == 0 || streamed == 0 || cached == 0 || len(want.unpriced) == 0 || len(want.byUser) < 3 {
+		t.Fatalf("workload too tame: %d rate-limited, %d streamed, %d cached input tokens, %d unpriced models, %d users",
+			limited, streamed, cached, len(want.unpriced), len(want.byUser))
 	}
 }
 

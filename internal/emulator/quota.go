@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"time"
+	_ "time/tzdata" // Gemini's day is a Pacific day, wherever the emulator runs
 )
 
 // bucket is a refilling bucket (the generic cell rate algorithm): limit units that refill
@@ -139,12 +140,14 @@ const (
 	geminiTokensMetric   = "generativelanguage.googleapis.com/generate_content_free_tier_input_token_count"
 )
 
-// pacific is where Gemini's daily quota resets at midnight.
+// pacific is where Gemini's daily quota resets at midnight. The time/tzdata import makes
+// it load on machines without a time zone database.
 var pacific = func() *time.Location {
-	if loc, err := time.LoadLocation("America/Los_Angeles"); err == nil {
-		return loc
+	loc, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		return time.FixedZone("PST", -8*3600) // unreachable with time/tzdata linked in
 	}
-	return time.FixedZone("PST", -8*3600) // no tz database on this machine
+	return loc
 }()
 
 func startOfDay(t time.Time) time.Time {

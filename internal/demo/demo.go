@@ -175,6 +175,9 @@ func Run(ctx context.Context, o Options) (err error) {
 	prog := newProgress(o.Stderr, len(calls))
 	outcomes := driver.Run(ctx, calls, o.Workers, prog.add)
 	prog.finish()
+	if ctx.Err() != nil {
+		return fmt.Errorf("interrupted after %d of %d calls; stopping the collector and the emulator", prog.done, len(calls))
+	}
 
 	flushCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

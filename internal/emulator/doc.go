@@ -36,4 +36,10 @@
 // are prompt plus completion tokens. Gemini limits (requests per minute and per day, input
 // tokens per minute) send no headers; past a limit the answer is 429 RESOURCE_EXHAUSTED with
 // QuotaFailure and RetryInfo details. Gemini days end at midnight Pacific time.
+//
+// # Failures on demand
+//
+// A prompt can ask for the failures real traffic shows: [ToolUseFailedTrigger] (Groq
+// tool_use_failed, in-band inside a stream) and [CapacityExhaustedTrigger] (Gemini 429
+// without quota details).
 package emulator

@@ -11,6 +11,11 @@ import (
 	"time"
 )
 
+// CapacityExhaustedTrigger in a Gemini prompt makes the emulator answer 429
+// RESOURCE_EXHAUSTED without QuotaFailure or RetryInfo details, as Gemini does when it is
+// short of capacity rather than the project out of quota. Such a call counts against no quota.
+const CapacityExhaustedTrigger = "emulate:capacity_exhausted"
+
 // geminiChunkTokens is how many reply tokens one Gemini stream chunk carries.
 const geminiChunkTokens = 8
 
@@ -150,6 +155,7 @@ type geminiCall struct {
 	maxTokens int
 	budget    *int // thinking budget; nil means dynamic
 	toolUse   int
+	capacity  bool // the prompt asks for a capacity 429
 }
 
 func readGeminiRequest(w http.ResponseWriter, r *http.Request, model string) (*geminiCall, error) {
@@ -176,6 +182,7 @@ func readGeminiRequest(w http.ResponseWriter, r *http.Request, model string) (*g
 		}
 		for _, p := range content.Parts {
 			c.prompt.add(content.Role, p.Text, CountTokens(p.Text))
+			c.capacity = c.capacity || strings.Contains(p.Text, CapacityExhaustedTrigger)
 		}
 	}
 	if gc := either(req.GenerationConfig, req.GenerationConfigSnake); gc != nil {
@@ -251,7 +258,12 @@ func (e *Emulator) admitGemini(model string, prompt *prefixes, maxTokens int, bu
 	return a
 }
 
-// quotaExceeded writes Gemini's 429 for the violated limits.
+// writeCapacityExhausted writes the 429 Gemini sends when it is short of capacity.
+func writeCapacityExhausted(w http.ResponseWriter, form geminiErrorForm) {
+	writeGeminiError(w, http.StatusTooManyRequests, "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota).", nil, form)
+}
+
+// writeQuotaExceeded writes Gemini's 429 for the violated limits.
 func writeQuotaExceeded(w http.ResponseWriter, model string, vs []geminiViolation, form geminiErrorForm) {
 	var msg strings.Builder
 	msg.WriteString("You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. To monitor your current usage, head to: https://ai.dev/rate-limit. \n")
@@ -411,6 +423,10 @@ func (e *Emulator) geminiModelCall(w http.ResponseWriter, r *http.Request) {
 			encodeIndented(map[string]any{"totalTokens": call.prompt.total(), "promptTokensDetails": textCount(call.prompt.total())}))
 		return
 	}
+	if call.capacity {
+		writeCapacityExhausted(w, form)
+		return
+	}
 	a := e.admitGemini(model, call.prompt, call.maxTokens, call.budget)
 	if a.violations != nil {
 		writeQuotaExceeded(w, model, a.violations, form)
@@ -496,9 +512,13 @@ func (e *Emulator) geminiOpenAIChat(w http.ResponseWriter, r *http.Request) {
 	if !e.geminiAuthorized(w, key, errorInArray) {
 		return
 	}
-	req, prompt, _, err := readChatRequest(w, r)
+	req, prompt, lastUser, err := readChatRequest(w, r)
 	if err != nil {
 		writeGeminiError(w, http.StatusBadRequest, "INVALID_ARGUMENT", err.Error(), nil, errorInArray)
+		return
+	}
+	if strings.Contains(lastUser, CapacityExhaustedTrigger) {
+		writeCapacityExhausted(w, errorInArray)
 		return
 	}
 	model := strings.TrimPrefix(req.Model, "models/")

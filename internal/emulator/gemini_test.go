@@ -356,3 +356,24 @@ func TestGeminiOpenAICompatibleQuota(t *testing.T) {
 		t.Errorf("body:\n%s", raw)
 	}
 }
+
+// A capacity 429 carries no QuotaFailure or RetryInfo and uses up no quota.
+func TestGeminiCapacityExhausted(t *testing.T) {
+	e := newEnv(t, emulator.Config{GeminiLimits: emulator.GeminiLimits{RequestsPerDay: 1}})
+	client := e.geminiClient(t)
+	_, err := client.Models.GenerateContent(context.Background(), "gemini-2.5-flash", genai.Text("hi "+emulator.CapacityExhaustedTrigger), nil)
+	var apiErr genai.APIError
+	if !errors.As(err, &apiErr) || apiErr.Code != http.StatusTooManyRequests || apiErr.Status != "RESOURCE_EXHAUSTED" || len(apiErr.Details) != 0 {
+		t.Fatalf("err %v, want 429 RESOURCE_EXHAUSTED without details", err)
+	}
+	if _, err := client.Models.GenerateContent(context.Background(), "gemini-2.5-flash", genai.Text("hi"), nil); err != nil {
+		t.Errorf("the day's one request was used up by the capacity 429: %v", err)
+	}
+	openaiClient := e.geminiOpenAIClient()
+	_, err = openaiClient.Chat.Completions.New(context.Background(), openai.ChatCompletionNewParams{
+		Model: "gemini-2.0-flash", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage(emulator.CapacityExhaustedTrigger)}})
+	var oaErr *openai.Error
+	if !errors.As(err, &oaErr) || oaErr.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("OpenAI-compatible: err %v, want 429", err)
+	}
+}

@@ -76,7 +76,7 @@ func canonical(typ, v string) (string, error) {
 	case "TIMESTAMPTZ":
 		for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05Z07:00", "2006-01-02T15:04:05", "2006-01-02 15:04:05", time.DateOnly} {
 			if t, err := time.Parse(layout, v); err == nil { // layouts without a zone mean UTC
-				return t.UTC().Format("2006-01-02 15:04:05.999999") + "+00", nil
+				return t.UTC().Format(time.RFC3339Nano), nil
 			}
 		}
 		return "", fmt.Errorf("is not a time (want RFC 3339, e.g. 2026-11-03T15:04:05Z, or YYYY-MM-DD)")

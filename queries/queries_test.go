@@ -1,6 +1,7 @@
 package queries
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -88,10 +89,42 @@ func TestBind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got["as_of"] != "2026-11-05 08:00:00+00" || got["days"] != "3" {
+	if got["as_of"] != "2026-11-05T08:00:00Z" || got["days"] != "3" {
 		t.Errorf("Bind = %v", got)
 	}
 	if _, given := got["threshold"]; given {
 		t.Error("an empty value must leave the default")
 	}
+}
+
+// FuzzBind: any text for any parameter type is either rejected with a ParamError or
+// turned into a canonical value that binds to itself.
+func FuzzBind(f *testing.F) {
+	for _, v := range []string{"2026-11-05", "2026-11-05T10:00:00+02:00", "7", "-1", "0.9", "1e308", "NaN", "ana", "\xff"} {
+		f.Add(v)
+	}
+	r := &Report{Name: "fuzz", Params: []Param{
+		{Name: "d", Type: "DATE"}, {Name: "t", Type: "TIMESTAMPTZ"}, {Name: "i", Type: "INTEGER"},
+		{Name: "f", Type: "DOUBLE"}, {Name: "s", Type: "VARCHAR"},
+	}}
+	f.Fuzz(func(t *testing.T, v string) {
+		for _, p := range r.Params {
+			got, err := r.Bind(map[string]string{p.Name: v})
+			if err != nil {
+				var perr *ParamError
+				if !errors.As(err, &perr) || perr.Param != p.Name {
+					t.Fatalf("%s %q: error %v does not name the parameter", p.Type, v, err)
+				}
+				continue
+			}
+			c, ok := got[p.Name]
+			if !ok {
+				continue // blank: the default
+			}
+			again, err := r.Bind(map[string]string{p.Name: c})
+			if err != nil || again[p.Name] != c {
+				t.Fatalf("%s %q: canonical %q rebinds to %q, %v", p.Type, v, c, again[p.Name], err)
+			}
+		}
+	})
 }

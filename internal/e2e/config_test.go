@@ -4,8 +4,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 // TestConfigEnvironment checks that collector-config/config.yaml loads in the built
@@ -54,5 +57,48 @@ func TestConfigEnvironment(t *testing.T) {
 				t.Fatalf("validate refused %v without naming %q:\n%s", tt.env, tt.wantErr, out)
 			}
 		})
+	}
+}
+
+// TestComponents checks the built distribution holds every component the issue and
+// collector-config/builder-config.yaml list, each with the module it comes from.
+func TestComponents(t *testing.T) {
+	out, err := exec.Command(collectorBin, "components").CombinedOutput()
+	if err != nil {
+		t.Fatalf("components: %v\n%s", err, out)
+	}
+	var got struct {
+		Receivers, Processors, Exporters, Extensions []struct {
+			Name   string `yaml:"name"`
+			Module string `yaml:"module"`
+		}
+	}
+	if err := yaml.Unmarshal(out, &got); err != nil {
+		t.Fatalf("components output: %v\n%s", err, out)
+	}
+	for _, kind := range []struct {
+		name string
+		list []struct {
+			Name   string `yaml:"name"`
+			Module string `yaml:"module"`
+		}
+		want []string
+	}{
+		{"receivers", got.Receivers, []string{"otlp"}},
+		{"processors", got.Processors, []string{"batch", "memory_limiter"}},
+		{"exporters", got.Exporters, []string{"debug", "duckdb", "prometheus"}},
+		{"extensions", got.Extensions, []string{"file_storage", "health_check"}},
+	} {
+		var names []string
+		for _, c := range kind.list {
+			names = append(names, c.Name)
+			if c.Module == "" {
+				t.Errorf("%s %s: no module", kind.name, c.Name)
+			}
+		}
+		slices.Sort(names)
+		if !slices.Equal(names, kind.want) {
+			t.Errorf("%s = %v, want %v", kind.name, names, kind.want)
+		}
 	}
 }

@@ -45,12 +45,17 @@ func dashboardQueries(t *testing.T) (queries []promQuery, variableMetrics []stri
 		Expr  string `json:"expr"`
 	}
 	type panel struct {
+		ID         int `json:"id"`
+		Datasource struct {
+			UID string `json:"uid"`
+		} `json:"datasource"`
 		Title   string   `json:"title"`
 		Type    string   `json:"type"`
 		Targets []target `json:"targets"`
 		Panels  []panel  `json:"panels"` // a collapsed row's panels
 	}
 	var dash struct {
+		UID        string  `json:"uid"`
 		Panels     []panel `json:"panels"`
 		Templating struct {
 			List []struct {
@@ -66,15 +71,28 @@ func dashboardQueries(t *testing.T) (queries []promQuery, variableMetrics []stri
 		if err != nil {
 			t.Fatal(err)
 		}
+		dash.Panels, dash.Templating.List = nil, nil
 		if err := json.Unmarshal(b, &dash); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
+		if dash.UID == "" {
+			t.Errorf("%s: no uid; links to the dashboard need one", filepath.Base(f))
+		}
+		ids := map[int]string{}
 		var walk func([]panel)
 		walk = func(ps []panel) {
 			for _, p := range ps {
 				walk(p.Panels)
+				if other, dup := ids[p.ID]; dup {
+					t.Errorf("%s: panels %q and %q share id %d", filepath.Base(f), other, p.Title, p.ID)
+				}
+				ids[p.ID] = p.Title
 				if p.Type == "row" {
 					continue
+				}
+				// Every panel follows the dashboard's data source picker.
+				if p.Datasource.UID != "${datasource}" {
+					t.Errorf("%s: panel %q uses data source %q, not ${datasource}", filepath.Base(f), p.Title, p.Datasource.UID)
 				}
 				if len(p.Targets) == 0 {
 					t.Errorf("%s: panel %q has no query", filepath.Base(f), p.Title)
@@ -170,4 +188,18 @@ func metricNames(t *testing.T, q promQuery) []string {
 		return nil
 	})
 	return names
+}
+
+// TestDashboardAndRules checks, without running anything, that every dashboard panel
+// has a query in PromQL that parses, with known variables and its own id, and that every
+// rule expression parses. TestEndToEnd then runs them all against real data.
+func TestDashboardAndRules(t *testing.T) {
+	dash, vars := dashboardQueries(t)
+	rules, _ := ruleQueries(t)
+	if len(dash) == 0 || len(vars) == 0 {
+		t.Fatalf("%d dashboard queries, %d variable queries", len(dash), len(vars))
+	}
+	for _, q := range append(dash, rules...) {
+		metricNames(t, q) // fails the test on PromQL that does not parse
+	}
 }

@@ -153,6 +153,11 @@ func benchReport(b *testing.B, name string, inGo func(ctx context.Context, db *s
 	ctx := context.Background()
 	var sqlRows int
 	b.Run("sql", func(b *testing.B) {
+		// One untimed run first: the columns it reads come into DuckDB's buffer pool, as
+		// they are on a collector that has been serving reports.
+		if _, err := r.Run(ctx, db, benchArgs[name]); err != nil {
+			b.Fatal(err)
+		}
 		for b.Loop() {
 			res, err := r.Run(ctx, db, benchArgs[name])
 			if err != nil {

@@ -110,14 +110,15 @@ type pageData struct {
 	Daily, Users, Quota, Cost  *queries.Result
 }
 
-// column returns the index of a result column by name, -1 when absent.
-func column(res *queries.Result, name string) int {
+// cell returns a row's value in the named column; nil when the result has no such
+// column (a server of another version may return other columns).
+func cell(res *queries.Result, row []any, name string) any {
 	for i, c := range res.Columns {
-		if c.Name == name {
-			return i
+		if c.Name == name && i < len(row) {
+			return row[i]
 		}
 	}
-	return -1
+	return nil
 }
 
 func num(v any) float64 {
@@ -235,17 +236,17 @@ func renderPage(d pageData) ([]byte, error) {
 	// Per day: the daily report has a row per day, provider and model.
 	days := map[string]*[5]float64{} // requests, errors, input, output, cost
 	for _, row := range d.Daily.Rows {
-		day, _ := row[column(d.Daily, "day")].(string)
+		day, _ := cell(d.Daily, row, "day").(string)
 		v := days[day]
 		if v == nil {
 			v = &[5]float64{}
 			days[day] = v
 		}
-		v[0] += num(row[column(d.Daily, "requests")]) - num(row[column(d.Daily, "errors")])
-		v[1] += num(row[column(d.Daily, "errors")])
-		v[2] += num(row[column(d.Daily, "input_tokens")])
-		v[3] += num(row[column(d.Daily, "output_tokens")])
-		v[4] += num(row[column(d.Daily, "cost_usd")])
+		v[0] += num(cell(d.Daily, row, "requests")) - num(cell(d.Daily, row, "errors"))
+		v[1] += num(cell(d.Daily, row, "errors"))
+		v[2] += num(cell(d.Daily, row, "input_tokens"))
+		v[3] += num(cell(d.Daily, row, "output_tokens"))
+		v[4] += num(cell(d.Daily, row, "cost_usd"))
 	}
 	var labels []string
 	from, _ := time.Parse(time.DateOnly, d.From)
@@ -269,30 +270,30 @@ func renderPage(d pageData) ([]byte, error) {
 	}
 
 	var userBars []hbar
-	tokensCol, costCol, userCol := column(d.Users, "total_tokens"), column(d.Users, "cost_usd"), column(d.Users, "user_id")
 	var maxTokens float64
 	for _, row := range d.Users.Rows {
-		maxTokens = math.Max(maxTokens, num(row[tokensCol]))
+		maxTokens = math.Max(maxTokens, num(cell(d.Users, row, "total_tokens")))
 	}
 	for i, row := range d.Users.Rows {
 		if i == 10 {
 			break
 		}
-		name, _ := row[userCol].(string)
+		name, _ := cell(d.Users, row, "user_id").(string)
 		if name == "" {
 			name = "(no user.id)"
 		}
-		text := short(num(row[tokensCol])) + " tok"
-		if row[costCol] != nil {
-			text += fmt.Sprintf(" $%.4f", num(row[costCol]))
+		tokens, cost := num(cell(d.Users, row, "total_tokens")), cell(d.Users, row, "cost_usd")
+		text := short(tokens) + " tok"
+		if cost != nil {
+			text += fmt.Sprintf(" $%.4f", num(cost))
 		}
-		userBars = append(userBars, hbar{Label: name, Text: text, Value: num(row[tokensCol]), Max: maxTokens})
+		userBars = append(userBars, hbar{Label: name, Text: text, Value: tokens, Max: maxTokens})
 	}
 	charts = append(charts, hbarChart("Top users by tokens", userBars))
 
 	var quotaBars []hbar
 	for _, row := range d.Quota.Rows {
-		get := func(c string) any { return row[column(d.Quota, c)] }
+		get := func(c string) any { return cell(d.Quota, row, c) }
 		label := fmt.Sprintf("%v %v %v/%v", get("provider"), get("model"), get("resource"), get("window"))
 		util := num(get("utilization"))
 		warn, _ := get("warning").(bool)

@@ -399,3 +399,31 @@ func TestGroqModels(t *testing.T) {
 		t.Errorf("models %+v lack openai/gpt-oss-120b", page.Data)
 	}
 }
+
+// Concurrent callers share one quota: exactly the limit succeeds, the rest get 429.
+func TestGroqQuotaUnderConcurrency(t *testing.T) {
+	e := newEnv(t, emulator.Config{GroqLimits: emulator.GroqLimits{RequestsPerDay: 20, TokensPerMinute: 100000}})
+	client := e.groqClient()
+	results := make(chan error, 50)
+	for range 50 {
+		go func() {
+			_, err := groqCall(t, client, "Turn on the kitchen lights")
+			results <- err
+		}()
+	}
+	ok, limited := 0, 0
+	for range 50 {
+		var apiErr *openai.Error
+		switch err := <-results; {
+		case err == nil:
+			ok++
+		case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests:
+			limited++
+		default:
+			t.Error(err)
+		}
+	}
+	if ok != 20 || limited != 30 {
+		t.Errorf("%d succeeded and %d were limited, want 20 and 30", ok, limited)
+	}
+}

@@ -1,6 +1,11 @@
 package instrumentation
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -12,11 +17,13 @@ import (
 // stream, Groq's in-band stream error and Groq's 429 with its headers.
 func TestPlainHTTP(t *testing.T) {
 	tests := []struct {
-		name         string
-		path         string
-		provider     Provider
-		reply        reply
-		body         string
+		name     string
+		path     string
+		provider Provider
+		reply    reply
+		body     string
+		// acceptGzip sets Accept-Encoding itself, so the app reads the gzip wire bytes.
+		acceptGzip   bool
 		wantAttrs    map[attribute.Key]any
 		wantExceeded map[attribute.Key]string
 	}{{
@@ -64,12 +71,61 @@ func TestPlainHTTP(t *testing.T) {
 			semconv.RateLimitResource: semconv.ResourceRequests,
 			semconv.RateLimitWindow:   semconv.WindowDay,
 		},
+	}, {
+		name: "groq compound model with per-model breakdown", provider: Groq,
+		path:  "/openai/v1/chat/completions",
+		body:  `{"model":"compound-beta","stream":true,"messages":[]}`,
+		reply: reply{file: "groq_compound_stream.sse", header: withContentType(groqHeaders, "text/event-stream"), chunkSep: "\n\n"},
+		wantAttrs: map[attribute.Key]any{
+			semconv.GenAIRequestModel:      "compound-beta",
+			semconv.GenAIResponseModel:     "groq/compound",
+			semconv.GenAIUsageInputTokens:  3000,
+			semconv.GenAIUsageOutputTokens: 300,
+			semconv.UsageBreakdown:         `[{"model":"openai/gpt-oss-120b","input_tokens":2000,"output_tokens":200},{"model":"llama-3.1-8b-instant","input_tokens":1000,"output_tokens":100}]`,
+			semconv.CostStatus:             "priced",
+			// Each sub-model at its own price.
+			semconv.CostUSD: usd(2000, 0.15) + usd(200, 0.60) + usd(1000, 0.05) + usd(100, 0.08),
+		},
+	}, {
+		name: "gzip body the app asked for itself", provider: Groq,
+		path:       "/openai/v1/chat/completions",
+		body:       `{"model":"openai/gpt-oss-120b","messages":[]}`,
+		reply:      reply{file: "groq_chat.json", header: groqHeaders, gzip: true},
+		acceptGzip: true,
+		wantAttrs: map[attribute.Key]any{
+			semconv.GenAIResponseModel:       "openai/gpt-oss-120b",
+			semconv.GenAIUsageInputTokens:    336,
+			semconv.GenAIUsageCacheReadInput: 256,
+			semconv.ErrorType:                nil,
+		},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := providerServer(t, map[string]reply{tt.path: tt.reply})
 			h := newHarness(t, WithHost(hostOf(t, srv.URL), tt.provider))
-			got := postChat(t, newGroqHTTPClient(h), srv.URL+tt.path, tt.body)
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+tt.path, strings.NewReader(tt.body))
+			if tt.acceptGzip {
+				req.Header.Set("Accept-Encoding", "gzip")
+			}
+			resp, err := newGroqHTTPClient(h).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(resp.Body)
+			_ = resp.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.acceptGzip {
+				if resp.Header.Get("Content-Encoding") != "gzip" {
+					t.Fatalf("app did not get the gzip body")
+				}
+				zr, err := gzip.NewReader(bytes.NewReader(got))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, _ = io.ReadAll(zr)
+			}
 			if want := readTestdata(t, tt.reply.file); string(got) != string(want) {
 				t.Errorf("app read %q, want %q", got, want)
 			}

@@ -1,6 +1,8 @@
 package instrumentation
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"io"
 	"net/http"
@@ -137,6 +139,8 @@ type reply struct {
 	// chunkSep splits the body into separately flushed writes (SSE events);
 	// empty writes it at once.
 	chunkSep string
+	// gzip sends the body gzip-encoded with Content-Encoding: gzip.
+	gzip bool
 }
 
 func readTestdata(t testing.TB, name string) []byte {
@@ -155,6 +159,13 @@ func providerServer(t testing.TB, replies map[string]reply) *httptest.Server {
 	bodies := map[string][]byte{}
 	for path, r := range replies {
 		bodies[path] = readTestdata(t, r.file)
+		if r.gzip {
+			var buf bytes.Buffer
+			zw := gzip.NewWriter(&buf)
+			_, _ = zw.Write(bodies[path])
+			_ = zw.Close()
+			bodies[path] = buf.Bytes()
+		}
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r, ok := replies[req.URL.Path]
@@ -164,6 +175,9 @@ func providerServer(t testing.TB, replies map[string]reply) *httptest.Server {
 		}
 		for k, v := range r.header {
 			w.Header().Set(k, v)
+		}
+		if r.gzip {
+			w.Header().Set("Content-Encoding", "gzip")
 		}
 		status := r.status
 		if status == 0 {

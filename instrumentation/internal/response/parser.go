@@ -105,7 +105,9 @@ func (p *Parser) detect(c byte) mode {
 }
 
 // Result returns what the body said. complete reports whether the body was read to its
-// end; false (closed early, read error) marks the result ParseTruncated. The first call
+// end; false (closed early, read error) marks the result ParseTruncated unless the body
+// had already ended by its own framing (data: [DONE], or the JSON value's closing
+// bracket): SDKs close a finished stream without reading to EOF. The first call
 // ends parsing; later writes are ignored and later calls return the same Result.
 func (p *Parser) Result(complete bool) Result {
 	if !p.done {
@@ -130,9 +132,20 @@ func (p *Parser) finish(complete bool) {
 	if p.dialect == OpenAIChat {
 		p.openai.apply(&p.res)
 	}
-	if !complete {
+	if !complete && !p.ended() {
 		p.res.ParseError = ParseTruncated
 	}
+}
+
+// ended reports whether the body's own framing said it was over.
+func (p *Parser) ended() bool {
+	switch p.mode {
+	case modeSSE:
+		return p.sse.done
+	case modeContainer:
+		return p.box.closed
+	}
+	return false
 }
 
 func isEventStream(contentType string) bool {

@@ -291,12 +291,13 @@ func TestParser(t *testing.T) {
 			want: Result{Model: "llama-3.1-8b-instant", ID: "chatcmpl-t", ParseError: ParseTruncated},
 		},
 		{
-			name: "stream closed early keeps what it saw", file: "groq_stream_both_usages.sse",
+			// openai-go closes a finished stream after [DONE] without reading to EOF.
+			name: "stream closed after [DONE] but before EOF is complete", file: "groq_stream_both_usages.sse",
 			dialect: OpenAIChat, status: 200, ct: ctSSE, complete: false,
 			want: Result{
 				Model: "llama-3.3-70b-versatile", ID: "chatcmpl-s1", FinishReasons: []string{"stop"},
 				Usage: Usage{InputTokens: 40, OutputTokens: 12, TotalTokens: 52}, HasUsage: true,
-				Stream: true, Chunks: 4, ParseError: ParseTruncated,
+				Stream: true, Chunks: 4,
 			},
 		},
 	}
@@ -328,6 +329,16 @@ func TestParserInline(t *testing.T) {
 		{
 			name: "empty body, closed early", dialect: OpenAIChat, status: 200, ct: ctSSE, body: "", complete: false,
 			want: Result{ParseError: ParseTruncated},
+		},
+		{
+			name: "stream closed before [DONE] is truncated", dialect: OpenAIChat, status: 200, ct: ctSSE, complete: false,
+			body: "data: {\"id\":\"a\",\"model\":\"m\",\"choices\":[{\"finish_reason\":\"stop\"}]}\n\n",
+			want: Result{Model: "m", ID: "a", FinishReasons: []string{"stop"}, Stream: true, Chunks: 1, ParseError: ParseTruncated},
+		},
+		{
+			name: "JSON body closed after its closing brace is complete", dialect: OpenAIChat, status: 200, ct: ctJSON, complete: false,
+			body: `{"id":"a","model":"m","usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}`,
+			want: Result{Model: "m", ID: "a", Usage: Usage{InputTokens: 1, OutputTokens: 2, TotalTokens: 3}, HasUsage: true},
 		},
 		{
 			name: "data without a space, last event without blank line", dialect: OpenAIChat, status: 200, ct: ctSSE, complete: true,

@@ -9,6 +9,7 @@ type sseState struct {
 	hasData  bool
 	dataOver bool // data exceeded MaxBuffer and was dropped
 	isError  bool // event: error
+	done     bool // data: [DONE] seen: the stream ended as the protocol says
 }
 
 var (
@@ -104,6 +105,7 @@ func (p *Parser) dispatch() {
 		return
 	}
 	if bytes.Equal(data, dataDone) {
+		p.sse.done = true
 		return
 	}
 	p.res.Chunks++

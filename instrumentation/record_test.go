@@ -172,3 +172,42 @@ func TestQuotaFromTransportedCalls(t *testing.T) {
 		t.Errorf("%s has no requests/1d point of 998: %+v", semconv.MetricRateLimitRemaining, g.DataPoints)
 	}
 }
+
+// TestQuotaEstimatedForGemini counts Gemini calls, which carry no quota
+// headers, against the limits the app configured.
+func TestQuotaEstimatedForGemini(t *testing.T) {
+	const path = "/v1beta/models/gemini-2.5-flash:generateContent"
+	srv := providerServer(t, map[string]reply{path: {file: "gemini_generate.json"}})
+	var alerts []quota.Alert
+	h := newHarness(t, WithHost(hostOf(t, srv.URL), Gemini),
+		WithLimits(quota.Limit{Provider: "gcp.gemini", Model: "gemini-2.5-flash", RequestsPerMinute: 4, RequestsPerDay: 250}),
+		WithQuotaAlert(0.5, func(a quota.Alert) { alerts = append(alerts, a) }))
+	for range 3 {
+		postChat(t, newGroqHTTPClient(h), srv.URL+path, `{"contents":[]}`)
+	}
+	var rpm quota.State
+	for _, s := range h.inst.Quota() {
+		if s.Resource == semconv.ResourceRequests && s.Window == semconv.WindowMinute {
+			rpm = s
+		}
+	}
+	if rpm.Limit != 4 || rpm.Remaining != 1 || rpm.Source != semconv.SourceEstimate {
+		t.Errorf("requests/minute %+v, want 1 of 4 left, estimated", rpm)
+	}
+	if len(alerts) != 1 || alerts[0].State.Window != semconv.WindowMinute {
+		t.Errorf("alerts %+v, want one for requests per minute", alerts)
+	}
+	g, _ := h.metrics(t)[semconv.MetricRateLimitUtilization].Data.(metricdata.Gauge[float64])
+	var found bool
+	for _, dp := range g.DataPoints {
+		src, _ := dp.Attributes.Value(semconv.RateLimitSource)
+		win, _ := dp.Attributes.Value(semconv.RateLimitWindow)
+		res, _ := dp.Attributes.Value(semconv.RateLimitResource)
+		if src.AsString() == semconv.SourceEstimate && win.AsString() == semconv.WindowMinute && res.AsString() == semconv.ResourceRequests {
+			found = near(dp.Value, 0.75)
+		}
+	}
+	if !found {
+		t.Errorf("%s has no estimated requests/1m point of 0.75: %+v", semconv.MetricRateLimitUtilization, g.DataPoints)
+	}
+}

@@ -91,6 +91,22 @@ func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *Call) {
 		i.tracker.ObserveCall(string(c.Provider), quotaModel, tokens)
 	}
 
+	var cost float64
+	priced := false
+	if c.Usage != nil {
+		cost, priced = i.price(c, costModel)
+	}
+	if span.IsRecording() {
+		i.setSpanAttributes(span, c, attribution, cost, priced)
+	}
+	span.End(trace.WithTimestamp(c.End))
+
+	i.recordMetrics(ctx, c, attribution, quotaModel, cost, priced)
+}
+
+// setSpanAttributes sets the attributes known once the call is over: the
+// response, usage, attribution, quota, cost and error.
+func (i *Instrumentation) setSpanAttributes(span trace.Span, c *Call, attribution Attribution, cost float64, priced bool) {
 	buf := spanAttrs.Get().(*[]attribute.KeyValue)
 	attrs := (*buf)[:0]
 	if c.ResponseModel != "" {
@@ -129,10 +145,7 @@ func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *Call) {
 	}
 	attrs = appendRateLimit(attrs, c)
 
-	var cost float64
-	priced := false
 	if c.Usage != nil {
-		cost, priced = i.price(c, costModel)
 		if priced {
 			attrs = append(attrs, semconv.CostUSD.Float64(cost), semconv.CostStatus.String(semconv.CostPriced))
 		} else {
@@ -151,12 +164,9 @@ func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *Call) {
 		attrs = append(attrs, semconv.ErrorCode.String(c.ErrorCode))
 	}
 	span.SetAttributes(attrs...)
-	span.End(trace.WithTimestamp(c.End))
 	clear(attrs) // the span copied them; drop references before pooling
 	*buf = attrs[:0]
 	spanAttrs.Put(buf)
-
-	i.recordMetrics(ctx, c, attribution, quotaModel, cost, priced)
 }
 
 // price prices c's usage: by the sub-models of a compound model when the

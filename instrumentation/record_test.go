@@ -6,7 +6,10 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/aiusage/aiusage/instrumentation/quota"
 	"github.com/aiusage/aiusage/instrumentation/semconv"
@@ -210,4 +213,27 @@ func TestQuotaEstimatedForGemini(t *testing.T) {
 	if !found {
 		t.Errorf("%s has no estimated requests/1m point of 0.75: %+v", semconv.MetricRateLimitUtilization, g.DataPoints)
 	}
+}
+
+// TestSampledOutCallsStillCount keeps metrics (tokens, cost) complete when the
+// app samples traces out.
+func TestSampledOutCallsStillCount(t *testing.T) {
+	spans := tracetest.NewInMemoryExporter()
+	reader := sdkmetric.NewManualReader()
+	inst, err := New(
+		WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()), sdktrace.WithSyncer(spans))),
+		WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{inst: inst, spans: spans, reader: reader}
+	inst.Record(context.Background(), Call{Provider: Groq, RequestModel: "llama-3.1-8b-instant", Usage: &Usage{InputTokens: 100, OutputTokens: 10}})
+	if n := len(spans.GetSpans()); n != 0 {
+		t.Fatalf("%d spans exported, want none (sampled out)", n)
+	}
+	cost, _ := h.metrics(t)[semconv.MetricCost].Data.(metricdata.Sum[float64])
+	if len(cost.DataPoints) != 1 || !near(cost.DataPoints[0].Value, usd(100, 0.05)+usd(10, 0.08)) {
+		t.Errorf("%s points %+v, want one of %v", semconv.MetricCost, cost.DataPoints, usd(100, 0.05)+usd(10, 0.08))
+	}
+	checkTokenMetrics(t, h, 100, 10)
 }

@@ -27,6 +27,9 @@ const (
 	GenAIUsageCacheReadInput      = otelconv.GenAIUsageCacheReadInputTokensKey
 	GenAIUsageReasoningOutput     = otelconv.GenAIUsageReasoningOutputTokensKey
 	GenAITokenType                = otelconv.GenAITokenTypeKey
+	// Content, recorded only when the app opts in.
+	GenAIInputMessages      = otelconv.GenAIInputMessagesKey
+	GenAISystemInstructions = otelconv.GenAISystemInstructionsKey
 )
 
 // General semantic-convention attributes.

@@ -37,6 +37,9 @@ type Call struct {
 	ErrorCode string
 	// ErrorMessage is the provider's error text, recorded only WithContent.
 	ErrorMessage string
+	// InputMessages and SystemInstructions are the prompt as the JSON of
+	// gen_ai.input.messages and gen_ai.system_instructions, recorded only WithContent.
+	InputMessages, SystemInstructions string
 	// RateLimit holds the provider's rate-limit headers (Groq x-ratelimit-*, retry-after).
 	RateLimit quota.Headers
 	// Exceeded describes the quota a 429 ran into, when known.

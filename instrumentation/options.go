@@ -118,8 +118,10 @@ func WithQuotaAlert(threshold float64, fn func(quota.Alert)) Option {
 	})
 }
 
-// WithContent opts in to recording content: the provider's error messages.
-// Without it no prompt, response or error text is recorded.
+// WithContent opts in to recording content: the prompt (gen_ai.input.messages,
+// gen_ai.system_instructions; text parts only, images and files by type) and
+// the provider's error messages (span status). Without it no prompt, response
+// or error text is recorded. Response text is not recorded either way.
 func WithContent() Option {
 	return optionFunc(func(c *config) error { c.content = true; return nil })
 }

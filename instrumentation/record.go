@@ -163,6 +163,12 @@ func (i *Instrumentation) setSpanAttributes(span trace.Span, c *Call, attributio
 	if c.ErrorCode != "" {
 		attrs = append(attrs, semconv.ErrorCode.String(c.ErrorCode))
 	}
+	if i.content && c.InputMessages != "" {
+		attrs = append(attrs, semconv.GenAIInputMessages.String(c.InputMessages))
+	}
+	if i.content && c.SystemInstructions != "" {
+		attrs = append(attrs, semconv.GenAISystemInstructions.String(c.SystemInstructions))
+	}
 	span.SetAttributes(attrs...)
 	clear(attrs) // the span copied them; drop references before pooling
 	*buf = attrs[:0]

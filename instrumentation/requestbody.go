@@ -24,18 +24,19 @@ type requestBody struct {
 	getBody func() (io.ReadCloser, error) // nil when the body was too large to keep
 }
 
-// requestFields reads the request model and stream flag of a JSON chat request.
-// It reads a copy of the body when req has GetBody; otherwise it reads the body
-// itself and returns a replacement that sends the same bytes, so the server
-// receives exactly what it would have without us.
-func requestFields(req *http.Request) (model string, stream bool, replay requestBody) {
+// requestFields reads the request model and stream flag of a JSON chat request,
+// and returns the body read when keep is set (for content recording). It reads
+// a copy of the body when req has GetBody; otherwise it reads the body itself
+// and returns a replacement that sends the same bytes, so the server receives
+// exactly what it would have without us.
+func requestFields(req *http.Request, keep bool) (model string, stream bool, replay requestBody, body []byte) {
 	if req.Body == nil || req.Body == http.NoBody {
-		return "", false, replay
+		return "", false, replay, nil
 	}
 	if req.GetBody != nil {
 		rc, err := req.GetBody()
 		if err != nil {
-			return "", false, replay
+			return "", false, replay, nil
 		}
 		buf := peekBuffers.Get().(*bytes.Buffer)
 		if req.ContentLength > 0 && req.ContentLength <= maxRequestPeek {
@@ -45,11 +46,14 @@ func requestFields(req *http.Request) (model string, stream bool, replay request
 		}
 		_ = rc.Close()
 		model, stream = jsonFields(buf.Bytes())
+		if keep {
+			body = bytes.Clone(buf.Bytes())
+		}
 		if buf.Cap() <= maxPooledBuffer {
 			buf.Reset()
 			peekBuffers.Put(buf)
 		}
-		return model, stream, replay
+		return model, stream, replay, body
 	}
 	// The body can be read only once: read it (bounded) and give the transport
 	// a body that replays what was read followed by the rest.
@@ -68,7 +72,10 @@ func requestFields(req *http.Request) (model string, stream bool, replay request
 	} else {
 		replay.body = replayBody{Reader: io.MultiReader(bytes.NewReader(data), rest), closer: req.Body}
 	}
-	return model, stream, replay
+	if keep {
+		body = data
+	}
+	return model, stream, replay, body
 }
 
 // replayBody reads bytes already taken from a request body, and closes the original.

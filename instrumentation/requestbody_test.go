@@ -77,7 +77,7 @@ func TestRequestFieldsKeepsBody(t *testing.T) {
 	const body = `{"messages":[],"model":"llama-3.1-8b-instant","stream":true}`
 	t.Run("GetBody", func(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPost, "https://api.groq.com/openai/v1/chat/completions", strings.NewReader(body))
-		model, stream, replay := requestFields(req)
+		model, stream, replay, _ := requestFields(req, false)
 		if model != "llama-3.1-8b-instant" || !stream || replay.body != nil {
 			t.Fatalf("got %q %v replay %v", model, stream, replay.body != nil)
 		}
@@ -90,7 +90,7 @@ func TestRequestFieldsKeepsBody(t *testing.T) {
 		orig := &onceBody{r: strings.NewReader(body)}
 		req, _ := http.NewRequest(http.MethodPost, "https://api.groq.com/openai/v1/chat/completions", orig)
 		req.ContentLength = int64(len(body))
-		model, _, replay := requestFields(req)
+		model, _, replay, _ := requestFields(req, false)
 		if model != "llama-3.1-8b-instant" || replay.body == nil || replay.getBody == nil {
 			t.Fatalf("model %q, replay %+v", model, replay)
 		}
@@ -109,7 +109,7 @@ func TestRequestFieldsKeepsBody(t *testing.T) {
 		boom := errors.New("disk gone")
 		orig := &onceBody{r: io.MultiReader(strings.NewReader(body[:10]), errReader{boom})}
 		req, _ := http.NewRequest(http.MethodPost, "https://api.groq.com/openai/v1/chat/completions", orig)
-		_, _, replay := requestFields(req)
+		_, _, replay, _ := requestFields(req, false)
 		sent, err := io.ReadAll(replay.body)
 		if string(sent) != body[:10] || err != boom {
 			t.Errorf("sent %q, %v; want %q, %v", sent, err, body[:10], boom)

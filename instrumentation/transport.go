@@ -48,8 +48,15 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c.Start = time.Now()
 
 	var replay requestBody
-	if rt.fromBody {
-		c.RequestModel, c.Stream, replay = requestFields(req)
+	if rt.fromBody || t.inst.content {
+		model, stream, r, body := requestFields(req, t.inst.content)
+		if rt.fromBody {
+			c.RequestModel, c.Stream = model, stream
+		}
+		if body != nil {
+			c.InputMessages, c.SystemInstructions = inputMessages(rt.dialect, body)
+		}
+		replay = r
 	}
 	ctx, span := t.inst.start(req.Context(), c)
 	a.ctx, a.span = ctx, span

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -69,14 +70,14 @@ func main() {
 	}
 	fmt.Printf("answer: %s\n", resp.Text())
 
-	fmt.Print("streamed answer: ")
+	var streamed strings.Builder
 	for chunk, err := range client.Models.GenerateContentStream(ctx, model, genai.Text("Name three primary colours."), nil) {
 		if err != nil {
 			log.Fatalf("stream: %v", err)
 		}
-		fmt.Print(chunk.Text())
+		streamed.WriteString(chunk.Text())
 	}
-	fmt.Println()
+	fmt.Printf("streamed answer: %s\n", streamed.String())
 	report.Quota(os.Stdout, inst.Quota())
 }
 

@@ -247,3 +247,31 @@ func sameError(a, b error) bool {
 	}
 	return a.Error() == b.Error()
 }
+
+// TestWriteToObserved copies a body whose base implements io.WriterTo: the
+// copy keeps using it, and the bytes it writes are still parsed.
+func TestWriteToObserved(t *testing.T) {
+	stream := readTestdata(t, "groq_stream.sse")
+	h := newHarness(t)
+	base := memTransport{header: http.Header{"Content-Type": {"text/event-stream"}}, body: func() io.ReadCloser {
+		return io.NopCloser(bytes.NewReader(stream)) // NopCloser keeps bytes.Reader's WriteTo
+	}}
+	resp, err := h.inst.Transport(base).RoundTrip(groqRequest(t, context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := resp.Body.(io.WriterTo); !ok {
+		t.Fatal("wrapped body lost io.WriterTo")
+	}
+	var buf bytes.Buffer
+	n, err := io.Copy(&buf, resp.Body)
+	if err != nil || n != int64(len(stream)) || !bytes.Equal(buf.Bytes(), stream) {
+		t.Fatalf("copied %d bytes, %v; want %d bytes, nil", n, err, len(stream))
+	}
+	_ = resp.Body.Close()
+	wantAttrs(t, attrs(h.span(t)), map[attribute.Key]any{
+		semconv.GenAIUsageInputTokens:  42,
+		semconv.GenAIUsageOutputTokens: 9,
+		semconv.ErrorType:              nil,
+	})
+}

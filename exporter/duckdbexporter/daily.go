@@ -4,9 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
-
-	"github.com/duckdb/duckdb-go/v2"
 )
 
 // dailyKey is the roll-up's primary key; ” stands for a missing value.
@@ -25,88 +24,106 @@ type dailyAgg struct {
 	lastSeen                                time.Time
 }
 
-// aggregateDaily sums rows by roll-up key.
-func aggregateDaily(rows []usageRow) map[dailyKey]*dailyAgg {
-	out := make(map[dailyKey]*dailyAgg)
-	for i := range rows {
-		v := &rows[i].values
-		model := text(v[colResponseModel])
-		if model == "" {
-			model = text(v[colRequestModel])
-		}
-		k := dailyKey{
-			day: v[colDay].(time.Time), provider: text(v[colProvider]), model: model,
-			service: text(v[colServiceName]), user: text(v[colUserID]),
-			project: text(v[colProjectID]), action: text(v[colActionType]),
-		}
-		a := out[k]
-		if a == nil {
-			a = &dailyAgg{}
-			out[k] = a
-		}
-		a.requests++
-		status, _ := v[colStatusCode].(int32)
-		if v[colErrorType] != nil || status >= 400 {
-			a.errors++
-		}
-		if status == 429 {
-			a.rateLimited++
-		}
-		if s, _ := v[colStreaming].(bool); s {
-			a.streamed++
-		}
-		a.input += integer(v[colInputTokens])
-		a.output += integer(v[colOutputTokens])
-		a.cacheRead += integer(v[colCacheReadTokens])
-		a.reasoning += integer(v[colReasoningTokens])
-		// As queries/rollup.sql counts: a call without a cost is unpriced, never free.
-		if c, ok := v[colCostUSD].(float64); ok {
-			a.cost += c
-		} else {
-			a.unpriced++
-		}
-		if d, ok := v[colDuration].(float64); ok {
-			a.duration += d
-		}
-		if t := v[colStartTime].(time.Time); t.After(a.lastSeen) {
-			a.lastSeen = t
-		}
+// dailyAggregates are a batch's roll-up rows by key.
+type dailyAggregates map[dailyKey]*dailyAgg
+
+// add counts one usage row, as queries/rollup.sql counts raw rows.
+func (d dailyAggregates) add(v *usageRow) {
+	model := text(v[colResponseModel])
+	if model == "" {
+		model = text(v[colRequestModel])
 	}
-	return out
+	k := dailyKey{
+		day: v[colDay].(time.Time), provider: text(v[colProvider]), model: model,
+		service: text(v[colServiceName]), user: text(v[colUserID]),
+		project: text(v[colProjectID]), action: text(v[colActionType]),
+	}
+	a := d[k]
+	if a == nil {
+		a = &dailyAgg{}
+		d[k] = a
+	}
+	a.requests++
+	status, _ := v[colStatusCode].(int32)
+	if v[colErrorType] != nil || status >= 400 {
+		a.errors++
+	}
+	if status == 429 {
+		a.rateLimited++
+	}
+	if s, _ := v[colStreaming].(bool); s {
+		a.streamed++
+	}
+	a.input += integer(v[colInputTokens])
+	a.output += integer(v[colOutputTokens])
+	a.cacheRead += integer(v[colCacheReadTokens])
+	a.reasoning += integer(v[colReasoningTokens])
+	// A call without a cost is unpriced, never free.
+	if c, ok := v[colCostUSD].(float64); ok {
+		a.cost += c
+	} else {
+		a.unpriced++
+	}
+	if d, ok := v[colDuration].(float64); ok {
+		a.duration += d
+	}
+	if t := v[colStartTime].(time.Time); t.After(a.lastSeen) {
+		a.lastSeen = t
+	}
 }
 
 func text(v any) string   { s, _ := v.(string); return s }
 func integer(v any) int64 { n, _ := v.(int64); return n }
 
 // upsertDaily adds rows to the daily roll-up within the connection's transaction.
-func upsertDaily(ctx context.Context, conn *sql.Conn, stmts *statements, rows []usageRow) error {
-	aggs := aggregateDaily(rows)
-	if _, err := conn.ExecContext(ctx, stmts.dailyStage); err != nil {
-		return fmt.Errorf("stage daily roll-up: %w", err)
-	}
-	err := rawConn(conn, func(dc *duckdb.Conn) error {
-		app, err := duckdb.NewAppenderFromConn(dc, "", "aiusage_daily_batch")
-		if err != nil {
-			return err
+//
+// The aggregates go in as statement parameters, up to dailyChunk keys a statement: a
+// batch has few keys (days x models x users), and one statement is cheaper than
+// staging them in a table.
+func upsertDaily(ctx context.Context, conn *sql.Conn, stmts *statements, aggs dailyAggregates) error {
+	args := make([]any, 0, min(len(aggs), dailyChunk)*dailyColumns)
+	flush := func(n int) error {
+		if n == 0 {
+			return nil
 		}
-		for k, a := range aggs {
-			if err := app.AppendRow(k.day, k.provider, k.model, k.service, k.user, k.project, k.action,
-				a.requests, a.errors, a.rateLimited, a.streamed, a.input, a.output, a.cacheRead, a.reasoning,
-				a.cost, a.unpriced, a.duration, a.lastSeen); err != nil {
-				app.Close()
+		q := fmt.Sprintf(stmts.dailyUpsert, valuesList(n, dailyColumns))
+		if _, err := conn.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("update daily roll-up: %w", err)
+		}
+		args = args[:0]
+		return nil
+	}
+	n := 0
+	for k, a := range aggs {
+		args = append(args, k.day, k.provider, k.model, k.service, k.user, k.project, k.action,
+			a.requests, a.errors, a.rateLimited, a.streamed, a.input, a.output, a.cacheRead, a.reasoning,
+			a.cost, a.unpriced, a.duration, a.lastSeen)
+		if n++; n == dailyChunk {
+			if err := flush(n); err != nil {
 				return err
 			}
+			n = 0
 		}
-		return app.Close()
-	})
-	if err != nil {
-		return fmt.Errorf("stage daily roll-up: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, stmts.dailyUpsert); err != nil {
-		return fmt.Errorf("update daily roll-up: %w", err)
+	return flush(n)
+}
+
+// dailyColumns is the roll-up's column count; dailyChunk the most keys one statement takes.
+const (
+	dailyColumns = 19
+	dailyChunk   = 256
+)
+
+// valuesList is "(?, ...), ..." for rows rows of cols parameters.
+func valuesList(rows, cols int) string {
+	row := "(?" + strings.Repeat(", ?", cols-1) + ")"
+	var b strings.Builder
+	b.Grow(rows * (len(row) + 2))
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
 	}
-	if _, err := conn.ExecContext(ctx, `DELETE FROM aiusage_daily_batch`); err != nil {
-		return fmt.Errorf("clear daily roll-up stage: %w", err)
-	}
-	return nil
+	return b.String()
 }

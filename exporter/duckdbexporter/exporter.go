@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 	"go.opentelemetry.io/collector/component"
@@ -38,6 +39,10 @@ type duckdbExporter struct {
 	// writeMu serialises batch transactions: DuckDB has one writer per file anyway, and
 	// serial batches make the duplicate check see every earlier batch.
 	writeMu sync.Mutex
+	// latestSpan and latestPoint are the newest span start and point time stored
+	// (guarded by writeMu). A duplicate has the same time as its stored copy, so a batch
+	// that starts after them needs no duplicate lookup: in steady state most don't.
+	latestSpan, latestPoint time.Time
 
 	stats *stats
 	sql   statements // the exporter's SQL, with the configured table names
@@ -235,7 +240,25 @@ func (e *duckdbExporter) prepare(ctx context.Context) error {
 			return fmt.Errorf("duckdb %q holds schema version %d but this exporter writes version %d; with create_schema: false the operator must migrate it (or set create_schema: true)", e.cfg.Path, v, want)
 		}
 	}
+	if err := e.loadWatermarks(ctx); err != nil {
+		return err
+	}
 	return e.loadPrices(ctx)
+}
+
+// loadWatermarks reads the newest span and point times stored.
+func (e *duckdbExporter) loadWatermarks(ctx context.Context) error {
+	for _, w := range []struct {
+		query string
+		into  *time.Time
+	}{{e.sql.latestSpan, &e.latestSpan}, {e.sql.latestPoint, &e.latestPoint}} {
+		var t sql.NullTime
+		if err := e.db.QueryRowContext(ctx, w.query).Scan(&t); err != nil {
+			return fmt.Errorf("duckdb %q: read newest stored time: %w", e.cfg.Path, err)
+		}
+		*w.into = t.Time // zero when the table is empty
+	}
+	return nil
 }
 
 // rawConn runs fn with the DuckDB connection under c.

@@ -63,7 +63,7 @@ func FuzzConvertTraces(f *testing.F) {
 		if len(batch.rows) != 1 {
 			t.Fatalf("%d rows, want 1", len(batch.rows))
 		}
-		for col, v := range batch.rows[0].values {
+		for col, v := range batch.rows[0] {
 			switch x := v.(type) {
 			case json.RawMessage:
 				if !json.Valid(x) {

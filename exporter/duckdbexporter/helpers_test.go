@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/exporter/exportertest"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
@@ -96,4 +97,22 @@ func sumPoints(m metricdata.Metrics) []outcomePoint {
 		}
 	}
 	return out
+}
+
+// convertedTraces is every row a push of a batch would append, built up front.
+type convertedTraces struct {
+	rows  []usageRow
+	stats batchStats
+}
+
+// convertTraces builds the rows of td as a push does, without a database: tests read
+// them, and the raw Appender baseline appends them.
+func convertTraces(td ptrace.Traces) convertedTraces {
+	b := collectSpans(td)
+	var rows []usageRow
+	b.eachRow(nil, func(r *usageRow) error {
+		rows = append(rows, *r)
+		return nil
+	})
+	return convertedTraces{rows: rows, stats: b.stats}
 }

@@ -382,9 +382,12 @@ func (e *duckdbExporter) pushMetrics(ctx context.Context, md pmetric.Metrics) er
 	}
 	if total > 0 {
 		err := e.inTransaction(ctx, func(conn *sql.Conn) error {
-			stored, err := e.storedPointHashes(ctx, conn, &b)
-			if err != nil {
-				return err
+			var stored map[uint64]struct{}
+			if !b.minTime.After(e.latestPoint) {
+				var err error
+				if stored, err = e.storedPointHashes(ctx, conn, &b); err != nil {
+					return err
+				}
 			}
 			written := 0
 			for kind, rows := range b.rows {
@@ -402,6 +405,10 @@ func (e *duckdbExporter) pushMetrics(ctx context.Context, md pmetric.Metrics) er
 			}
 			b.stats.pointsWritten = int64(written)
 			return e.mergeQuotaSnapshots(ctx, conn, &b)
+		}, func() {
+			if b.maxTime.After(e.latestPoint) {
+				e.latestPoint = b.maxTime
+			}
 		})
 		if err != nil {
 			return err

@@ -48,7 +48,7 @@ func (e *duckdbExporter) applyRetention(ctx context.Context, cutoff time.Time) (
 			deleted += n
 		}
 		return nil
-	})
+	}, nil)
 	if err != nil || deleted == 0 {
 		return deleted, err
 	}

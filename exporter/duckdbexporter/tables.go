@@ -98,8 +98,9 @@ var sqlFiles embed.FS
 // statements are the exporter's SQL with the configured table names in place.
 type statements struct {
 	storedSpans string
+	latestSpan  string
+	latestPoint string
 	storedPoint [numPointKinds]string
-	dailyStage  string
 	dailyUpsert string
 	quotaStage  string
 	quotaMerge  []string
@@ -129,13 +130,16 @@ func renderStatements(t TablesConfig) (statements, error) {
 	if s.storedSpans, err = render("stored_spans.sql", quoted); err != nil {
 		return s, err
 	}
+	if s.latestSpan, err = render("latest_span.sql", quoted); err != nil {
+		return s, err
+	}
+	if s.latestPoint, err = render("latest_point.sql", quoted); err != nil {
+		return s, err
+	}
 	for k := range pointKind(numPointKinds) {
 		if s.storedPoint[k], err = render("stored_points.sql", map[string]string{"Table": `"` + t.metric(k) + `"`}); err != nil {
 			return s, err
 		}
-	}
-	if s.dailyStage, err = render("daily_stage.sql", quoted); err != nil {
-		return s, err
 	}
 	if s.dailyUpsert, err = render("daily_upsert.sql", quoted); err != nil {
 		return s, err

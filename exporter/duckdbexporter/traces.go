@@ -6,8 +6,8 @@ import (
 	"database/sql/driver"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -74,11 +74,62 @@ var usageColumns = [numUsageColumns]string{
 	colAttributes: "attributes", colResourceAttributes: "resource_attributes",
 }
 
-// usageRow is one ai_usage_log row, ready to append.
-type usageRow struct {
-	key    spanKey
-	values [numUsageColumns]driver.Value
+// columnKind is how an attribute's value becomes its column's value.
+type columnKind uint8
+
+const (
+	kindString   columnKind = iota // VARCHAR of low cardinality (boxed once per batch)
+	kindUnique                     // VARCHAR unique per call
+	kindProvider                   // the required provider column
+	kindCount                      // BIGINT in [0, maxCount]
+	kindSeconds                    // DOUBLE in [0, maxSeconds]
+	kindCost                       // DOUBLE in [0, maxCostUSD]
+	kindBool                       // BOOLEAN
+	kindStrings                    // VARCHAR[]
+	kindStatus                     // INTEGER HTTP status
+)
+
+// columnSpec is the column an attribute fills.
+type columnSpec struct {
+	col  int
+	kind columnKind
 }
+
+// spanColumns maps each attribute of the telemetry contract to its column; one map
+// lookup per attribute is cheaper than a switch over thirty names.
+var spanColumns = map[string]columnSpec{
+	string(semconv.GenAIProviderName):             {colProvider, kindProvider},
+	string(semconv.GenAIOperationName):            {colOperation, kindString},
+	string(semconv.GenAIRequestModel):             {colRequestModel, kindString},
+	string(semconv.GenAIResponseModel):            {colResponseModel, kindString},
+	string(semconv.GenAIResponseID):               {colResponseID, kindUnique},
+	string(semconv.UserID):                        {colUserID, kindString},
+	string(semconv.ProjectID):                     {colProjectID, kindString},
+	string(semconv.ActionType):                    {colActionType, kindString},
+	string(semconv.GenAIUsageInputTokens):         {colInputTokens, kindCount},
+	string(semconv.GenAIUsageOutputTokens):        {colOutputTokens, kindCount},
+	string(semconv.GenAIUsageCacheReadInput):      {colCacheReadTokens, kindCount},
+	string(semconv.GenAIUsageReasoningOutput):     {colReasoningTokens, kindCount},
+	string(semconv.GenAIRequestStream):            {colStreaming, kindBool},
+	string(semconv.GenAIResponseTimeToFirstChunk): {colTimeToFirstChunk, kindSeconds},
+	string(semconv.GenAIResponseFinishReasons):    {colFinishReasons, kindStrings},
+	string(semconv.HTTPResponseStatusCode):        {colStatusCode, kindStatus},
+	string(semconv.ErrorType):                     {colErrorType, kindString},
+	string(semconv.ServerAddress):                 {colServerAddress, kindString},
+	string(semconv.RateLimitRequestsLimit):        {colRequestsLimit, kindCount},
+	string(semconv.RateLimitRequestsRemaining):    {colRequestsRemaining, kindCount},
+	string(semconv.RateLimitRequestsReset):        {colRequestsReset, kindSeconds},
+	string(semconv.RateLimitTokensLimit):          {colTokensLimit, kindCount},
+	string(semconv.RateLimitTokensRemaining):      {colTokensRemaining, kindCount},
+	string(semconv.RateLimitTokensReset):          {colTokensReset, kindSeconds},
+	string(semconv.RateLimitRetryAfter):           {colRetryAfter, kindSeconds},
+	string(semconv.RateLimitQuotaID):              {colQuotaID, kindString},
+	string(semconv.CostUSD):                       {colCostUSD, kindCost},
+	string(semconv.CostStatus):                    {colCostStatus, kindString},
+}
+
+// usageRow is one row of the usage log, in column order.
+type usageRow = [numUsageColumns]driver.Value
 
 // spanKey identifies a span; the zero key (no ids) is never treated as a duplicate.
 type spanKey struct {
@@ -86,33 +137,32 @@ type spanKey struct {
 	span  pcommon.SpanID
 }
 
-// spanBatch is a traces batch converted to rows, before the duplicate check.
+// spanBatch is the GenAI spans of a traces batch, each once, before the check against
+// the spans already stored. Rows are built from it only while appending, so a batch
+// never holds all its rows in memory at once.
 type spanBatch struct {
-	rows             []usageRow
-	minTime, maxTime time.Time
+	spans            []batchSpan
+	keys             map[spanKey]struct{} // of spans with an id
+	resources        []pcommon.Map
+	minTime, maxTime time.Time // of span start times
 	stats            batchStats
 }
 
-// convertTraces turns every GenAI span of td into a row. It never fails: values it
-// cannot use are NULL (and kept in the attributes JSON), and counted.
-func convertTraces(td ptrace.Traces) spanBatch {
-	b := spanBatch{rows: make([]usageRow, 0, td.SpanCount())}
-	seen := make(map[spanKey]struct{}, td.SpanCount())
-	var fixes valueFixes
-	rb := rowBuilder{fixes: &fixes, buf: make([]byte, 0, 1024), boxed: map[string]driver.Value{}}
+// batchSpan is a span to write and the index of its resource in spanBatch.resources.
+type batchSpan struct {
+	span     ptrace.Span
+	resource int
+}
+
+// collectSpans picks the GenAI spans of td, dropping spans repeated within td.
+func collectSpans(td ptrace.Traces) spanBatch {
+	b := spanBatch{spans: make([]batchSpan, 0, td.SpanCount()), keys: make(map[spanKey]struct{}, td.SpanCount())}
+	seen := b.keys
 	for _, rs := range td.ResourceSpans().All() {
-		res := rs.Resource().Attributes()
-		var resJSON json.RawMessage
-		service := driver.Value(nil)
-		if v, ok := res.Get(string(semconv.ServiceName)); ok {
-			if s, ok := fixes.str(v); ok {
-				service = rb.box(s)
-			}
-		}
+		resource := -1
 		for _, ss := range rs.ScopeSpans().All() {
 			for _, span := range ss.Spans().All() {
-				attrs := span.Attributes()
-				if _, ok := attrs.Get(string(semconv.GenAIProviderName)); !ok {
+				if _, ok := span.Attributes().Get(string(semconv.GenAIProviderName)); !ok {
 					b.stats.spansNotGenAI++
 					continue
 				}
@@ -124,16 +174,12 @@ func convertTraces(td ptrace.Traces) spanBatch {
 					}
 					seen[key] = struct{}{}
 				}
-				if resJSON == nil { // once per resource, shared by its rows
-					resJSON = json.RawMessage(fixes.appendJSONMap(nil, res, nil, 0))
+				if resource < 0 {
+					b.resources = append(b.resources, rs.Resource().Attributes())
+					resource = len(b.resources) - 1
 				}
-				b.rows = append(b.rows, usageRow{key: key})
-				r := &b.rows[len(b.rows)-1]
-				rb.v = &r.values
-				rb.fill(span)
-				r.values[colServiceName] = service
-				r.values[colResourceAttributes] = resJSON
-				start := r.values[colStartTime].(time.Time)
+				b.spans = append(b.spans, batchSpan{span: span, resource: resource})
+				start, _ := spanStart(span)
 				if b.minTime.IsZero() || start.Before(b.minTime) {
 					b.minTime = start
 				}
@@ -143,9 +189,115 @@ func convertTraces(td ptrace.Traces) spanBatch {
 			}
 		}
 	}
-	b.stats.coerced, b.stats.nulled, b.stats.repaired = fixes.coerced, fixes.nulled, fixes.repaired
 	return b
 }
+
+// spanStart is when span started: its start time, else its end time, else now (an
+// undated span is dated by its arrival); dated reports whether it had a start time.
+func spanStart(span ptrace.Span) (t time.Time, dated bool) {
+	switch {
+	case span.StartTimestamp() != 0:
+		return span.StartTimestamp().AsTime().UTC(), true
+	case span.EndTimestamp() != 0:
+		return span.EndTimestamp().AsTime().UTC(), false
+	}
+	return time.Now().UTC(), false
+}
+
+// eachRow builds the row of every span of b but those skip reports, in one reused
+// array, and passes it to fn. It never fails on data: values it cannot use are NULL
+// (kept in the attributes JSON) and counted in b.stats.
+func (b *spanBatch) eachRow(skip func(ptrace.Span) bool, fn func(*usageRow) error) error {
+	var fixes valueFixes
+	defer func() {
+		b.stats.coerced, b.stats.nulled, b.stats.repaired = fixes.coerced, fixes.nulled, fixes.repaired
+	}()
+	var row usageRow
+	rb := rowBuilder{v: &row, fixes: &fixes, buf: make([]byte, 0, 1024), boxed: map[string]driver.Value{}}
+	services := make([]driver.Value, len(b.resources))
+	resJSON := make([]json.RawMessage, len(b.resources))
+	for i, res := range b.resources {
+		if v, ok := res.Get(string(semconv.ServiceName)); ok {
+			if s, ok := fixes.str(v); ok {
+				services[i] = rb.boxOnce(s)
+			}
+		}
+		resJSON[i] = json.RawMessage(fixes.appendJSONMap(nil, res, nil, 0))
+	}
+	for _, s := range b.spans {
+		if skip != nil && skip(s.span) {
+			continue
+		}
+		row = usageRow{}
+		rb.fill(s.span)
+		row[colServiceName] = services[s.resource]
+		row[colResourceAttributes] = resJSON[s.resource]
+		if err := fn(&row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rowChunk is how many rows pipeRows hands over at a time.
+const rowChunk = 512
+
+// pipeRows is eachRow with the rows built on another goroutine, chunk by chunk, while
+// fn (the Appender) consumes them: building a row costs about as much CPU as appending
+// it, and the two overlap on a second core. Memory stays at a few chunks.
+func (b *spanBatch) pipeRows(skip func(ptrace.Span) bool, fn func(*usageRow) error) error {
+	full := make(chan []usageRow, 2)
+	free := make(chan []usageRow, 3)
+	stop := make(chan struct{})
+	built := make(chan error, 1)
+	go func() {
+		defer close(full)
+		chunk := make([]usageRow, 0, rowChunk)
+		err := b.eachRow(skip, func(r *usageRow) error {
+			chunk = append(chunk, *r)
+			if len(chunk) < rowChunk {
+				return nil
+			}
+			select {
+			case full <- chunk:
+			case <-stop:
+				return errStopped
+			}
+			select {
+			case chunk = <-free:
+			default:
+				chunk = make([]usageRow, 0, rowChunk)
+			}
+			return nil
+		})
+		if err == nil && len(chunk) > 0 {
+			select {
+			case full <- chunk:
+			case <-stop:
+			}
+		}
+		built <- err
+	}()
+	var err error
+	for chunk := range full {
+		for i := range chunk {
+			if err = fn(&chunk[i]); err != nil {
+				close(stop)
+				for range full { // let the builder finish
+				}
+				<-built
+				return err
+			}
+		}
+		select {
+		case free <- chunk[:0]:
+		default:
+		}
+	}
+	return <-built
+}
+
+var errStopped = errors.New("row building stopped")
 
 // rowBuilder fills one row's columns from a span's attributes; attributes without a
 // column, and values a column could not take, go to the attributes JSON in buf. It is
@@ -158,11 +310,48 @@ type rowBuilder struct {
 	lastDay driver.Value // spans of a batch mostly share a day: box it once
 	// boxed holds the low-cardinality strings of the batch (providers, models, users)
 	// already boxed as driver.Value: boxing each anew costs an allocation per column and row.
-	boxed map[string]driver.Value
+	boxed  map[string]driver.Value
+	recent [numUsageColumns][4]driver.Value
+	// keys and specs remember the previous span's attribute keys by position: spans of
+	// one instrumentation list their attributes in the same order, and comparing a key
+	// with the one before is cheaper than a map lookup.
+	keys  []string
+	specs []columnSpec
+	found []bool
 }
 
-// box returns s as a driver.Value, boxed once per batch.
-func (rb *rowBuilder) box(s string) driver.Value {
+// spec returns the column of the i-th attribute key k, if it has one.
+func (rb *rowBuilder) spec(i int, k string) (columnSpec, bool) {
+	if i < len(rb.keys) && rb.keys[i] == k {
+		return rb.specs[i], rb.found[i]
+	}
+	spec, ok := spanColumns[k]
+	if i >= len(rb.keys) {
+		rb.keys, rb.specs, rb.found = append(rb.keys, k), append(rb.specs, spec), append(rb.found, ok)
+	} else {
+		rb.keys[i], rb.specs[i], rb.found[i] = k, spec, ok
+	}
+	return spec, ok
+}
+
+// box returns s, a value of column col, as a driver.Value boxed once per batch. The
+// column's last few values are tried first: a column repeats a handful of values
+// (providers, models, users), and comparing is cheaper than hashing.
+func (rb *rowBuilder) box(col int, s string) driver.Value {
+	recent := &rb.recent[col]
+	for _, v := range recent {
+		if c, ok := v.(string); ok && c == s {
+			return v
+		}
+	}
+	v := rb.boxOnce(s)
+	copy(recent[1:], recent[:len(recent)-1])
+	recent[0] = v
+	return v
+}
+
+// boxOnce returns s boxed, the same driver.Value for the same string within a batch.
+func (rb *rowBuilder) boxOnce(s string) driver.Value {
 	if v, ok := rb.boxed[s]; ok {
 		return v
 	}
@@ -186,7 +375,7 @@ func (rb *rowBuilder) rest(k string, val pcommon.Value) {
 
 func (rb *rowBuilder) str(col int, k string, val pcommon.Value) {
 	if s, ok := rb.fixes.str(val); ok {
-		rb.v[col] = rb.box(s)
+		rb.v[col] = rb.box(col, s)
 	} else {
 		rb.rest(k, val)
 	}
@@ -212,115 +401,76 @@ func (rb *rowBuilder) number(col int, k string, val pcommon.Value, limit float64
 func (rb *rowBuilder) fill(span ptrace.Span) {
 	v := rb.v
 	v[colTraceID], v[colSpanID] = idStrings(span.TraceID(), span.SpanID())
-	start, end := span.StartTimestamp(), span.EndTimestamp()
-	switch {
-	case start != 0:
-	case end != 0:
-		start = end // a span with no start is dated by its end
-		rb.fixes.coerced++
-	default:
-		start = pcommon.NewTimestampFromTime(time.Now()) // undated: dated by arrival
+	st, dated := spanStart(span)
+	if !dated {
 		rb.fixes.coerced++
 	}
-	st := start.AsTime().UTC()
 	v[colStartTime] = st
 	day := time.Date(st.Year(), st.Month(), st.Day(), 0, 0, 0, 0, time.UTC)
 	if last, ok := rb.lastDay.(time.Time); !ok || !last.Equal(day) {
 		rb.lastDay = day
 	}
 	v[colDay] = rb.lastDay
-	if end != 0 {
-		v[colEndTime] = end.AsTime().UTC()
-		if end >= start {
-			v[colDuration] = float64(end-start) / 1e9
+	if end := span.EndTimestamp(); end != 0 {
+		et := end.AsTime().UTC()
+		v[colEndTime] = et
+		if !et.Before(st) {
+			v[colDuration] = et.Sub(st).Seconds()
 		}
 	}
 
 	rb.buf = append(rb.buf[:0], '{')
+	i := -1
 	for k, val := range span.Attributes().All() {
-		switch k {
-		case string(semconv.GenAIProviderName):
+		i++
+		spec, ok := rb.spec(i, k)
+		if !ok {
+			rb.rest(k, val)
+			continue
+		}
+		switch spec.kind {
+		case kindString:
+			rb.str(spec.col, k, val)
+		case kindCount:
+			rb.count(spec.col, k, val)
+		case kindSeconds:
+			rb.number(spec.col, k, val, maxSeconds)
+		case kindCost:
+			rb.number(spec.col, k, val, maxCostUSD)
+		case kindProvider:
 			if s, ok := rb.fixes.str(val); ok {
-				v[colProvider] = rb.box(s)
+				v[colProvider] = rb.box(colProvider, s)
 			} else {
 				v[colProvider] = val.AsString() // the column is required; keep its text
 				rb.fixes.coerced++
 			}
-		case string(semconv.GenAIOperationName):
-			rb.str(colOperation, k, val)
-		case string(semconv.GenAIRequestModel):
-			rb.str(colRequestModel, k, val)
-		case string(semconv.GenAIResponseModel):
-			rb.str(colResponseModel, k, val)
-		case string(semconv.GenAIResponseID): // unique per call: not worth caching
+		case kindUnique: // unique per call: not worth caching
 			if s, ok := rb.fixes.str(val); ok {
-				v[colResponseID] = s
+				v[spec.col] = s
 			} else {
 				rb.rest(k, val)
 			}
-		case string(semconv.UserID):
-			rb.str(colUserID, k, val)
-		case string(semconv.ProjectID):
-			rb.str(colProjectID, k, val)
-		case string(semconv.ActionType):
-			rb.str(colActionType, k, val)
-		case string(semconv.GenAIUsageInputTokens):
-			rb.count(colInputTokens, k, val)
-		case string(semconv.GenAIUsageOutputTokens):
-			rb.count(colOutputTokens, k, val)
-		case string(semconv.GenAIUsageCacheReadInput):
-			rb.count(colCacheReadTokens, k, val)
-		case string(semconv.GenAIUsageReasoningOutput):
-			rb.count(colReasoningTokens, k, val)
-		case string(semconv.GenAIRequestStream):
+		case kindBool:
 			if b, ok := rb.fixes.boolean(val); ok {
-				v[colStreaming] = b
+				v[spec.col] = b
 			} else {
 				rb.rest(k, val)
 			}
-		case string(semconv.GenAIResponseTimeToFirstChunk):
-			rb.number(colTimeToFirstChunk, k, val, maxSeconds)
-		case string(semconv.GenAIResponseFinishReasons):
+		case kindStrings:
 			if s, ok := rb.fixes.strings(val); ok {
-				v[colFinishReasons] = s
+				v[spec.col] = s
 			} else {
 				rb.rest(k, val)
 			}
-		case string(semconv.HTTPResponseStatusCode):
+		case kindStatus:
 			if n, ok := rb.fixes.count(val, 999); ok && n >= 100 {
-				v[colStatusCode] = int32(n)
+				v[spec.col] = int32(n)
 			} else {
 				if ok { // a number, but no HTTP status
 					rb.fixes.nulled++
 				}
 				rb.rest(k, val)
 			}
-		case string(semconv.ErrorType):
-			rb.str(colErrorType, k, val)
-		case string(semconv.ServerAddress):
-			rb.str(colServerAddress, k, val)
-		case string(semconv.RateLimitRequestsLimit):
-			rb.count(colRequestsLimit, k, val)
-		case string(semconv.RateLimitRequestsRemaining):
-			rb.count(colRequestsRemaining, k, val)
-		case string(semconv.RateLimitRequestsReset):
-			rb.number(colRequestsReset, k, val, maxSeconds)
-		case string(semconv.RateLimitTokensLimit):
-			rb.count(colTokensLimit, k, val)
-		case string(semconv.RateLimitTokensRemaining):
-			rb.count(colTokensRemaining, k, val)
-		case string(semconv.RateLimitTokensReset):
-			rb.number(colTokensReset, k, val, maxSeconds)
-		case string(semconv.RateLimitRetryAfter):
-			rb.number(colRetryAfter, k, val, maxSeconds)
-		case string(semconv.RateLimitQuotaID):
-			rb.str(colQuotaID, k, val)
-		case string(semconv.CostUSD):
-			rb.number(colCostUSD, k, val, maxCostUSD)
-		case string(semconv.CostStatus):
-			rb.str(colCostStatus, k, val)
-		default:
-			rb.rest(k, val)
 		}
 	}
 	rb.buf = append(rb.buf, '}')
@@ -347,22 +497,37 @@ func idStrings(t pcommon.TraceID, s pcommon.SpanID) (trace, span string) {
 
 // pushTraces writes the GenAI spans of td in one transaction, with the roll-up.
 func (e *duckdbExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
-	b := convertTraces(td)
-	if len(b.rows) > 0 {
+	b := collectSpans(td)
+	if len(b.spans) > 0 {
 		err := e.inTransaction(ctx, func(conn *sql.Conn) error {
-			rows, err := dropStoredSpans(ctx, conn, e.sql.storedSpans, b.rows, b.minTime, b.maxTime)
+			var stored map[spanKey]struct{}
+			if !b.minTime.After(e.latestSpan) {
+				var err error
+				if stored, err = storedSpans(ctx, conn, e.sql.storedSpans, &b); err != nil {
+					return err
+				}
+			}
+			skip := func(s ptrace.Span) bool {
+				_, dup := stored[spanKey{trace: s.TraceID(), span: s.SpanID()}]
+				return dup
+			}
+			b.stats.spansDuplicate += int64(len(stored))
+			daily := dailyAggregates{}
+			err := appendRows(conn, e.cfg.Tables.UsageLog, usageColumns[:], func(add func(...driver.Value) error) error {
+				return b.pipeRows(skip, func(r *usageRow) error {
+					daily.add(r)
+					b.stats.spansWritten++
+					return add(r[:]...)
+				})
+			})
 			if err != nil {
 				return err
 			}
-			b.stats.spansDuplicate += int64(len(b.rows) - len(rows))
-			b.stats.spansWritten = int64(len(rows))
-			if len(rows) == 0 {
-				return nil
+			return upsertDaily(ctx, conn, &e.sql, daily)
+		}, func() {
+			if b.maxTime.After(e.latestSpan) {
+				e.latestSpan = b.maxTime
 			}
-			if err := appendUsageRows(conn, e.cfg.Tables.UsageLog, rows); err != nil {
-				return err
-			}
-			return upsertDaily(ctx, conn, &e.sql, rows)
 		})
 		if err != nil {
 			return err
@@ -372,64 +537,67 @@ func (e *duckdbExporter) pushTraces(ctx context.Context, td ptrace.Traces) error
 	return nil
 }
 
-// dropStoredSpans returns rows without those already stored (query is sql/stored_spans.sql):
-// a batch the queue delivers again after a crash or a retry lands once.
-func dropStoredSpans(ctx context.Context, conn *sql.Conn, query string, rows []usageRow, from, to time.Time) ([]usageRow, error) {
-	var ids strings.Builder
-	ids.Grow(len(rows) * 17)
-	for _, r := range rows {
-		if r.key.span.IsEmpty() {
+// storedSpans returns which spans of b are stored already (sql/stored_spans.sql): a
+// batch the queue delivers again after a crash or a retry lands once.
+func storedSpans(ctx context.Context, conn *sql.Conn, query string, b *spanBatch) (map[spanKey]struct{}, error) {
+	ids := make([]byte, 0, len(b.spans)*17)
+	for _, s := range b.spans {
+		id := s.span.SpanID()
+		if id.IsEmpty() {
 			continue
 		}
-		if ids.Len() > 0 {
-			ids.WriteByte(',')
+		if len(ids) > 0 {
+			ids = append(ids, ',')
 		}
-		ids.WriteString(r.values[colSpanID].(string))
+		ids = hex.AppendEncode(ids, id[:])
 	}
-	if ids.Len() == 0 {
-		return rows, nil
+	if len(ids) == 0 {
+		return nil, nil
 	}
-	res, err := conn.QueryContext(ctx, query, from, to, ids.String())
+	res, err := conn.QueryContext(ctx, query, b.minTime, b.maxTime, string(ids))
 	if err != nil {
 		return nil, fmt.Errorf("look up stored spans: %w", err)
 	}
 	defer res.Close()
-	stored := map[[2]string]struct{}{}
+	stored := map[spanKey]struct{}{}
 	for res.Next() {
 		var t, s string
 		if err := res.Scan(&t, &s); err != nil {
 			return nil, fmt.Errorf("look up stored spans: %w", err)
 		}
-		stored[[2]string{t, s}] = struct{}{}
+		var k spanKey
+		if _, err := hex.Decode(k.trace[:], []byte(t)); err != nil {
+			continue // not an id this exporter wrote
+		}
+		if _, err := hex.Decode(k.span[:], []byte(s)); err != nil {
+			continue
+		}
+		stored[k] = struct{}{}
 	}
 	if err := res.Err(); err != nil {
 		return nil, fmt.Errorf("look up stored spans: %w", err)
 	}
-	if len(stored) == 0 {
-		return rows, nil
-	}
-	out := rows[:0:0]
-	for _, r := range rows {
-		if _, dup := stored[[2]string{r.values[colTraceID].(string), r.values[colSpanID].(string)}]; dup && !r.key.span.IsEmpty() {
-			continue
+	// Only the batch's own spans count as duplicates (a span id may recur in another trace).
+	for k := range stored {
+		if _, ok := b.keys[k]; !ok {
+			delete(stored, k)
 		}
-		out = append(out, r)
 	}
-	return out, nil
+	return stored, nil
 }
 
-// appendUsageRows appends rows to the usage log within the connection's transaction.
-func appendUsageRows(conn *sql.Conn, table string, rows []usageRow) error {
+// appendRows appends to table, in the connection's transaction, the rows that rows
+// passes to add, each in columns order.
+func appendRows(conn *sql.Conn, table string, columns []string, rows func(add func(...driver.Value) error) error) error {
 	return rawConn(conn, func(dc *duckdb.Conn) error {
-		app, err := duckdb.NewAppenderWithColumns(dc, "", "", table, usageColumns[:])
+		app, err := duckdb.NewAppenderWithColumns(dc, "", "", table, columns)
 		if err != nil {
 			return fmt.Errorf("append to %s: %w", table, err)
 		}
-		for i := range rows {
-			if err := app.AppendRow(rows[i].values[:]...); err != nil {
-				app.Close()
-				return fmt.Errorf("append to %s: span %s: %w", table, rows[i].values[colSpanID], err)
-			}
+		err = rows(app.AppendRow)
+		if err != nil {
+			app.Close()
+			return fmt.Errorf("append to %s: %w", table, err)
 		}
 		if err := app.Close(); err != nil {
 			return fmt.Errorf("append to %s: %w", table, err)

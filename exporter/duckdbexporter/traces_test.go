@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -41,8 +43,11 @@ func buildTraces(spans ...testSpan) ptrace.Traces {
 		if !s.end.IsZero() {
 			sp.SetEndTimestamp(pcommon.NewTimestampFromTime(s.end))
 		}
-		if err := sp.Attributes().FromRaw(s.attrs); err != nil {
-			panic(err)
+		// In a fixed order, as an instrumentation records them.
+		for _, k := range slices.Sorted(maps.Keys(s.attrs)) {
+			if err := sp.Attributes().PutEmpty(k).FromRaw(s.attrs[k]); err != nil {
+				panic(err)
+			}
 		}
 	}
 	return td

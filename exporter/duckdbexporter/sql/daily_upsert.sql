@@ -1,8 +1,8 @@
--- Adds one batch's aggregates (staged in aiusage_daily_batch, one row per key) to the
--- daily roll-up. Runs in the batch's transaction, so the roll-up always matches the
--- rows that landed.
+-- Adds one batch's aggregates to the daily roll-up. The VALUES verb is filled with the parameter
+-- rows, one per key, "(?, ...), (?, ...)" in the roll-up's column order. Runs in the
+-- batch's transaction, so the roll-up always matches the rows that landed.
 INSERT INTO {{.Daily}} AS daily
-SELECT * FROM aiusage_daily_batch
+VALUES %s
 ON CONFLICT (day, provider, model, service_name, user_id, project_id, action_type) DO UPDATE SET
     requests                = daily.requests + excluded.requests,
     errors                  = daily.errors + excluded.errors,

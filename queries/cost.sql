@@ -29,6 +29,7 @@ SET VARIABLE cost_to = coalesce(getvariable('as_of')::DATE, (now() AT TIME ZONE 
 SET VARIABLE cost_from = date_trunc('month', getvariable('cost_to'))::DATE;
 -- The prompt-size tiers the table has, lowest first: each call is bucketed by the highest it reaches.
 SET VARIABLE cost_tiers = (SELECT list(DISTINCT min_input_tokens ORDER BY min_input_tokens) FROM model_prices);
+SET VARIABLE cost_first_tier = coalesce((SELECT min(min_input_tokens) FROM model_prices WHERE min_input_tokens > 0), 9223372036854775807);
 
 WITH calls AS (
     SELECT day,
@@ -42,7 +43,8 @@ WITH calls AS (
 ),
 usage AS (
     SELECT day, provider, model,
-           coalesce(list_last(list_filter(getvariable('cost_tiers'), f -> f <= input_tokens)), 0) AS tier,
+           CASE WHEN input_tokens < getvariable('cost_first_tier') THEN 0 -- most calls: no list work
+                ELSE coalesce(list_last(list_filter(getvariable('cost_tiers'), f -> f <= input_tokens)), 0) END AS tier,
            count(*) AS requests,
            sum(input_tokens) AS input_tokens,
            sum(cached) AS cached,

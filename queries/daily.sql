@@ -38,8 +38,8 @@ WITH raw AS (
            coalesce(sum(output_tokens), 0) AS output_tokens,
            coalesce(sum(cache_read_input_tokens), 0) AS cache_read_input_tokens,
            coalesce(sum(reasoning_output_tokens), 0) AS reasoning_output_tokens,
-           CASE WHEN count(*) > count(*) FILTER (cost_status = 'unpriced') THEN coalesce(sum(cost_usd), 0) END AS cost_usd,
-           count(*) FILTER (cost_status = 'unpriced') AS unpriced_requests
+           CASE WHEN count(*) > count(*) FILTER (cost_usd IS NULL AND cost_status IS NOT NULL) THEN coalesce(sum(cost_usd), 0) END AS cost_usd,
+           count(*) FILTER (cost_usd IS NULL AND cost_status IS NOT NULL) AS unpriced_requests
     FROM ai_usage_log
     WHERE day BETWEEN getvariable('daily_from') AND getvariable('daily_to')
     GROUP BY ALL

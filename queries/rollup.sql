@@ -43,7 +43,7 @@ SELECT day,
        coalesce(sum(cache_read_input_tokens), 0) AS cache_read_input_tokens,
        coalesce(sum(reasoning_output_tokens), 0) AS reasoning_output_tokens,
        coalesce(sum(cost_usd), 0) AS cost_usd,
-       count(*) FILTER (cost_status = 'unpriced') AS unpriced_requests,
+       count(*) FILTER (cost_usd IS NULL AND cost_status IS NOT NULL) AS unpriced_requests,
        coalesce(sum(duration_s), 0) AS duration_s,
        max(start_time) AS last_seen
 FROM ai_usage_log

@@ -31,8 +31,8 @@ WITH raw AS (
            count(*) FILTER (error_type IS NOT NULL OR status_code >= 400) AS errors,
            coalesce(sum(input_tokens), 0) AS input_tokens,
            coalesce(sum(output_tokens), 0) AS output_tokens,
-           CASE WHEN count(*) > count(*) FILTER (cost_status = 'unpriced') THEN coalesce(sum(cost_usd), 0) END AS cost_usd,
-           count(*) FILTER (cost_status = 'unpriced') AS unpriced_requests,
+           CASE WHEN count(*) > count(*) FILTER (cost_usd IS NULL AND cost_status IS NOT NULL) THEN coalesce(sum(cost_usd), 0) END AS cost_usd,
+           count(*) FILTER (cost_usd IS NULL AND cost_status IS NOT NULL) AS unpriced_requests,
            max(start_time) AS last_seen
     FROM ai_usage_log
     WHERE day BETWEEN getvariable('users_from') AND getvariable('users_to')

@@ -55,6 +55,7 @@ type Parser struct {
 	scratch Usage // decoding target; kept in the Parser so decoding allocates nothing
 	res     Result
 	done    bool
+	walkAll bool // tests: walk every event, to compare with skipping quiet ones
 }
 
 // NewParser returns a Parser for a response with the given dialect, HTTP status code and

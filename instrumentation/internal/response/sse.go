@@ -65,7 +65,7 @@ func (p *Parser) line(l []byte) {
 	s := &p.sse
 	l = bytes.TrimSuffix(l, []byte{'\r'})
 	if len(l) == 0 {
-		p.dispatch()
+		p.dispatch(true)
 		return
 	}
 	if l[0] == ':' { // comment
@@ -96,8 +96,9 @@ func (p *Parser) line(l []byte) {
 	}
 }
 
-// dispatch handles the event ended by a blank line (or by the end of the body).
-func (p *Parser) dispatch() {
+// dispatch handles the event ended by a blank line (framed) or by the end of the body,
+// which may have cut it short.
+func (p *Parser) dispatch(framed bool) {
 	s := &p.sse
 	data, hasData, over, isError := s.data, s.hasData, s.dataOver, s.isError
 	s.data, s.hasData, s.dataOver, s.isError = s.data[:0], false, false, false
@@ -114,6 +115,7 @@ func (p *Parser) dispatch() {
 		p.fail(ParseTooLarge)
 	case isError:
 		p.inbandError(data)
+	case framed && p.quiet(data):
 	default:
 		p.object(data)
 	}
@@ -129,6 +131,6 @@ func (p *Parser) endSSE() {
 		}
 		p.sse.lineLen = 0
 	}
-	p.dispatch()
+	p.dispatch(false)
 	p.buf = nil
 }

@@ -87,6 +87,9 @@ func runCollector(ctx context.Context, path string, started func(shutdown func()
 			ProviderFactories: []confmap.ProviderFactory{fileprovider.NewFactory()},
 		}},
 		DisableGracefulShutdown: started != nil,
+		// In this process the test's gRPC clients already run; the collector replacing
+		// gRPC's global logger under them would be a data race.
+		SkipSettingGRPCLogger: started != nil,
 	})
 	if err != nil {
 		return err
@@ -299,8 +302,9 @@ func TestCrashWithPersistentQueue(t *testing.T) {
 	defer exp.Shutdown(ctx)
 
 	var (
-		acked []string // span ids of exports the receiver acknowledged
-		next  int
+		acked      []string // span ids of exports the receiver acknowledged
+		next       int
+		crashEpoch = time.Now().Truncate(time.Second)
 	)
 	const batch = 200
 	// send exports one batch of spans and records their ids when acknowledged.
@@ -314,7 +318,8 @@ func TestCrashWithPersistentQueue(t *testing.T) {
 				TraceID: trace.TraceID{0xcc, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)},
 				SpanID:  trace.SpanID{0xdd, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n), 1},
 			})
-			start := time.Now()
+			// The start time follows from n, so a span sent again is the same span.
+			start := crashEpoch.Add(time.Duration(n) * time.Millisecond)
 			stubs[i] = tracetest.SpanStub{Name: "chat", SpanContext: sc, SpanKind: trace.SpanKindClient,
 				StartTime: start, EndTime: start.Add(time.Millisecond), Attributes: genAIAttrs(n),
 				Resource: resource.NewSchemaless(semconv.ServiceName.String("crash-test"))}
@@ -341,8 +346,20 @@ func TestCrashWithPersistentQueue(t *testing.T) {
 
 	// Second life, in this process: the queue replays into the same file; more load.
 	e, stop := startInProcess(t, s)
+	waitListening(t, s.otlp)
 	for range 10 {
-		if err := send(); err != nil {
+		// The client may still hold the dead collector's connection error for a moment:
+		// send again, as an SDK would. A resend that did arrive is one more duplicate
+		// delivery for the exporter to drop.
+		var err error
+		for try := 0; try < 50; try++ {
+			if err = send(); err == nil {
+				break
+			}
+			next -= batch // the same spans again
+			time.Sleep(100 * time.Millisecond)
+		}
+		if err != nil {
 			t.Fatalf("send to the restarted collector: %v", err)
 		}
 	}

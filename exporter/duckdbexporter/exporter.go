@@ -3,7 +3,6 @@ package duckdbexporter
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 	"net/url"
 	"os"
@@ -271,5 +270,3 @@ func rawConn(c *sql.Conn, fn func(*duckdb.Conn) error) error {
 		return fn(conn)
 	})
 }
-
-var _ driver.Conn = (*duckdb.Conn)(nil)

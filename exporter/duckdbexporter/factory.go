@@ -46,8 +46,8 @@ func NewFactory() exporter.Factory {
 
 func createDefaultConfig() component.Config {
 	queue := exporterhelper.NewDefaultQueueConfig()
-	// One writer holds the file; a couple of consumers let one batch be converted while
-	// another is written.
+	// One writer holds the file and batches are written one at a time; a second consumer
+	// has the next batch taken from the queue and sorted while one is written.
 	queue.NumConsumers = 2
 	queue.Sizer = exporterhelper.RequestSizerTypeItems
 	queue.QueueSize = 20 * defaultBatchSize

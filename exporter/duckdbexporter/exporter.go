@@ -38,9 +38,10 @@ type duckdbExporter struct {
 	// writeMu serialises batch transactions: DuckDB has one writer per file anyway, and
 	// serial batches make the duplicate check see every earlier batch.
 	writeMu sync.Mutex
-	// latestSpan and latestPoint are the newest span start and point time stored
-	// (guarded by writeMu). A duplicate has the same time as its stored copy, so a batch
-	// that starts after them needs no duplicate lookup: in steady state most don't.
+	// latestSpan and latestPoint bound the newest span start and point time stored
+	// (guarded by writeMu; raised by every batch tried, stored or not). A duplicate has
+	// the same time as its stored copy, so a batch that starts after them needs no
+	// duplicate lookup: in steady state most don't.
 	latestSpan, latestPoint time.Time
 
 	stats *stats

@@ -14,10 +14,14 @@ import (
 // inTransaction runs fn in one transaction on one connection, so that everything a
 // batch writes (rows, quota snapshots, the roll-up) lands together or not at all.
 // Errors DuckDB will repeat for the same data are permanent; the rest are retried.
-// committed, if not nil, runs after the commit, before the next batch may start.
-func (e *duckdbExporter) inTransaction(ctx context.Context, fn func(*sql.Conn) error, committed func()) error {
+// ended, if not nil, runs when the transaction has ended, committed or not, before the
+// next batch may start: a failed COMMIT may still have committed.
+func (e *duckdbExporter) inTransaction(ctx context.Context, fn func(*sql.Conn) error, ended func()) error {
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
+	if ended != nil {
+		defer ended()
+	}
 	if e.db == nil {
 		return errNotStarted
 	}
@@ -37,9 +41,6 @@ func (e *duckdbExporter) inTransaction(ctx context.Context, fn func(*sql.Conn) e
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		return classify(fmt.Errorf("duckdb %q: commit: %w", e.cfg.Path, err))
-	}
-	if committed != nil {
-		committed()
 	}
 	if afterCommit != nil {
 		afterCommit()

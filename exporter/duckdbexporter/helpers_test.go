@@ -2,6 +2,7 @@ package duckdbexporter
 
 import (
 	"context"
+	"encoding/hex"
 	"database/sql"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/exporter/exportertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
@@ -116,3 +118,5 @@ func convertTraces(td ptrace.Traces) convertedTraces {
 	})
 	return convertedTraces{rows: rows, stats: b.stats}
 }
+
+func spanIDString(id pcommon.SpanID) string { return hex.EncodeToString(id[:]) }

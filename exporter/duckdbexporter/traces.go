@@ -483,9 +483,6 @@ func (rb *rowBuilder) fill(span ptrace.Span) {
 	v[colAttributes] = json.RawMessage(rb.arena[start0:len(rb.arena):len(rb.arena)])
 }
 
-func traceIDString(id pcommon.TraceID) string { return hex.EncodeToString(id[:]) }
-func spanIDString(id pcommon.SpanID) string   { return hex.EncodeToString(id[:]) }
-
 // idStrings returns the hex trace and span id, cut from one allocation.
 func idStrings(t pcommon.TraceID, s pcommon.SpanID) (trace, span string) {
 	var b [48]byte

@@ -2,8 +2,8 @@ package duckdbexporter
 
 import (
 	"context"
-	"encoding/hex"
 	"database/sql"
+	"encoding/hex"
 	"path/filepath"
 	"slices"
 	"testing"

@@ -74,6 +74,10 @@ func TestStartFailsClearly(t *testing.T) {
 	if err := os.WriteFile(badPrices, []byte("provider,model\ngroq,x\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	notDuckDB := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(notDuckDB, []byte(strings.Repeat("not a database\n", 1000)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	readOnlyDir := filepath.Join(t.TempDir(), "ro")
 	if err := os.Mkdir(readOnlyDir, 0o555); err != nil {
 		t.Fatal(err)
@@ -88,6 +92,8 @@ func TestStartFailsClearly(t *testing.T) {
 		{"bad prices file", func(c *Config) { c.PricesFile = badPrices }, []string{"prices_file", badPrices}},
 		{"unmigrated file with create_schema false", func(c *Config) { c.CreateSchema = false },
 			[]string{"schema version 0", "create_schema: false"}},
+		{"not a DuckDB file", func(c *Config) { c.Path = notDuckDB }, []string{notDuckDB}},
+		{"a directory", func(c *Config) { c.Path = readOnlyDir }, []string{readOnlyDir}},
 	}
 	if os.Geteuid() != 0 { // root writes anywhere
 		tests = append(tests, struct {
@@ -107,6 +113,7 @@ func TestStartFailsClearly(t *testing.T) {
 				e.shutdown(ctx)
 				t.Fatal("start succeeded")
 			}
+			t.Log(err)
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not mention %q", err, w)

@@ -52,6 +52,7 @@ type Parser struct {
 	sse     sseState
 	box     container
 	openai  openAIState
+	like    quietTemplate
 	scratch Usage // decoding target; kept in the Parser so decoding allocates nothing
 	res     Result
 	done    bool

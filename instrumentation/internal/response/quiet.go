@@ -19,9 +19,21 @@ import "bytes"
 // reports, compound's breakdown, in-band errors, and id and model until they are known)
 // is absent or null.
 func (p *Parser) quiet(b []byte) bool {
-	if p.dialect != OpenAIChat || p.walkAll || !framedObject(b) {
+	if p.dialect != OpenAIChat || p.walkAll {
 		return false
 	}
+	if p.like.matches(b) {
+		return true
+	}
+	if !framedObject(b) || !p.readKeysNull(b) {
+		return false
+	}
+	p.like.learn(b)
+	return true
+}
+
+// readKeysNull reports whether each key the walk reads is absent from b or null.
+func (p *Parser) readKeysNull(b []byte) bool {
 	// Every key is followed by a colon: look at each colon's key, if it has one.
 	for i := 0; ; {
 		c := bytes.IndexByte(b[i:], ':')
@@ -82,4 +94,87 @@ func nullAt(b []byte, i int) bool {
 		return true
 	}
 	return false
+}
+
+// quietTemplate is a quiet event whose choices[0].delta text is known to be at
+// event[lo:hi]. The content chunks of a stream differ only in that text, and an event
+// that equals the template outside it is quiet as well: the walk would see the same
+// keys and values but for one string, the value of a key it does not read. Comparing
+// two slices is much cheaper than looking at every key.
+type quietTemplate struct {
+	event  []byte
+	lo, hi int // the text between the string's quotes; hi == 0: no template
+	misses int // events since learning that did not match
+}
+
+// relearnAfter is how many non-matching quiet events make the template learn again:
+// learning costs a walk, so a stream whose chunks differ elsewhere too (a per-chunk
+// random field) pays it only now and then.
+const relearnAfter = 8
+
+// matches reports whether b equals the template outside its text and has one whole
+// JSON string there.
+func (t *quietTemplate) matches(b []byte) bool {
+	if t.hi == 0 {
+		return false
+	}
+	tail := len(t.event) - t.hi // from the closing quote on
+	end := len(b) - tail
+	if end < t.lo || !bytes.Equal(b[:t.lo], t.event[:t.lo]) || !bytes.Equal(b[end:], t.event[t.hi:]) {
+		t.misses++
+		return false
+	}
+	// The text must end at the template's closing quote, not before it (a quote in the
+	// text) nor after it (a backslash escaping that quote).
+	if close, err := skipString(b, t.lo-1); err != nil || close != end+1 {
+		t.misses++
+		return false
+	}
+	return true
+}
+
+// learn makes the quiet event b the template, if it is time to and b has delta text.
+func (t *quietTemplate) learn(b []byte) {
+	if t.hi != 0 && t.misses < relearnAfter {
+		return
+	}
+	t.misses = 0
+	lo, hi, ok := deltaText(b)
+	if !ok {
+		t.hi = 0
+		return
+	}
+	t.event = append(t.event[:0], b...)
+	t.lo, t.hi = lo, hi
+}
+
+// deltaText finds the first string-valued field of choices[0].delta in the OpenAI chunk
+// b, located by the same scanner the walk uses, and returns the bounds of its text.
+func deltaText(b []byte) (lo, hi int, ok bool) {
+	// first returns the value of the first field named key of the object v.
+	first := func(v []byte, key string) (found []byte) {
+		_ = objectFields(v, func(k, val []byte) {
+			if found == nil && string(k) == key {
+				found = val
+			}
+		})
+		return found
+	}
+	var choice, text []byte
+	_ = arrayElems(first(b, "choices"), func(elem []byte) {
+		if choice == nil {
+			choice = elem
+		}
+	})
+	_ = objectFields(first(choice, "delta"), func(_, val []byte) {
+		if text == nil && len(val) >= 2 && val[0] == '"' {
+			text = val
+		}
+	})
+	if text == nil {
+		return 0, 0, false
+	}
+	// text is a slice of b: its offset is how much shorter its capacity is.
+	lo = cap(b) - cap(text) + 1
+	return lo, lo + len(text) - 2, true
 }

@@ -1,6 +1,8 @@
 package response
 
 import (
+	"bytes"
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -65,23 +67,83 @@ func TestQuiet(t *testing.T) {
 	}
 }
 
-// FuzzQuiet checks the skip decision on single events against the walk: a quiet event
-// gives the walk nothing but, at most, a complaint about its syntax.
+func TestQuietTemplate(t *testing.T) {
+	const (
+		head = `{"id":"c1","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":"`
+		tail = `"},"logprobs":null,"finish_reason":null}]}`
+	)
+	tests := []struct {
+		name      string
+		event     string
+		wantMatch bool
+		wantQuiet bool
+	}{
+		{"other text", head + " word2" + tail, true, true},
+		{"empty text", head + tail, true, true},
+		{"text with escapes quoting a finish reason", head + `say \"finish_reason\":\"stop\" \\` + tail, true, true},
+		{"text closing the string to add a finish reason", head + `x","finish_reason":"stop` + tail, false, false},
+		{"text ending in a backslash that escapes the closing quote", head + `x\` + tail, false, true},
+		{"finish reason after the text", head + `" + "` + tail, false, true},
+		{"other tail", head + "x" + `"},"logprobs":null,"finish_reason":"stop"}]}`, false, false},
+		{"other head", `{"id":"c1","model":"m","choices":[{"index":1,"delta":{"content":"x` + tail, false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := NewParser(OpenAIChat, 200, ctSSE)
+			p.object([]byte(head + tail)) // id and model
+			if !p.quiet([]byte(head+" word1"+tail)) || p.like.hi == 0 {
+				t.Fatalf("no template learnt: %+v", p.like)
+			}
+			event := []byte(tc.event)
+			if got := p.like.matches(event); got != tc.wantMatch {
+				t.Fatalf("matches = %v, want %v", got, tc.wantMatch)
+			}
+			if got := p.quiet(event); got != tc.wantQuiet {
+				t.Fatalf("quiet = %v, want %v", got, tc.wantQuiet)
+			}
+		})
+	}
+}
+
+func TestQuietTemplateRelearns(t *testing.T) {
+	p := NewParser(OpenAIChat, 200, ctSSE)
+	p.object([]byte(`{"id":"c1","model":"m"}`))
+	chunk := func(i int, field string) []byte {
+		return fmt.Appendf(nil, `{"choices":[{"delta":{"%s":"w%d"},"finish_reason":null}],"n":%d}`, field, i, i)
+	}
+	for i := range relearnAfter + 1 { // a field that changes in every chunk
+		if !p.quiet(chunk(i, "content")) {
+			t.Fatalf("chunk %d not quiet", i)
+		}
+	}
+	if p.like.misses != 0 || !bytes.Equal(p.like.event, chunk(relearnAfter, "content")) {
+		t.Fatalf("template not relearnt after %d misses: %+v", relearnAfter, p.like)
+	}
+}
+
+// FuzzQuiet checks the skip decision, after a first event that may have taught the
+// template, against the walk: a quiet event gives the walk nothing but, at most, a
+// complaint about its syntax.
 func FuzzQuiet(f *testing.F) {
+	const chunk = `{"id":"c1","model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":null}],"usage":null}`
 	for _, s := range []string{
-		`{"id":"c1","model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":null}],"usage":null}`,
+		chunk,
+		`{"id":"c1","model":"m","choices":[{"index":0,"delta":{"content":"x\"},"logprobs":null,"finish_reason":"stop"}],"usage":null}`,
 		`{"choices":[{"delta":{"content":"say \"finish_reason\":\"stop\""},"finish_reason":null}]}`,
 		`{"choices":[{"delta":{"content":"a\\"},"finish_reason":"stop"}],"x_groq":{"usage":{"prompt_tokens":1}}}`,
 		`{"error":{"message":"boom","type":"t"}}`,
 	} {
-		f.Add([]byte(s), false)
-		f.Add([]byte(s), true)
+		f.Add([]byte(chunk), []byte(s), false)
+		f.Add([]byte(chunk), []byte(s), true)
 	}
-	f.Fuzz(func(t *testing.T, event []byte, known bool) {
+	f.Fuzz(func(t *testing.T, first, event []byte, known bool) {
 		newParser := func() *Parser {
 			p := NewParser(OpenAIChat, 200, ctSSE)
 			if known {
 				p.object([]byte(`{"id":"c1","model":"m"}`))
+			}
+			if !p.quiet(first) {
+				p.object(first)
 			}
 			return p
 		}

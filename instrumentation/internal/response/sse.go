@@ -13,14 +13,15 @@ type sseState struct {
 }
 
 var (
-	fieldData  = []byte("data")
-	fieldEvent = []byte("event")
-	eventError = []byte("error")
-	dataDone   = []byte("[DONE]")
+	fieldData      = []byte("data")
+	fieldDataColon = []byte("data:")
+	fieldEvent     = []byte("event")
+	eventError     = []byte("error")
+	dataDone       = []byte("[DONE]")
 )
 
-// writeSSE splits b into lines. A line wholly inside b is handled in place; only a line
-// split across writes is copied.
+// writeSSE splits b into lines. A line wholly inside b is handled in place, and so is a
+// one-line event with its blank line; only a line split across writes is copied.
 func (p *Parser) writeSSE(b []byte) {
 	s := &p.sse
 	for len(b) > 0 {
@@ -30,6 +31,10 @@ func (p *Parser) writeSSE(b []byte) {
 			return
 		}
 		if s.lineLen == 0 {
+			if n := p.dataEvent(b, i); n > 0 {
+				b = b[n:]
+				continue
+			}
 			if i > MaxBuffer {
 				p.fail(ParseTooLarge)
 			} else {
@@ -47,6 +52,34 @@ func (p *Parser) writeSSE(b []byte) {
 		s.lineLen = 0
 		b = b[i+1:]
 	}
+}
+
+// dataEvent handles in place, without copying its data, an event that is one data line
+// ending at b[nl] followed by its blank line, as stream chunks are. It returns how many
+// bytes of b that took, or 0 when b does not start so.
+func (p *Parser) dataEvent(b []byte, nl int) int {
+	if p.sse.hasData || nl > MaxBuffer || len(b) <= nl+1 {
+		return 0
+	}
+	n := nl + 2 // the data line and a blank line "\n"
+	if b[nl+1] == '\r' {
+		n++ // "\r\n"
+	}
+	if n > len(b) || b[n-1] != '\n' {
+		return 0
+	}
+	value, ok := bytes.CutPrefix(b[:nl], fieldDataColon)
+	if !ok {
+		return 0
+	}
+	value = bytes.TrimSuffix(value, []byte{'\r'})
+	if len(value) > 0 && value[0] == ' ' {
+		value = value[1:]
+	}
+	isError := p.sse.isError
+	p.sse.isError = false
+	p.event(value, false, isError, true)
+	return n
 }
 
 // bufferLine keeps part of a line until its end arrives; a line over MaxBuffer is counted
@@ -102,9 +135,14 @@ func (p *Parser) dispatch(framed bool) {
 	s := &p.sse
 	data, hasData, over, isError := s.data, s.hasData, s.dataOver, s.isError
 	s.data, s.hasData, s.dataOver, s.isError = s.data[:0], false, false, false
-	if !hasData {
-		return
+	if hasData {
+		p.event(data, over, isError, framed)
 	}
+}
+
+// event handles the data of an event: over says it exceeded MaxBuffer and was dropped,
+// isError that it came as event: error, framed as for dispatch.
+func (p *Parser) event(data []byte, over, isError, framed bool) {
 	if bytes.Equal(data, dataDone) {
 		p.sse.done = true
 		return

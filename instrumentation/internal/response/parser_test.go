@@ -411,6 +411,31 @@ func TestParserInline(t *testing.T) {
 			want: Result{Model: "m", ID: "a", Stream: true, Chunks: 2, ParseError: ParseInvalidJSON},
 		},
 		{
+			// Content chunks are skipped once seen to carry nothing the walk reads; quoting a
+			// finish reason in content must neither add it nor hide the real one.
+			name: "stream whose content quotes finish reasons", dialect: OpenAIChat, status: 200, ct: ctSSE, complete: true,
+			body: "data: {\"id\":\"a\",\"model\":\"m\",\"choices\":[{\"delta\":{\"role\":\"assistant\"},\"finish_reason\":null}]}\n\n" +
+				"data: {\"id\":\"a\",\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"one\"},\"finish_reason\":null}],\"usage\":null}\n\n" +
+				"data: {\"id\":\"a\",\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"say \\\"finish_reason\\\":\\\"stop\\\"\"},\"finish_reason\":null}],\"usage\":null}\n\n" +
+				"data: {\"id\":\"a\",\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"x\"},\"finish_reason\":\"length\"}],\"usage\":null}\n\n" +
+				"data: {\"id\":\"a\",\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"\"},\"finish_reason\":null}],\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":3,\"total_tokens\":7}}\n\n" +
+				"data: [DONE]\n\n",
+			want: Result{
+				Model: "m", ID: "a", FinishReasons: []string{"length"}, Stream: true, Chunks: 5,
+				Usage: Usage{InputTokens: 4, OutputTokens: 3, TotalTokens: 7}, HasUsage: true,
+			},
+		},
+		{
+			// The third chunk equals the second outside the delta text, but its text closes
+			// the string and adds the choice's finish reason: the template must not match it.
+			name: "stream chunk whose text breaks out of its string", dialect: OpenAIChat, status: 200, ct: ctSSE, complete: true,
+			body: `data: {"id":"a","model":"m","choices":[{"delta":{"content":""},"finish_reason":null}]}` + "\n\n" +
+				`data: {"choices":[{"delta":{"content":"one"},"finish_reason":null}]}` + "\n\n" +
+				`data: {"choices":[{"delta":{"content":"two"},"finish_reason":"length","d":{"c":""},"finish_reason":null}]}` + "\n\n" +
+				`data: {"choices":[{"delta":{"content":""},"finish_reason":"stop"}]}` + "\n\n",
+			want: Result{Model: "m", ID: "a", FinishReasons: []string{"length", "stop"}, Stream: true, Chunks: 4},
+		},
+		{
 			name: "error given as a plain string", dialect: OpenAIChat, status: 503, ct: ctJSON, complete: true,
 			body: `{"error":"upstream unavailable"}`,
 			want: Result{Error: &APIError{Status: 503, Message: "upstream unavailable"}},

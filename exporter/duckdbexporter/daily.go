@@ -58,10 +58,11 @@ func (d dailyAggregates) add(v *usageRow) {
 	a.output += integer(v[colOutputTokens])
 	a.cacheRead += integer(v[colCacheReadTokens])
 	a.reasoning += integer(v[colReasoningTokens])
-	// A call without a cost is unpriced, never free.
+	// A call the instrumentation could not price is unpriced, never free; a failed
+	// call with no usage has no cost status and is neither (as queries/rollup.sql).
 	if c, ok := v[colCostUSD].(float64); ok {
 		a.cost += c
-	} else {
+	} else if v[colCostStatus] != nil {
 		a.unpriced++
 	}
 	if d, ok := v[colDuration].(float64); ok {

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/aiusage/aiusage/instrumentation/semconv"
+	"github.com/aiusage/aiusage/queries"
 )
 
 var testStart = time.Date(2026, 11, 26, 23, 59, 58, 0, time.UTC)
@@ -266,27 +267,33 @@ func TestTracesBatchDeliveredTwiceLandsOnce(t *testing.T) {
 	assertDailyMatchesLog(t, e)
 }
 
-// assertDailyMatchesLog checks the roll-up maintained batch by batch against the
-// roll-up queries/rollup.sql computes from the raw rows.
+// assertDailyMatchesLog checks the roll-up maintained batch by batch against the one
+// queries/rollup.sql rebuilds from the raw rows.
 func assertDailyMatchesLog(t *testing.T, e *duckdbExporter) {
 	t.Helper()
-	const fromLog = `SELECT day, provider, coalesce(nullif(response_model, ''), nullif(request_model, ''), '') AS model,
-       coalesce(service_name, ''), coalesce(user_id, ''), coalesce(project_id, ''), coalesce(action_type, ''),
-       count(*), count(*) FILTER (error_type IS NOT NULL OR status_code >= 400), count(*) FILTER (status_code = 429),
-       count(*) FILTER (streaming), coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0),
-       coalesce(sum(cache_read_input_tokens), 0), coalesce(sum(reasoning_output_tokens), 0),
-       round(coalesce(sum(cost_usd), 0), 12), count(*) FILTER (cost_usd IS NULL), round(coalesce(sum(duration_s), 0), 9),
-       max(start_time)
-FROM ai_usage_log GROUP BY ALL`
-	const fromDaily = `SELECT day, provider, model, service_name, user_id, project_id, action_type, requests, errors,
-       rate_limited, streamed, input_tokens, output_tokens, cache_read_input_tokens, reasoning_output_tokens,
-       round(cost_usd, 12), unpriced_requests, round(duration_s, 9), last_seen FROM ai_usage_daily`
-	diff := queryStrings(t, e.db, `SELECT count(*)::VARCHAR FROM ((`+fromLog+` EXCEPT ALL `+fromDaily+`) UNION ALL (`+fromDaily+` EXCEPT ALL `+fromLog+`))`)
-	if diff[0] != "0" {
-		t.Errorf("ai_usage_daily differs from the roll-up of ai_usage_log in %s rows", diff[0])
-	}
+	ctx := context.Background()
 	if n := queryInt(t, e.db, "SELECT count(*) FROM ai_usage_daily"); n == 0 {
-		t.Error("ai_usage_daily is empty")
+		t.Fatal("ai_usage_daily is empty")
+	}
+	const cols = `day, provider, model, service_name, user_id, project_id, action_type, requests, errors,
+       rate_limited, streamed, input_tokens, output_tokens, cache_read_input_tokens, reasoning_output_tokens,
+       round(cost_usd, 12), unpriced_requests, round(duration_s, 9), last_seen`
+	if _, err := e.db.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE daily_incremental AS SELECT `+cols+` FROM ai_usage_daily`); err != nil {
+		t.Fatal(err)
+	}
+	days := queryStrings(t, e.db, `SELECT min(day)::VARCHAR || ',' || max(day)::VARCHAR FROM ai_usage_log`)
+	from, to, _ := strings.Cut(days[0], ",")
+	rollup, err := queries.Lookup("rollup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rollup.Run(ctx, e.db, map[string]string{"from_day": from, "to_day": to}); err != nil {
+		t.Fatalf("queries/rollup.sql: %v", err)
+	}
+	const rebuilt = `SELECT ` + cols + ` FROM ai_usage_daily`
+	diff := queryStrings(t, e.db, `SELECT count(*)::VARCHAR FROM ((FROM daily_incremental EXCEPT ALL `+rebuilt+`) UNION ALL (`+rebuilt+` EXCEPT ALL FROM daily_incremental))`)
+	if diff[0] != "0" {
+		t.Errorf("ai_usage_daily kept batch by batch differs from queries/rollup.sql's rebuild in %s rows", diff[0])
 	}
 }
 
@@ -298,6 +305,10 @@ func TestDailyRollupAccumulatesAcrossBatches(t *testing.T) {
 		with(groqCall(), string(semconv.GenAIRequestStream), true, string(semconv.GenAIUsageReasoningOutput), int64(9)),
 		with(groqCall(), string(semconv.ErrorType), "429", string(semconv.HTTPResponseStatusCode), int64(429),
 			string(semconv.CostUSD), nil, string(semconv.CostStatus), semconv.CostUnpriced, string(semconv.GenAIResponseModel), nil),
+		// A failed call with no usage: neither priced nor unpriced.
+		with(groqCall(), string(semconv.ErrorType), "500", string(semconv.HTTPResponseStatusCode), int64(500),
+			string(semconv.CostUSD), nil, string(semconv.CostStatus), nil, string(semconv.GenAIUsageInputTokens), nil,
+			string(semconv.GenAIUsageOutputTokens), nil),
 		with(groqCall(), string(semconv.UserID), nil, string(semconv.ProjectID), nil, string(semconv.ActionType), nil),
 		with(groqCall(), string(semconv.GenAIProviderName), semconv.ProviderGemini,
 			string(semconv.GenAIRequestModel), "gemini-2.5-flash", string(semconv.GenAIResponseModel), "gemini-2.5-flash"),

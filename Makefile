@@ -4,12 +4,44 @@ BIN     := bin
 GOFLAGS ?= -buildvcs=false
 export GOFLAGS
 
-.PHONY: all build test bench demo vet fmt-check clean
+.PHONY: all build test go-test check-sql check-rules bench demo vet fmt-check purego deps ocb-check clean
 
 all: build
 
+## build: the CLI (bin/aiusage) and the collector distribution (bin/otelcol-aiusage)
 build:
-	$(GO) build -o $(BIN)/ ./cmd/...
+	$(GO) build -o $(BIN)/ ./cmd/aiusage ./cmd/otelcol-aiusage
+
+## demo: collector + emulated Groq and Gemini traffic through the real SDKs + reports
+demo: build
+	$(BIN)/aiusage demo
+
+## test: every test — Go, the SQL files in a second DuckDB client, the Prometheus rules
+test: fmt-check vet purego deps go-test check-sql check-rules
+
+go-test:
+	$(GO) test -count=1 -timeout 45m ./...
+
+# Every report file also runs outside Go, in DuckDB's Node client.
+check-sql: deps
+	cd queries/check && node check.mjs
+
+check-rules: deps
+	promtool check config collector-config/prometheus/prometheus.yml
+	promtool check rules collector-config/prometheus/rules.yml
+	promtool test rules collector-config/prometheus/rules_test.yml
+
+## deps: what the tests need beyond Go: promtool and Prometheus (Debian), DuckDB's Node client (npm)
+deps: queries/check/node_modules/.package-lock.json
+	@command -v promtool >/dev/null && command -v prometheus >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
+	    apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	    service prometheus stop >/dev/null 2>&1 || true; \
+	  else echo "install Debian's prometheus package (promtool, prometheus) first" >&2; exit 1; fi; }
+
+queries/check/node_modules/.package-lock.json: queries/check/package.json queries/check/package-lock.json
+	cd queries/check && npm ci --no-audit --no-fund --loglevel=error
 
 vet:
 	$(GO) vet ./...
@@ -21,14 +53,14 @@ fmt-check:
 purego:
 	CGO_ENABLED=0 $(GO) build ./instrumentation/...
 
-test: fmt-check vet purego
-	$(GO) test -count=1 -timeout 40m ./...
+## ocb-check: build collector-config/builder-config.yaml with ocb and check the result (slow)
+ocb-check:
+	collector-config/ocb-check.sh
 
+## bench: every benchmark; results in bin/bench.txt, summarized in docs/BENCHMARKS.md
 bench:
+	@mkdir -p $(BIN)
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 60m ./... | tee $(BIN)/bench.txt
 
-demo: build
-	$(BIN)/aiusage demo
-
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) queries/check/node_modules

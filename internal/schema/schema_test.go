@@ -39,7 +39,10 @@ func TestMigrateCreatesEveryTableOnceAndIsIdempotent(t *testing.T) {
 	if applied != len(ms) {
 		t.Errorf("%d migrations recorded, want %d (each once)", applied, len(ms))
 	}
-	for _, table := range []string{"ai_usage_log", "ai_quota_snapshot", "model_prices", "ai_usage_daily"} {
+	for _, table := range []string{
+		"ai_usage_log", "ai_quota_snapshot", "model_prices", "ai_usage_daily",
+		"ai_metric_gauge", "ai_metric_sum", "ai_metric_histogram", "ai_metric_exponential_histogram", "ai_metric_summary",
+	} {
 		var n int
 		if err := db.QueryRow(`SELECT count(*) FROM duckdb_tables() WHERE table_name = ?`, table).Scan(&n); err != nil || n != 1 {
 			t.Errorf("table %s: found %d, %v", table, n, err)

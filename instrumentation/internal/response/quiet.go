@@ -96,26 +96,29 @@ func nullAt(b []byte, i int) bool {
 	return false
 }
 
-// quietTemplate is a quiet event whose choices[0].delta text is known to be at
-// event[lo:hi]. The content chunks of a stream differ only in that text, and an event
-// that equals the template outside it is quiet as well: the walk would see the same
-// keys and values but for one string, the value of a key it does not read. Comparing
-// two slices is much cheaper than looking at every key.
+// quietTemplate is a quiet event whose first string in choices[0].delta (content,
+// reasoning or tool-call arguments) is known to be at event[lo:hi]. The content chunks of
+// a stream differ only in that text, and an event that equals the template outside it is
+// quiet as well: the walk would see the same keys and values but for one string, the
+// value of a key it does not read. Comparing two slices is much cheaper than looking at
+// every key.
 type quietTemplate struct {
 	event  []byte
-	lo, hi int // the text between the string's quotes; hi == 0: no template
-	misses int // events since learning that did not match
+	lo, hi int  // the text between the string's quotes; hi == 0: no template
+	tried  bool // learning was attempted
+	misses int  // events since the last attempt that did not match
 }
 
-// relearnAfter is how many non-matching quiet events make the template learn again:
-// learning costs a walk, so a stream whose chunks differ elsewhere too (a per-chunk
-// random field) pays it only now and then.
+// relearnAfter is how many non-matching events make the template learn again: learning
+// costs a walk, so a stream whose chunks differ elsewhere too (a per-chunk random field)
+// or have no delta text pays it only now and then.
 const relearnAfter = 8
 
 // matches reports whether b equals the template outside its text and has one whole
 // JSON string there.
 func (t *quietTemplate) matches(b []byte) bool {
 	if t.hi == 0 {
+		t.misses++
 		return false
 	}
 	tail := len(t.event) - t.hi // from the closing quote on
@@ -135,10 +138,10 @@ func (t *quietTemplate) matches(b []byte) bool {
 
 // learn makes the quiet event b the template, if it is time to and b has delta text.
 func (t *quietTemplate) learn(b []byte) {
-	if t.hi != 0 && t.misses < relearnAfter {
+	if t.tried && t.misses < relearnAfter {
 		return
 	}
-	t.misses = 0
+	t.tried, t.misses = true, 0
 	lo, hi, ok := deltaText(b)
 	if !ok {
 		t.hi = 0
@@ -148,33 +151,53 @@ func (t *quietTemplate) learn(b []byte) {
 	t.lo, t.hi = lo, hi
 }
 
-// deltaText finds the first string-valued field of choices[0].delta in the OpenAI chunk
-// b, located by the same scanner the walk uses, and returns the bounds of its text.
+// deltaText finds the first string in choices[0].delta of the OpenAI chunk b, located by
+// the same scanner the walk uses, and returns the bounds of its text.
 func deltaText(b []byte) (lo, hi int, ok bool) {
-	// first returns the value of the first field named key of the object v.
-	first := func(v []byte, key string) (found []byte) {
-		_ = objectFields(v, func(k, val []byte) {
-			if found == nil && string(k) == key {
-				found = val
-			}
-		})
-		return found
-	}
-	var choice, text []byte
-	_ = arrayElems(first(b, "choices"), func(elem []byte) {
+	var choice []byte
+	_ = arrayElems(fieldValue(b, "choices"), func(elem []byte) {
 		if choice == nil {
 			choice = elem
 		}
 	})
-	_ = objectFields(first(choice, "delta"), func(_, val []byte) {
-		if text == nil && len(val) >= 2 && val[0] == '"' {
-			text = val
-		}
-	})
+	text := firstStringIn(fieldValue(choice, "delta"), 5)
 	if text == nil {
 		return 0, 0, false
 	}
 	// text is a slice of b: its offset is how much shorter its capacity is.
 	lo = cap(b) - cap(text) + 1
 	return lo, lo + len(text) - 2, true
+}
+
+// fieldValue returns the value of the first field named key of the JSON object v, or nil.
+func fieldValue(v []byte, key string) (found []byte) {
+	_ = objectFields(v, func(k, val []byte) {
+		if found == nil && string(k) == key {
+			found = val
+		}
+	})
+	return found
+}
+
+// firstStringIn returns the first string value in the JSON value v, depth first and at
+// most depth containers down (tool-call arguments are 4 below delta), or nil.
+func firstStringIn(v []byte, depth int) (found []byte) {
+	if len(v) >= 2 && v[0] == '"' {
+		return v
+	}
+	if depth == 0 || len(v) == 0 {
+		return nil
+	}
+	visit := func(val []byte) {
+		if found == nil {
+			found = firstStringIn(val, depth-1)
+		}
+	}
+	switch v[0] {
+	case '{':
+		_ = objectFields(v, func(_, val []byte) { visit(val) })
+	case '[':
+		_ = arrayElems(v, visit)
+	}
+	return found
 }

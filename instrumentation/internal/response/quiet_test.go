@@ -121,6 +121,43 @@ func TestQuietTemplateRelearns(t *testing.T) {
 	}
 }
 
+func TestQuietTemplateToolCallArguments(t *testing.T) {
+	p := NewParser(OpenAIChat, 200, ctSSE)
+	p.object([]byte(`{"id":"c1","model":"m"}`))
+	chunk := func(args string) []byte {
+		return []byte(`{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"` + args + `"}}]},"finish_reason":null}]}`)
+	}
+	if !p.quiet(chunk(`{\"ci`)) {
+		t.Fatal("first arguments chunk not quiet")
+	}
+	if got := string(p.like.event[p.like.lo:p.like.hi]); got != `{\"ci` {
+		t.Fatalf("template text = %q, want the arguments", got)
+	}
+	if !p.like.matches(chunk(`ty\": \"Paris\"}`)) {
+		t.Fatal("next arguments chunk does not match")
+	}
+}
+
+func TestQuietTemplateWithoutText(t *testing.T) {
+	p := NewParser(OpenAIChat, 200, ctSSE)
+	p.object([]byte(`{"id":"c1","model":"m"}`))
+	empty := []byte(`{"choices":[{"delta":{},"finish_reason":null}]}`)
+	// Each quiet event without delta text would cost a walk to learn from; after one
+	// attempt the next waits relearnAfter events.
+	for i := range relearnAfter {
+		if !p.quiet(empty) {
+			t.Fatalf("event %d not quiet", i)
+		}
+		if !p.like.tried || p.like.hi != 0 || p.like.misses != i {
+			t.Fatalf("event %d: template %+v, want tried, none and %d misses", i, p.like, i)
+		}
+	}
+	p.quiet(empty)
+	if p.like.misses != 0 {
+		t.Fatalf("no new attempt after %d misses: %+v", relearnAfter, p.like)
+	}
+}
+
 // FuzzQuiet checks the skip decision, after a first event that may have taught the
 // template, against the walk: a quiet event gives the walk nothing but, at most, a
 // complaint about its syntax.

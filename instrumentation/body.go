@@ -67,7 +67,7 @@ func (a *attempt) WriteTo(w io.Writer) (int64, error) {
 		}
 		return n, err
 	}
-	n, err := io.Copy(w, readerOnly{a})
+	n, err := io.Copy(w, (*readerOnly)(a))
 	return n, err
 }
 
@@ -82,8 +82,11 @@ func (o observingWriter) Write(p []byte) (int, error) {
 	return o.w.Write(p)
 }
 
-// readerOnly hides attempt's WriteTo from io.Copy, which would recurse.
-type readerOnly struct{ io.Reader }
+// readerOnly hides attempt's WriteTo from io.Copy, which would recurse. It is the
+// attempt itself, so passing it to io.Copy allocates nothing.
+type readerOnly attempt
+
+func (r *readerOnly) Read(p []byte) (int, error) { return (*attempt)(r).Read(p) }
 
 // Close closes the base body. A body closed before EOF records the call as
 // incomplete.

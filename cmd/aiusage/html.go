@@ -274,10 +274,7 @@ func renderPage(d pageData) ([]byte, error) {
 	for _, row := range d.Users.Rows {
 		maxTokens = math.Max(maxTokens, num(cell(d.Users, row, "total_tokens")))
 	}
-	for i, row := range d.Users.Rows {
-		if i == 10 {
-			break
-		}
+	for _, row := range d.Users.Rows {
 		name, _ := cell(d.Users, row, "user_id").(string)
 		if name == "" {
 			name = "(no user.id)"
@@ -289,6 +286,9 @@ func renderPage(d pageData) ([]byte, error) {
 		}
 		userBars = append(userBars, hbar{Label: name, Text: text, Value: tokens, Max: maxTokens})
 	}
+	// The users report ranks by cost; this chart ranks by tokens.
+	sort.SliceStable(userBars, func(i, j int) bool { return userBars[i].Value > userBars[j].Value })
+	userBars = userBars[:min(len(userBars), 10)]
 	charts = append(charts, hbarChart("Top users by tokens", userBars))
 
 	var quotaBars []hbar

@@ -34,6 +34,13 @@ func TestReportHTML(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
+	// Ranked by tokens (ana 4300, bo 2400, no user 550, cy 0), not by the users report's cost order.
+	users := s[strings.Index(s, "Top users by tokens"):strings.Index(s, "Quota utilization")]
+	pos := func(label string) int { return strings.Index(users, ">"+label+"</text>") }
+	if !(pos("ana") < pos("bo") && pos("bo") < pos("(no user.id)") && pos("(no user.id)") < pos("cy")) {
+		t.Errorf("top users not ranked by tokens: ana %d, bo %d, (no user.id) %d, cy %d",
+			pos("ana"), pos("bo"), pos("(no user.id)"), pos("cy"))
+	}
 	if !regexp.MustCompile(`groq/compound-mini +unpriced +1 +500 +0 +50 +NULL`).MatchString(s) {
 		t.Error("the month's cost table does not list the unpriced model apart")
 	}

@@ -29,14 +29,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stderr, "usage: aiusage demo [flags]\n\nStarts the collector and emulated Groq and Gemini, drives voice-assistant calls through\nthe instrumented SDKs, prints the reports and stops everything.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return nil
-		}
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if o.Calls < 1 || o.RealCalls < 1 || o.Workers < 1 {
 		return fmt.Errorf("-calls, -real-calls and -workers must be at least 1")

@@ -29,14 +29,8 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.IntVar(&cfg.GeminiLimits.TokensPerMinute, "gemini-tpm", emulator.FreeTierGeminiLimits.TokensPerMinute, "Gemini input tokens per minute, per model (0: no limit)")
 	fs.DurationVar(&cfg.ChunkDelay, "chunk-delay", 0, "pause between stream chunks, e.g. 20ms")
 	fs.StringVar(&cfg.APIKey, "api-key", "", "the only API key accepted (default: any non-empty key)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	var bad []error
 	for _, f := range []struct {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"html"
@@ -30,14 +29,8 @@ func runReportHTML(ctx context.Context, args []string, stdout, stderr io.Writer)
 	out := fs.String("out", "aiusage-report.html", "`file` to write; - for standard output")
 	days := fs.Int("days", 30, "UTC days to chart, ending with --to")
 	to := fs.String("to", "", "last UTC day charted, YYYY-MM-DD (default: today, UTC)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if *days < 1 || *days > 3660 {
 		return fmt.Errorf("--days: %d is not between 1 and 3660", *days)

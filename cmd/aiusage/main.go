@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -42,7 +44,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	for _, c := range commands {
 		if c.name == args[0] {
-			if err := c.run(ctx, args[1:], stdout, stderr); err != nil {
+			err := c.run(ctx, args[1:], stdout, stderr)
+			switch {
+			case errors.Is(err, flag.ErrHelp): // -h printed the command's usage
+				return 0
+			case err != nil:
 				fmt.Fprintf(stderr, "aiusage %s: %v\n", c.name, err)
 				return 1
 			}
@@ -52,6 +58,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "aiusage: unknown command %q\n\n", args[0])
 	usage(stderr)
 	return 2
+}
+
+// parseFlags parses a command's flags and refuses positional arguments. After -h
+// it returns flag.ErrHelp, which run takes for success.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
 }
 
 func usage(w io.Writer) {

@@ -50,14 +50,8 @@ func showPrices(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	file := fs.String("file", "", "price `file` in the prices.csv format (default: the built-in table)")
 	dbPath := fs.String("db", "", "show the model_prices table of this DuckDB `file`")
 	format := fs.String("format", "table", "output: "+strings.Join(queries.Formats, ", "))
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if !slices.Contains(queries.Formats, *format) {
 		return fmt.Errorf("--format: %q is not one of %s", *format, strings.Join(queries.Formats, ", "))
@@ -126,9 +120,6 @@ func loadPrices(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		file, args = args[0], args[1:]
 	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
 		return err
 	}
 	if file == "" && fs.NArg() > 0 {

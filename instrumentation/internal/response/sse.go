@@ -154,6 +154,7 @@ func (p *Parser) event(data []byte, over, isError, framed bool) {
 	case isError:
 		p.inbandError(data)
 	case framed && p.quiet(data):
+		// Nothing in it that the walk would read.
 	default:
 		p.object(data)
 	}

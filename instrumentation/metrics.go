@@ -85,7 +85,7 @@ func (i *Instrumentation) newInstruments(m metric.Meter) error {
 
 // recordMetrics records c's metric points. Metric attributes leave out the
 // per-call ones (response id, user unless opted in) to keep series few.
-func (i *Instrumentation) recordMetrics(ctx context.Context, c *Call, a Attribution, quotaModel string, cost float64, priced bool) {
+func (i *Instrumentation) recordMetrics(ctx context.Context, c *Call, a Attribution, quotaModel string, cost float64, costStatus string) {
 	key := seriesKey{
 		operation: c.operation(), provider: string(c.Provider),
 		requestModel: c.RequestModel, responseModel: c.ResponseModel,
@@ -105,12 +105,11 @@ func (i *Instrumentation) recordMetrics(ctx context.Context, c *Call, a Attribut
 	if c.Stream && c.TimeToFirstChunk > 0 {
 		i.timeToFirstChunk.Record(ctx, c.TimeToFirstChunk.Seconds(), sets.record...)
 	}
-	if c.Usage != nil {
-		if priced {
-			i.costUSD.Add(ctx, cost, sets.add...)
-		} else {
-			i.unpriced.Add(ctx, 1, sets.add...)
-		}
+	switch costStatus {
+	case semconv.CostPriced:
+		i.costUSD.Add(ctx, cost, sets.add...)
+	case semconv.CostUnpriced:
+		i.unpriced.Add(ctx, 1, sets.add...)
 	}
 	if c.StatusCode == 429 || c.Exceeded != nil {
 		ex := make([]attribute.KeyValue, 0, 5)

@@ -86,27 +86,42 @@ func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *Call) {
 	if c.StatusCode < 400 && (c.StatusCode != 0 || c.ErrorType == "") {
 		var tokens int64
 		if c.Usage != nil {
-			tokens = c.Usage.InputTokens + c.Usage.OutputTokens
+			// Per-minute token quotas count input (Gemini's
+			// GenerateContentInputTokensPerModelPerMinute).
+			tokens = c.Usage.InputTokens
 		}
 		i.tracker.ObserveCall(string(c.Provider), quotaModel, tokens)
 	}
 
-	var cost float64
-	priced := false
-	if c.Usage != nil {
-		cost, priced = i.price(c, costModel)
-	}
+	cost, costStatus := i.cost(c, costModel)
 	if span.IsRecording() {
-		i.setSpanAttributes(span, c, attribution, cost, priced)
+		i.setSpanAttributes(span, c, attribution, cost, costStatus)
 	}
 	span.End(trace.WithTimestamp(c.End))
 
-	i.recordMetrics(ctx, c, attribution, quotaModel, cost, priced)
+	i.recordMetrics(ctx, c, attribution, quotaModel, cost, costStatus)
+}
+
+// cost prices c and says how: semconv.CostPriced, semconv.CostUnpriced, or ""
+// for a failed call that carried no usage and is not billed. A successful call
+// whose response carried no token counts (a stream without its usage chunk) is
+// unpriced: its cost is unknown, not 0.
+func (i *Instrumentation) cost(c *Call, model string) (float64, string) {
+	switch {
+	case c.Usage != nil:
+		if usd, ok := i.price(c, model); ok {
+			return usd, semconv.CostPriced
+		}
+		return 0, semconv.CostUnpriced
+	case c.ErrorType == "":
+		return 0, semconv.CostUnpriced
+	}
+	return 0, ""
 }
 
 // setSpanAttributes sets the attributes known once the call is over: the
 // response, usage, attribution, quota, cost and error.
-func (i *Instrumentation) setSpanAttributes(span trace.Span, c *Call, attribution Attribution, cost float64, priced bool) {
+func (i *Instrumentation) setSpanAttributes(span trace.Span, c *Call, attribution Attribution, cost float64, costStatus string) {
 	buf := spanAttrs.Get().(*[]attribute.KeyValue)
 	attrs := (*buf)[:0]
 	if c.ResponseModel != "" {
@@ -145,12 +160,11 @@ func (i *Instrumentation) setSpanAttributes(span trace.Span, c *Call, attributio
 	}
 	attrs = appendRateLimit(attrs, c)
 
-	if c.Usage != nil {
-		if priced {
-			attrs = append(attrs, semconv.CostUSD.Float64(cost), semconv.CostStatus.String(semconv.CostPriced))
-		} else {
-			attrs = append(attrs, semconv.CostStatus.String(semconv.CostUnpriced))
-		}
+	switch costStatus {
+	case semconv.CostPriced:
+		attrs = append(attrs, semconv.CostUSD.Float64(cost), semconv.CostStatus.String(costStatus))
+	case semconv.CostUnpriced:
+		attrs = append(attrs, semconv.CostStatus.String(costStatus))
 	}
 	if c.ErrorType != "" {
 		attrs = append(attrs, semconv.ErrorType.String(c.ErrorType))

@@ -74,6 +74,15 @@ func TestRecord(t *testing.T) {
 		},
 		wantCost: usd(2000, 0.15) + usd(200, 0.60) + usd(1000, 0.05) + usd(100, 0.08),
 	}, {
+		name: "succeeded without token counts: unpriced, never 0",
+		call: Call{Provider: Groq, RequestModel: "llama-3.1-8b-instant", Stream: true, StatusCode: 200, Start: start, End: start},
+		wantAttrs: map[attribute.Key]any{
+			semconv.CostStatus:            "unpriced",
+			semconv.CostUSD:               nil,
+			semconv.GenAIUsageInputTokens: nil,
+		},
+		wantUnpriced: 1,
+	}, {
 		name: "rate limited, no usage: no cost at all",
 		call: Call{Provider: Groq, RequestModel: "llama-3.1-8b-instant", StatusCode: 429, ErrorType: "429", ErrorCode: "rate_limit_exceeded",
 			ErrorMessage: "Rate limit reached for model", Start: start, End: start,
@@ -183,19 +192,26 @@ func TestQuotaEstimatedForGemini(t *testing.T) {
 	srv := providerServer(t, map[string]reply{path: {file: "gemini_generate.json"}})
 	var alerts []quota.Alert
 	h := newHarness(t, WithHost(hostOf(t, srv.URL), Gemini),
-		WithLimits(quota.Limit{Provider: "gcp.gemini", Model: "gemini-2.5-flash", RequestsPerMinute: 4, RequestsPerDay: 250}),
+		WithLimits(quota.Limit{Provider: "gcp.gemini", Model: "gemini-2.5-flash", RequestsPerMinute: 4, RequestsPerDay: 250, TokensPerMinute: 100_000}),
 		WithQuotaAlert(0.5, func(a quota.Alert) { alerts = append(alerts, a) }))
 	for range 3 {
 		postChat(t, newGroqHTTPClient(h), srv.URL+path, `{"contents":[]}`)
 	}
-	var rpm quota.State
+	var rpm, tpm quota.State
 	for _, s := range h.inst.Quota() {
-		if s.Resource == semconv.ResourceRequests && s.Window == semconv.WindowMinute {
+		switch {
+		case s.Resource == semconv.ResourceRequests && s.Window == semconv.WindowMinute:
 			rpm = s
+		case s.Resource == semconv.ResourceTokens && s.Window == semconv.WindowMinute:
+			tpm = s
 		}
 	}
 	if rpm.Limit != 4 || rpm.Remaining != 1 || rpm.Source != semconv.SourceEstimate {
 		t.Errorf("requests/minute %+v, want 1 of 4 left, estimated", rpm)
+	}
+	// Gemini's per-minute token quota counts input: 3 calls of 94 prompt + 4610 tool-use prompt tokens.
+	if want := int64(100_000 - 3*(94+4610)); tpm.Remaining != want || tpm.Source != semconv.SourceEstimate {
+		t.Errorf("tokens/minute %+v, want %d left, estimated", tpm, want)
 	}
 	if len(alerts) != 1 || alerts[0].State.Window != semconv.WindowMinute {
 		t.Errorf("alerts %+v, want one for requests per minute", alerts)

@@ -25,7 +25,7 @@ type Limit struct {
 	Provider, Model   string
 	RequestsPerMinute int64
 	RequestsPerDay    int64 // the day ends at midnight Pacific time, as Gemini's does
-	TokensPerMinute   int64
+	TokensPerMinute   int64 // input tokens, as Gemini's GenerateContentInputTokensPerModelPerMinute counts
 }
 
 // Validate reports the first bad field of l.

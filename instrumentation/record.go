@@ -92,6 +92,15 @@ func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *Call) {
 		}
 		i.tracker.ObserveCall(string(c.Provider), quotaModel, tokens)
 	}
+	// A 429 naming its quota is the provider's word that the quota is used up,
+	// whatever was counted here (free-tier limits change under the app).
+	if e := c.Exceeded; e != nil && e.Resource != "" && e.Window != "" {
+		retry := e.RetryDelay
+		if retry <= 0 {
+			retry = c.RateLimit.RetryAfter
+		}
+		i.tracker.ObserveExceeded(string(c.Provider), quotaModel, e.Resource, e.Window, retry)
+	}
 
 	cost, costStatus := i.cost(c, costModel)
 	if span.IsRecording() {

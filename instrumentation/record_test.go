@@ -253,3 +253,44 @@ func TestSampledOutCallsStillCount(t *testing.T) {
 	}
 	checkTokenMetrics(t, h, 100, 10)
 }
+
+// TestQuotaExhaustedByRecordedCall checks which delay ends an exhausted minute quota:
+// Gemini's RetryInfo, else the Retry-After header, else the minute.
+func TestQuotaExhaustedByRecordedCall(t *testing.T) {
+	tests := []struct {
+		name      string
+		exceeded  Exceeded
+		rateLimit quota.Headers
+		wantFor   time.Duration // 0: not exhausted
+	}{
+		{"retry info", Exceeded{Resource: semconv.ResourceTokens, Window: semconv.WindowMinute, RetryDelay: 30 * time.Second},
+			quota.Headers{RetryAfter: 5 * time.Second, HasRetryAfter: true}, 30 * time.Second},
+		{"retry-after header", Exceeded{Resource: semconv.ResourceTokens, Window: semconv.WindowMinute},
+			quota.Headers{RetryAfter: 20 * time.Second, HasRetryAfter: true}, 20 * time.Second},
+		{"no delay", Exceeded{Resource: semconv.ResourceTokens, Window: semconv.WindowMinute}, quota.Headers{}, time.Minute},
+		{"quota unknown", Exceeded{QuotaID: "SomethingNew"}, quota.Headers{}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, WithLimits(quota.Limit{Provider: "gcp.gemini", TokensPerMinute: 1000}))
+			before := time.Now()
+			h.inst.Record(context.Background(), Call{Provider: Gemini, RequestModel: "gemini-2.5-flash", StatusCode: 429,
+				ErrorType: "429", ErrorCode: "RESOURCE_EXHAUSTED", RateLimit: tt.rateLimit, Exceeded: &tt.exceeded})
+			after := time.Now()
+			states := h.inst.Quota()
+			if tt.wantFor == 0 {
+				if len(states) != 0 {
+					t.Errorf("states %+v, want none: nothing counted, no quota named", states)
+				}
+				return
+			}
+			if len(states) != 1 {
+				t.Fatalf("states %+v, want tokens/1m only", states)
+			}
+			s := states[0]
+			if s.Remaining != 0 || s.Utilization != 1 || s.ResetAt.Before(before.Add(tt.wantFor).Truncate(time.Second)) || s.ResetAt.After(after.Add(tt.wantFor)) {
+				t.Errorf("%+v, want exhausted until %s after the call", s, tt.wantFor)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
@@ -13,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/genai"
 
+	"github.com/aiusage/aiusage/instrumentation/quota"
 	"github.com/aiusage/aiusage/instrumentation/semconv"
 )
 
@@ -348,5 +350,73 @@ func checkExceeded(t *testing.T, h *harness, want map[attribute.Key]string) {
 		if v, _ := sum.DataPoints[0].Attributes.Value(k); v.AsString() != w {
 			t.Errorf("exceeded %s = %q, want %q", k, v.AsString(), w)
 		}
+	}
+}
+
+// TestQuotaExhaustedByGemini429 checks that a Gemini 429 naming its daily quota
+// shows that quota exhausted until Pacific midnight, although the calls counted
+// here are far below the configured limit: the provider's word is the truth.
+func TestQuotaExhaustedByGemini429(t *testing.T) {
+	srv := providerServer(t, map[string]reply{
+		"/v1beta/models/gemini-2.5-flash:generateContent": {file: "gemini_429.json", status: 429, header: map[string]string{"Content-Type": "application/json"}},
+	})
+	var alerts []quota.Alert
+	h := newHarness(t, WithHost(hostOf(t, srv.URL), Gemini),
+		WithLimits(quota.Limit{Provider: "gcp.gemini", Model: "gemini-2.5-flash", RequestsPerMinute: 10, RequestsPerDay: 250}),
+		WithQuotaAlert(0.9, func(a quota.Alert) { alerts = append(alerts, a) }))
+	ctx := context.Background()
+	client, err := genai.NewClient(ctx, &genai.ClientConfig{
+		APIKey:      "AIza_test_secret",
+		Backend:     genai.BackendGeminiAPI,
+		HTTPClient:  &http.Client{Transport: h.inst.Transport(nil)},
+		HTTPOptions: genai.HTTPOptions{BaseURL: srv.URL},
+	})
+	if err != nil {
+		t.Fatalf("genai client: %v", err)
+	}
+	before := time.Now()
+	if _, err := client.Models.GenerateContent(ctx, "gemini-2.5-flash", genai.Text("capital of France?"), nil); err == nil {
+		t.Fatal("generate: no error, want the 429")
+	}
+
+	var rpd, rpm quota.State
+	for _, s := range h.inst.Quota() {
+		switch {
+		case s.Resource == semconv.ResourceRequests && s.Window == semconv.WindowDay:
+			rpd = s
+		case s.Resource == semconv.ResourceRequests && s.Window == semconv.WindowMinute:
+			rpm = s
+		}
+	}
+	if rpd.Source != semconv.SourceEstimate || rpd.Limit != 250 || rpd.Remaining != 0 || rpd.Utilization != 1 {
+		t.Errorf("requests/day %+v, want the estimate of 250 exhausted", rpd)
+	}
+	// Exhausted until the next midnight in Los Angeles, not for the 47 s retry delay.
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rpd.ResetAt.In(la); r.Hour() != 0 || r.Minute() != 0 || r.Second() != 0 || !r.After(before) || r.Sub(before) > 25*time.Hour {
+		t.Errorf("requests/day reset at %s, want the next Pacific midnight after %s", r, before.In(la))
+	}
+	// A refused call does not count, and the per-minute quota was not the one refused.
+	if rpm.Limit != 10 || rpm.Remaining != 10 {
+		t.Errorf("requests/minute %+v, want all 10 left", rpm)
+	}
+	if len(alerts) != 1 || alerts[0].State.Window != semconv.WindowDay || alerts[0].State.Remaining != 0 {
+		t.Errorf("alerts %+v, want one for requests per day", alerts)
+	}
+	g, _ := h.metrics(t)[semconv.MetricRateLimitUtilization].Data.(metricdata.Gauge[float64])
+	var found bool
+	for _, dp := range g.DataPoints {
+		src, _ := dp.Attributes.Value(semconv.RateLimitSource)
+		win, _ := dp.Attributes.Value(semconv.RateLimitWindow)
+		res, _ := dp.Attributes.Value(semconv.RateLimitResource)
+		if src.AsString() == semconv.SourceEstimate && win.AsString() == semconv.WindowDay && res.AsString() == semconv.ResourceRequests {
+			found = dp.Value == 1
+		}
+	}
+	if !found {
+		t.Errorf("%s has no estimated requests/1d point of 1: %+v", semconv.MetricRateLimitUtilization, g.DataPoints)
 	}
 }

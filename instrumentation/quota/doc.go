@@ -6,7 +6,9 @@
 // JSON for an app's UI.
 //
 // Estimates count calls as this process sees them: other processes sharing the same
-// project or key are invisible, so an estimate is a lower bound on real usage.
+// project or key are invisible, so an estimate is a lower bound on real usage. A 429
+// naming the quota it hit is the provider's word: the estimate shows that quota used
+// up until its window ends, whatever was counted.
 //
 // # JSON served by Tracker.Handler
 //

@@ -43,6 +43,10 @@ type estimator struct {
 	dayEnd      time.Time // next Pacific midnight; the day count restarts then
 
 	lastCall time.Time
+	// The provider said these quotas are exhausted (a 429) until these times,
+	// whatever was counted here; zero when it has not.
+	rpmExhausted, tpmExhausted, rpdExhausted time.Time
+
 	readings [3]reading // scratch for quotas, so reporting allocates nothing
 }
 
@@ -101,21 +105,62 @@ func (e *estimator) count(now time.Time, tokens int64) {
 	}
 }
 
-// quotas returns the usage of each quota the Limit configures. The minute windows are
-// full again a minute after the last counted second.
-func (e *estimator) quotas() []reading {
+// exhaust marks the quota of resource and window exhausted until the window ends:
+// for a minute window at now+retryAfter when the provider gave a delay, else when the
+// sliding minute that includes now has passed; for the day window at the next Pacific
+// midnight. The caller checks that the Limit configures that quota.
+func (e *estimator) exhaust(resource, window string, now time.Time, retryAfter time.Duration) {
+	var until *time.Time
+	switch {
+	case resource == semconv.ResourceRequests && window == semconv.WindowMinute:
+		until = &e.rpmExhausted
+	case resource == semconv.ResourceTokens && window == semconv.WindowMinute:
+		until = &e.tpmExhausted
+	case resource == semconv.ResourceRequests && window == semconv.WindowDay:
+		until = &e.rpdExhausted
+	default:
+		return
+	}
+	end := nextPacificMidnight(now)
+	if window == semconv.WindowMinute {
+		end = now.Add(time.Minute)
+		if retryAfter > 0 {
+			end = now.Add(retryAfter)
+		}
+	}
+	if end.After(*until) { // a later 429 never shortens a known exhaustion
+		*until = end
+	}
+}
+
+// quotas returns the usage at now of each quota the Limit configures. The minute
+// windows are full again a minute after the last counted second; a quota the provider
+// said is exhausted counts as fully used until then.
+func (e *estimator) quotas(now time.Time) []reading {
 	minuteEnd := time.Unix(e.lastCall.Unix()+windowSeconds, 0).UTC()
 	r := e.readings[:0]
 	if e.limit.RequestsPerMinute > 0 {
-		r = append(r, reading{&e.rpm, e.limit.RequestsPerMinute, e.minuteRequests, minuteEnd})
+		r = append(r, newReading(&e.rpm, e.limit.RequestsPerMinute, e.minuteRequests, minuteEnd, e.rpmExhausted, now))
 	}
 	if e.limit.TokensPerMinute > 0 {
-		r = append(r, reading{&e.tpm, e.limit.TokensPerMinute, e.minuteTokens, minuteEnd})
+		r = append(r, newReading(&e.tpm, e.limit.TokensPerMinute, e.minuteTokens, minuteEnd, e.tpmExhausted, now))
 	}
 	if e.limit.RequestsPerDay > 0 {
-		r = append(r, reading{&e.rpd, e.limit.RequestsPerDay, e.dayRequests, e.dayEnd.UTC()})
+		r = append(r, newReading(&e.rpd, e.limit.RequestsPerDay, e.dayRequests, e.dayEnd, e.rpdExhausted, now))
 	}
 	return r
+}
+
+// newReading is a quota's reading at now: used and resetAt as counted, unless the
+// provider said the quota is exhausted until a time after now.
+func newReading(en *entry, limit, used int64, resetAt, exhaustedUntil, now time.Time) reading {
+	if now.Before(exhaustedUntil) {
+		used = max(used, limit)
+		if exhaustedUntil.After(resetAt) {
+			resetAt = exhaustedUntil
+		}
+	}
+	return reading{en, limit, used, resetAt.UTC()}
 }
 
 // slot is the bucket index of a Unix second, also for seconds before 1970.

@@ -45,6 +45,20 @@ func (l Limit) Validate() error {
 	return nil
 }
 
+// perWindow returns l's quota of resource (semconv.ResourceRequests or ResourceTokens)
+// per window (semconv.WindowMinute or WindowDay); 0 when l sets none.
+func (l Limit) perWindow(resource, window string) int64 {
+	switch {
+	case resource == semconv.ResourceRequests && window == semconv.WindowMinute:
+		return l.RequestsPerMinute
+	case resource == semconv.ResourceTokens && window == semconv.WindowMinute:
+		return l.TokensPerMinute
+	case resource == semconv.ResourceRequests && window == semconv.WindowDay:
+		return l.RequestsPerDay
+	}
+	return 0
+}
+
 // State is the quota of one provider, model, resource and window as last known.
 type State struct {
 	Provider, Model string
@@ -52,13 +66,15 @@ type State struct {
 	Window          string // semconv.WindowMinute or semconv.WindowDay
 	Source          string // semconv.SourceHeader (the provider said so) or semconv.SourceEstimate (counted here)
 	// Limit is the window's quota; Remaining what is left of it. An estimate's Remaining
-	// is Limit minus what was counted and goes negative when the count passes the limit.
+	// is Limit minus what was counted and goes negative when the count passes the limit;
+	// it is at most 0 while a 429 said the quota is used up (see ObserveExceeded).
 	Limit, Remaining int64
 	// Utilization is (Limit-Remaining)/Limit: 0 unused, 1 exhausted, above 1 overrun.
 	Utilization float64
 	// ResetAt is when the window is full again: from the provider's reset header; for a
 	// minute estimate, a minute after the last counted call; for a day estimate, the
-	// next midnight in America/Los_Angeles. Zero when unknown.
+	// next midnight in America/Los_Angeles; no earlier than the end of an exhaustion
+	// a 429 reported. Zero when unknown.
 	ResetAt time.Time
 	// UpdatedAt is when the state was last observed.
 	UpdatedAt time.Time
@@ -219,36 +235,89 @@ func resetAt(now time.Time, reset time.Duration) time.Time {
 // (for Gemini: the call's input tokens, which is what its per-minute token quota
 // counts). It does nothing for a provider and model without a configured Limit.
 func (t *Tracker) ObserveCall(provider, model string, tokens int64) {
-	if len(t.limits) == 0 {
+	limit, ok := t.limit(provider, model)
+	if !ok {
 		return
 	}
-	limit, ok := t.limits[modelKey{provider, model}]
-	if !ok {
-		if limit, ok = t.limits[modelKey{provider, ""}]; !ok {
-			return
-		}
+	now := t.now()
+	t.mu.Lock()
+	e := t.estimator(provider, model, limit, now)
+	if e == nil {
+		t.mu.Unlock()
+		return
+	}
+	e.count(now, tokens)
+	alerts, n := t.updateEstimates(e, now)
+	t.mu.Unlock()
+	t.fire(alerts[:n])
+}
+
+// ObserveExceeded records that the provider refused a call to model (a 429) because
+// its quota of resource (semconv.ResourceRequests or ResourceTokens) per window
+// (semconv.WindowMinute or WindowDay) is used up. The provider's word beats the local
+// count, which misses other clients of the same project and limits the provider
+// changed: the estimated quota reports Remaining 0 (or less, if more was counted)
+// until the window ends, firing an alert as any reading at the threshold does.
+// A minute window ends after retryAfter when it is positive, else a minute from now;
+// the day window ends at the next Pacific midnight. Counting goes on meanwhile, and
+// afterwards the estimate is the counted usage again. It does nothing for a provider
+// and model without a configured Limit for that resource and window: the tracker
+// does not guess the provider's limit.
+func (t *Tracker) ObserveExceeded(provider, model, resource, window string, retryAfter time.Duration) {
+	limit, ok := t.limit(provider, model)
+	if !ok || limit.perWindow(resource, window) <= 0 {
+		return
 	}
 	now := t.now()
-	var alerts [3]Alert
-	n := 0
 	t.mu.Lock()
+	e := t.estimator(provider, model, limit, now)
+	if e == nil {
+		t.mu.Unlock()
+		return
+	}
+	e.advance(now)
+	e.exhaust(resource, window, now, retryAfter)
+	alerts, n := t.updateEstimates(e, now)
+	t.mu.Unlock()
+	t.fire(alerts[:n])
+}
+
+// limit returns the configured Limit of provider and model: the model's own, else
+// the provider's catch-all.
+func (t *Tracker) limit(provider, model string) (Limit, bool) {
+	if len(t.limits) == 0 {
+		return Limit{}, false
+	}
+	if l, ok := t.limits[modelKey{provider, model}]; ok {
+		return l, true
+	}
+	l, ok := t.limits[modelKey{provider, ""}]
+	return l, ok
+}
+
+// estimator returns the estimator of provider and model, creating it for limit,
+// or nil when maxKeys are already tracked. t.mu must be held.
+func (t *Tracker) estimator(provider, model string, limit Limit, now time.Time) *estimator {
 	e := t.estimates[modelKey{provider, model}]
 	if e == nil {
 		if len(t.estimates) >= maxKeys {
-			t.mu.Unlock()
-			return
+			return nil
 		}
 		e = newEstimator(provider, model, limit, now)
 		t.estimates[modelKey{provider, model}] = e
 	}
-	e.count(now, tokens)
-	for _, q := range e.quotas() {
+	return e
+}
+
+// updateEstimates records e's readings at now and returns the alerts they fire.
+// t.mu must be held.
+func (t *Tracker) updateEstimates(e *estimator, now time.Time) (alerts [3]Alert, n int) {
+	for _, q := range e.quotas(now) {
 		if a, ok := q.entry.update(q.limit, q.limit-q.used, q.resetAt, now, t.threshold); ok {
 			alerts[n], n = a, n+1
 		}
 	}
-	t.mu.Unlock()
-	t.fire(alerts[:n])
+	return alerts, n
 }
 
 func (t *Tracker) fire(alerts []Alert) {
@@ -277,7 +346,7 @@ func (t *Tracker) States() []State {
 	}
 	for _, e := range t.estimates {
 		e.advance(now)
-		for _, q := range e.quotas() {
+		for _, q := range e.quotas(now) {
 			s := q.entry.state
 			s.Remaining = q.limit - q.used
 			s.Utilization = utilization(q.limit, s.Remaining)

@@ -430,3 +430,173 @@ func TestTrackerHeaderAndEstimateSideBySide(t *testing.T) {
 		t.Errorf("states %v, want %v", got, want)
 	}
 }
+
+// TestTrackerExceeded checks that a 429 naming a quota reports it exhausted until its
+// window ends, whatever was counted, and that the estimate is the count again after.
+func TestTrackerExceeded(t *testing.T) {
+	limit := quota.Limit{Provider: "gcp.gemini", RequestsPerMinute: 10, RequestsPerDay: 250, TokensPerMinute: 1000}
+	tests := []struct {
+		name             string
+		start            string // two calls of 100 tokens; the 429 comes 50 s later, one more call 5 s after it
+		resource, window string
+		retryAfter       time.Duration
+		resetAt          string // reported while exhausted: when the window is full again
+		exhaustedFor     time.Duration
+		remainingAfter   int64 // counted when the exhaustion ends
+	}{{
+		name: "requests per minute until the retry delay", start: "2026-11-27T15:00:00Z",
+		resource: "requests", window: "1m", retryAfter: 45 * time.Second,
+		resetAt: "2026-11-27T15:01:55Z", exhaustedFor: 45 * time.Second, // the last call's minute ends later
+		remainingAfter: 9, // the first two calls have left the minute; the one at 55 s has not
+	}, {
+		name: "requests per minute: a delay past the counted minute", start: "2026-11-27T15:00:00Z",
+		resource: "requests", window: "1m", retryAfter: 90 * time.Second,
+		resetAt: "2026-11-27T15:02:20Z", exhaustedFor: 90 * time.Second,
+		remainingAfter: 10,
+	}, {
+		name: "requests per minute without a delay: a minute", start: "2026-11-27T15:00:00Z",
+		resource: "requests", window: "1m",
+		resetAt: "2026-11-27T15:01:55Z", exhaustedFor: time.Minute, // the last call's minute ends later
+		remainingAfter: 9,
+	}, {
+		name: "tokens per minute", start: "2026-11-27T15:00:00Z",
+		resource: "tokens", window: "1m", retryAfter: 20 * time.Second,
+		resetAt: "2026-11-27T15:01:55Z", exhaustedFor: 20 * time.Second,
+		remainingAfter: 900, // 15:01:10: the first two calls have left the minute
+	}, {
+		name: "requests per day until Pacific midnight", start: "2026-11-28T07:00:00Z", // 23:00 PST
+		resource: "requests", window: "1d", retryAfter: 47 * time.Second, // a day ignores the minute's delay
+		resetAt: "2026-11-28T08:00:00Z", exhaustedFor: 59*time.Minute + 10*time.Second,
+		remainingAfter: 250, // a new Pacific day
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// twin sees the same calls but no 429: what was counted.
+			clk := newClock(tt.start)
+			tr := quota.NewTracker(quota.Options{Now: clk.Now, Limits: []quota.Limit{limit}})
+			twin := quota.NewTracker(quota.Options{Now: clk.Now, Limits: []quota.Limit{limit}})
+			call := func() {
+				tr.ObserveCall("gcp.gemini", "m", 100)
+				twin.ObserveCall("gcp.gemini", "m", 100)
+			}
+			call()
+			call()
+			clk.Add(50 * time.Second)
+			tr.ObserveExceeded("gcp.gemini", "m", tt.resource, tt.window, tt.retryAfter)
+			clk.Add(5 * time.Second)
+			call() // counting goes on while exhausted
+
+			checkExhausted := func(when string) {
+				t.Helper()
+				states, counted := tr.States(), twin.States()
+				for i, s := range states {
+					if s.Resource != tt.resource || s.Window != tt.window {
+						if s != counted[i] {
+							t.Errorf("%s: %s/%s %+v changed, want as counted %+v", when, s.Resource, s.Window, s, counted[i])
+						}
+						continue
+					}
+					if s.Remaining != 0 || s.Utilization != 1 || !s.ResetAt.Equal(mustTime(tt.resetAt)) || s.Limit != counted[i].Limit {
+						t.Errorf("%s: %+v; want exhausted (remaining 0, utilization 1) until %s", when, s, tt.resetAt)
+					}
+				}
+			}
+			checkExhausted("after the 429")
+			clk.Add(tt.exhaustedFor - 5*time.Second - time.Nanosecond)
+			checkExhausted("just before the window ends")
+
+			clk.Add(time.Nanosecond)
+			states := tr.States()
+			s := find(t, states, "gcp.gemini", "m", tt.resource, tt.window, "estimate")
+			if s.Remaining != tt.remainingAfter {
+				t.Errorf("window ended: remaining %d, want %d as counted", s.Remaining, tt.remainingAfter)
+			}
+			if counted := twin.States(); fmt.Sprint(states) != fmt.Sprint(counted) {
+				t.Errorf("window ended: %+v\nwant as counted %+v", states, counted)
+			}
+		})
+	}
+}
+
+// TestTrackerExceededIgnored checks that a 429 changes nothing the app set no Limit for:
+// the tracker does not invent the provider's limit.
+func TestTrackerExceededIgnored(t *testing.T) {
+	limits := []quota.Limit{
+		{Provider: "gcp.gemini", Model: "gemini-2.5-pro", RequestsPerDay: 100},
+		{Provider: "gcp.gemini", Model: "gemini-2.5-flash", RequestsPerMinute: 10, TokensPerMinute: 1000},
+	}
+	tests := []struct {
+		name, provider, model, resource, window string
+	}{
+		{"unknown resource", "gcp.gemini", "gemini-2.5-flash", "", "1m"},
+		{"unknown window", "gcp.gemini", "gemini-2.5-flash", "requests", "1h"},
+		{"no tokens per day in a Limit", "gcp.gemini", "gemini-2.5-flash", "tokens", "1d"},
+		{"day not configured", "gcp.gemini", "gemini-2.5-flash", "requests", "1d"},
+		{"minute not configured", "gcp.gemini", "gemini-2.5-pro", "requests", "1m"},
+		{"model without a Limit", "gcp.gemini", "gemini-2.0-flash", "requests", "1d"},
+		{"provider without a Limit", "groq", "llama-3.1-8b-instant", "requests", "1d"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := newClock("2026-11-27T15:00:00Z")
+			var got alerts
+			tr := quota.NewTracker(quota.Options{Now: clk.Now, Limits: limits, OnAlert: got.add})
+			twin := quota.NewTracker(quota.Options{Now: clk.Now, Limits: limits})
+			for _, m := range []string{"gemini-2.5-pro", "gemini-2.5-flash"} {
+				tr.ObserveCall("gcp.gemini", m, 100)
+				twin.ObserveCall("gcp.gemini", m, 100)
+			}
+			clk.Add(time.Second)
+			tr.ObserveExceeded(tt.provider, tt.model, tt.resource, tt.window, 30*time.Second)
+			if states, counted := tr.States(), twin.States(); fmt.Sprint(states) != fmt.Sprint(counted) {
+				t.Errorf("states %+v\nwant as counted %+v", states, counted)
+			}
+			if a := got.take(); len(a) != 0 {
+				t.Errorf("alerts %+v, want none", a)
+			}
+		})
+	}
+}
+
+// TestTrackerExceededAlerts checks that a 429 fires the quota's alert once, like any
+// reading at the threshold, and again only after a reading below it.
+func TestTrackerExceededAlerts(t *testing.T) {
+	clk := newClock("2026-11-27T15:00:00Z")
+	var got alerts
+	tr := quota.NewTracker(quota.Options{Now: clk.Now, OnAlert: got.add,
+		Limits: []quota.Limit{{Provider: "gcp.gemini", RequestsPerMinute: 10, RequestsPerDay: 250}}})
+	tr.ObserveCall("gcp.gemini", "m", 0)
+	if a := got.take(); len(a) != 0 {
+		t.Fatalf("alerts at 1/10: %+v", a)
+	}
+
+	steps := []struct {
+		name      string
+		after     time.Duration
+		do        func()
+		wantAlert bool
+	}{
+		{"429", time.Second, func() { tr.ObserveExceeded("gcp.gemini", "m", "requests", "1m", 30*time.Second) }, true},
+		{"second 429", time.Second, func() { tr.ObserveExceeded("gcp.gemini", "m", "requests", "1m", 30*time.Second) }, false},
+		{"call while exhausted", time.Second, func() { tr.ObserveCall("gcp.gemini", "m", 0) }, false},
+		{"call after the window", time.Minute, func() { tr.ObserveCall("gcp.gemini", "m", 0) }, false}, // re-arms
+		{"next 429", time.Second, func() { tr.ObserveExceeded("gcp.gemini", "m", "requests", "1m", 0) }, true},
+	}
+	for _, s := range steps {
+		clk.Add(s.after)
+		s.do()
+		fired := got.take()
+		if !s.wantAlert {
+			if len(fired) != 0 {
+				t.Errorf("%s: alerts %+v, want none", s.name, fired)
+			}
+			continue
+		}
+		if len(fired) != 1 {
+			t.Fatalf("%s: %d alerts %+v, want 1", s.name, len(fired), fired)
+		}
+		if st := fired[0].State; st.Resource != "requests" || st.Window != "1m" || st.Source != "estimate" || st.Remaining != 0 || st.Utilization != 1 {
+			t.Errorf("%s: alert %+v, want requests/1m exhausted", s.name, st)
+		}
+	}
+}

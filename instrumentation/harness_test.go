@@ -18,6 +18,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/aiusage/aiusage/instrumentation/semconv"
 )
 
 // harness is an Instrumentation recording into an in-memory span exporter
@@ -82,6 +84,22 @@ func (h *harness) metrics(t testing.TB) map[string]metricdata.Metrics {
 		}
 	}
 	return out
+}
+
+// quotaPoint returns the value of quota gauge name at resource and window from
+// source ("" = any source), and whether the gauge has such a point.
+func quotaPoint[N int64 | float64](t testing.TB, h *harness, name, resource, window, source string) (N, bool) {
+	t.Helper()
+	g, _ := h.metrics(t)[name].Data.(metricdata.Gauge[N])
+	for _, dp := range g.DataPoints {
+		res, _ := dp.Attributes.Value(semconv.RateLimitResource)
+		win, _ := dp.Attributes.Value(semconv.RateLimitWindow)
+		src, _ := dp.Attributes.Value(semconv.RateLimitSource)
+		if res.AsString() == resource && win.AsString() == window && (source == "" || src.AsString() == source) {
+			return dp.Value, true
+		}
+	}
+	return 0, false
 }
 
 // wantAttrs compares the listed attributes of got; a nil want value means absent.

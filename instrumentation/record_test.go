@@ -171,17 +171,8 @@ func TestQuotaFromTransportedCalls(t *testing.T) {
 	if len(alerts) != 1 || alerts[0].State.Resource != semconv.ResourceTokens {
 		t.Errorf("alerts %+v, want one for tokens", alerts)
 	}
-	g, _ := h.metrics(t)[semconv.MetricRateLimitRemaining].Data.(metricdata.Gauge[int64])
-	found := false
-	for _, dp := range g.DataPoints {
-		res, _ := dp.Attributes.Value(semconv.RateLimitResource)
-		win, _ := dp.Attributes.Value(semconv.RateLimitWindow)
-		if res.AsString() == semconv.ResourceRequests && win.AsString() == semconv.WindowDay {
-			found = dp.Value == 998
-		}
-	}
-	if !found {
-		t.Errorf("%s has no requests/1d point of 998: %+v", semconv.MetricRateLimitRemaining, g.DataPoints)
+	if v, ok := quotaPoint[int64](t, h, semconv.MetricRateLimitRemaining, semconv.ResourceRequests, semconv.WindowDay, ""); !ok || v != 998 {
+		t.Errorf("%s requests/1d point = %d, %v; want 998", semconv.MetricRateLimitRemaining, v, ok)
 	}
 }
 
@@ -216,18 +207,8 @@ func TestQuotaEstimatedForGemini(t *testing.T) {
 	if len(alerts) != 1 || alerts[0].State.Window != semconv.WindowMinute {
 		t.Errorf("alerts %+v, want one for requests per minute", alerts)
 	}
-	g, _ := h.metrics(t)[semconv.MetricRateLimitUtilization].Data.(metricdata.Gauge[float64])
-	var found bool
-	for _, dp := range g.DataPoints {
-		src, _ := dp.Attributes.Value(semconv.RateLimitSource)
-		win, _ := dp.Attributes.Value(semconv.RateLimitWindow)
-		res, _ := dp.Attributes.Value(semconv.RateLimitResource)
-		if src.AsString() == semconv.SourceEstimate && win.AsString() == semconv.WindowMinute && res.AsString() == semconv.ResourceRequests {
-			found = near(dp.Value, 0.75)
-		}
-	}
-	if !found {
-		t.Errorf("%s has no estimated requests/1m point of 0.75: %+v", semconv.MetricRateLimitUtilization, g.DataPoints)
+	if v, ok := quotaPoint[float64](t, h, semconv.MetricRateLimitUtilization, semconv.ResourceRequests, semconv.WindowMinute, semconv.SourceEstimate); !ok || !near(v, 0.75) {
+		t.Errorf("%s estimated requests/1m point = %g, %v; want 0.75", semconv.MetricRateLimitUtilization, v, ok)
 	}
 }
 

@@ -406,17 +406,7 @@ func TestQuotaExhaustedByGemini429(t *testing.T) {
 	if len(alerts) != 1 || alerts[0].State.Window != semconv.WindowDay || alerts[0].State.Remaining != 0 {
 		t.Errorf("alerts %+v, want one for requests per day", alerts)
 	}
-	g, _ := h.metrics(t)[semconv.MetricRateLimitUtilization].Data.(metricdata.Gauge[float64])
-	var found bool
-	for _, dp := range g.DataPoints {
-		src, _ := dp.Attributes.Value(semconv.RateLimitSource)
-		win, _ := dp.Attributes.Value(semconv.RateLimitWindow)
-		res, _ := dp.Attributes.Value(semconv.RateLimitResource)
-		if src.AsString() == semconv.SourceEstimate && win.AsString() == semconv.WindowDay && res.AsString() == semconv.ResourceRequests {
-			found = dp.Value == 1
-		}
-	}
-	if !found {
-		t.Errorf("%s has no estimated requests/1d point of 1: %+v", semconv.MetricRateLimitUtilization, g.DataPoints)
+	if v, ok := quotaPoint[float64](t, h, semconv.MetricRateLimitUtilization, semconv.ResourceRequests, semconv.WindowDay, semconv.SourceEstimate); !ok || v != 1 {
+		t.Errorf("%s estimated requests/1d point = %g, %v; want 1", semconv.MetricRateLimitUtilization, v, ok)
 	}
 }

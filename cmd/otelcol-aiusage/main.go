@@ -41,16 +41,7 @@ func settings() otelcol.CollectorSettings {
 			Description: "aiusage OpenTelemetry Collector: GenAI usage into DuckDB and Prometheus",
 			Version:     version,
 		},
-		Factories: func() (otelcol.Factories, error) {
-			f, err := components()
-			if err != nil {
-				return otelcol.Factories{}, err
-			}
-			if ml, ok := f.Processors[memoryLimiterType]; ok {
-				f.Processors[memoryLimiterType] = goMemoryLimitFactory{ml}
-			}
-			return f, nil
-		},
+		Factories: factories,
 		ConfigProviderSettings: otelcol.ConfigProviderSettings{
 			ResolverSettings: confmap.ResolverSettings{
 				ProviderFactories: []confmap.ProviderFactory{
@@ -62,4 +53,17 @@ func settings() otelcol.CollectorSettings {
 			},
 		},
 	}
+}
+
+// factories are the distribution's components, with the memory_limiter that also sets
+// the Go runtime's memory limit.
+func factories() (otelcol.Factories, error) {
+	f, err := components()
+	if err != nil {
+		return otelcol.Factories{}, err
+	}
+	if ml, ok := f.Processors[memoryLimiterType]; ok {
+		f.Processors[memoryLimiterType] = goMemoryLimitFactory{ml}
+	}
+	return f, nil
 }

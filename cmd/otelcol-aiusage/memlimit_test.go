@@ -16,11 +16,11 @@ import (
 // sets the runtime's soft memory limit to limit_mib, the smallest of several, and
 // leaves an operator's GOMEMLIMIT alone.
 func TestMemoryLimiterSetsGoMemoryLimit(t *testing.T) {
-	f, err := components()
+	f, err := factories()
 	if err != nil {
 		t.Fatal(err)
 	}
-	factory := goMemoryLimitFactory{f.Processors[memoryLimiterType]}
+	factory := f.Processors[memoryLimiterType]
 	// create makes a memory_limiter, for traces or for metrics.
 	create := func(limitMiB uint32, traces bool) {
 		t.Helper()

@@ -35,7 +35,7 @@ const (
 
 	// The sending queue and its batches are sized in bytes of OTLP protobuf, so that
 	// spans carrying content cannot make a batch or a queue in memory large: 4-8 MiB is
-	// ~5,000-10,000 typical GenAI spans and ~128-256 with 32 KB prompts. A batch's
+	// ~4,600-9,300 typical GenAI spans (~900 B) and ~128-256 with 32 KB prompts. A batch's
 	// maximum must be at least the largest request the receiver takes (4 MiB by
 	// default), or a span larger than it would be dropped.
 	defaultBatchMinBytes = 4 << 20

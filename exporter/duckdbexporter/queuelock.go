@@ -43,10 +43,10 @@ func (q queueLock) explain(err error) error {
 	}
 	path, holder := lockHolder(q.file)
 	if path == "" {
-		return fmt.Errorf("sending queue on %s: its file %s is locked by another process, most likely another collector using the same directory; stop it or give each collector its own %s directory: %w",
+		return fmt.Errorf("sending queue on %s: its file %s is locked by another process, most likely another collector using the same directory; stop it or configure another directory for %s: %w",
 			q.storage, q.file, q.storage, err)
 	}
-	return fmt.Errorf("sending queue on %s: %s is locked by %s; two collectors cannot share the queue directory %s: stop the other one or give each its own %s directory: %w",
+	return fmt.Errorf("sending queue on %s: %s is locked by %s; two collectors cannot share the queue directory %s: stop the other one or configure another directory for %s: %w",
 		q.storage, path, holder, filepath.Dir(path), q.storage, err)
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/aiusage/aiusage/instrumentation"
 	"github.com/aiusage/aiusage/instrumentation/quota"
 	"github.com/aiusage/aiusage/instrumentation/semconv"
+	"github.com/aiusage/aiusage/internal/demo"
 )
 
 // Options configure a Generator.
@@ -290,14 +291,8 @@ func (l *attemptLog) snapshot() map[codes.Code]int64 {
 	return maps.Clone(l.codes)
 }
 
-// Models the generated calls name, by provider, as the emulator and the demo use them.
-const (
-	groqModel   = "llama-3.1-8b-instant"
-	geminiModel = "gemini-2.5-flash"
-)
-
 // call returns call n: alternately a Groq chat with its rate-limit headers and a
-// Gemini generate_content, every 50th a 429 naming the exhausted quota, spread over
+// Gemini generate_content (models of the demo's workload), every 50th a 429 naming the exhausted quota, spread over
 // 50 users in 5 projects, with the token counts varying.
 func call(n int64) (instrumentation.Call, instrumentation.Attribution) {
 	end := time.Now()
@@ -313,14 +308,14 @@ func call(n int64) (instrumentation.Call, instrumentation.Attribution) {
 	}
 	if n%2 == 0 {
 		c.Provider, c.ServerAddress = instrumentation.Groq, "api.groq.com"
-		c.RequestModel, c.ResponseModel = groqModel, groqModel
+		c.RequestModel, c.ResponseModel = demo.GroqIntentModel, demo.GroqIntentModel
 		c.RateLimit = quota.Headers{
 			RequestsLimit: 14400, RequestsRemaining: 14400 - n%14400, RequestsReset: 6 * time.Second, HasRequests: true,
 			TokensLimit: 250000, TokensRemaining: 250000 - (n*in)%250000, TokensReset: 400 * time.Millisecond, HasTokens: true,
 		}
 	} else {
 		c.Provider, c.ServerAddress = instrumentation.Gemini, "generativelanguage.googleapis.com"
-		c.RequestModel, c.ResponseModel = geminiModel, geminiModel
+		c.RequestModel, c.ResponseModel = demo.GeminiReplyModel, demo.GeminiReplyModel
 	}
 	if n%50 == 49 {
 		c.StatusCode, c.ErrorType, c.Usage, c.FinishReasons, c.ResponseID = 429, "429", nil, nil, ""

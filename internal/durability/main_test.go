@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -14,7 +13,7 @@ var (
 	// collectorBin is the otelcol-aiusage binary TestMain built.
 	collectorBin string
 	// shippedConfig is collector-config/config.yaml, as the tests run it.
-	shippedConfig string
+	shippedConfig = filepath.Join("..", "..", "collector-config", "config.yaml")
 )
 
 // TestMain builds the collector distribution once, unless -short skips every test
@@ -29,13 +28,6 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil || strings.TrimSpace(string(out)) == "" {
-		fmt.Fprintln(os.Stderr, "durability: find the module root:", err)
-		return 1
-	}
-	root := filepath.Dir(strings.TrimSpace(string(out)))
-	shippedConfig = filepath.Join(root, "collector-config", "config.yaml")
 	if cfg := os.Getenv("AIUSAGE_DURABILITY_CONFIG"); cfg != "" {
 		shippedConfig = cfg
 	}
@@ -50,8 +42,7 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	collectorBin = filepath.Join(dir, "otelcol-aiusage")
-	build := exec.Command("go", "build", "-o", collectorBin, "./cmd/otelcol-aiusage")
-	build.Dir = root
+	build := exec.Command("go", "build", "-o", collectorBin, "github.com/aiusage/aiusage/cmd/otelcol-aiusage")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "durability: build otelcol-aiusage:", err)

@@ -27,8 +27,8 @@ func TestMemoryHoldsUnderLargeContent(t *testing.T) {
 		// bounds its buffer pool, not every allocation it makes.
 		margin = 32 << 20
 	)
-	footprint := statedFootprint(t)
 	c := newCollector(t)
+	footprint := statedFootprint(t)
 	c.start()
 	mem := sampleMemory(c.proc.PID(), 50*time.Millisecond)
 

@@ -3,6 +3,9 @@
 // GenAI usage, the Prometheus exporter Grafana reads, and the extensions the shipped
 // collector-config/config.yaml uses (health_check, file_storage).
 //
+// Unless GOMEMLIMIT is set, a memory_limiter's limit_mib also becomes the Go runtime's
+// soft memory limit.
+//
 // Run it with a configuration as any collector:
 //
 //	otelcol-aiusage --config collector-config/config.yaml
@@ -38,7 +41,7 @@ func settings() otelcol.CollectorSettings {
 			Description: "aiusage OpenTelemetry Collector: GenAI usage into DuckDB and Prometheus",
 			Version:     version,
 		},
-		Factories: components,
+		Factories: factories,
 		ConfigProviderSettings: otelcol.ConfigProviderSettings{
 			ResolverSettings: confmap.ResolverSettings{
 				ProviderFactories: []confmap.ProviderFactory{
@@ -50,4 +53,17 @@ func settings() otelcol.CollectorSettings {
 			},
 		},
 	}
+}
+
+// factories are the distribution's components, with the memory_limiter that also sets
+// the Go runtime's memory limit.
+func factories() (otelcol.Factories, error) {
+	f, err := components()
+	if err != nil {
+		return otelcol.Factories{}, err
+	}
+	if ml, ok := f.Processors[memoryLimiterType]; ok {
+		f.Processors[memoryLimiterType] = goMemoryLimitFactory{ml}
+	}
+	return f, nil
 }

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
 )
 
 func loadConfig(t *testing.T, name string) (*Config, error) {
@@ -41,8 +42,9 @@ func TestDefaultConfig(t *testing.T) {
 		t.Errorf("defaults: %+v", cfg)
 	}
 	q := cfg.QueueConfig.Get()
-	if q == nil || q.Batch.Get() == nil || q.Batch.Get().MinSize != defaultBatchSize {
-		t.Errorf("default sending queue should batch %d spans", defaultBatchSize)
+	if q == nil || q.Sizer != exporterhelper.RequestSizerTypeBytes || q.Batch.Get() == nil ||
+		q.Batch.Get().Sizer != exporterhelper.RequestSizerTypeBytes || q.Batch.Get().MinSize != defaultBatchMinBytes {
+		t.Errorf("default sending queue should batch %d bytes, sized in bytes: %+v", defaultBatchMinBytes, q)
 	}
 }
 

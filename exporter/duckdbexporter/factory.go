@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/pipeline"
 )
 
 // typeStr is the component type in collector configuration.
@@ -31,7 +32,15 @@ const (
 	defaultCheckpointThreshold = "64MB"
 	defaultRetentionInterval   = time.Hour
 	defaultReportsEndpoint     = "" // off unless configured; the README shows 127.0.0.1:8765
-	defaultBatchSize           = 8192
+
+	// The sending queue and its batches are sized in bytes of OTLP protobuf, so that
+	// spans carrying content cannot make a batch or a queue in memory large: 4-8 MiB is
+	// ~4,600-9,300 typical GenAI spans (~900 B) and ~128-256 with 32 KB prompts. A batch's
+	// maximum must be at least the largest request the receiver takes (4 MiB by
+	// default), or a span larger than it would be dropped.
+	defaultBatchMinBytes = 4 << 20
+	defaultBatchMaxBytes = 8 << 20
+	defaultQueueBytes    = 64 << 20
 )
 
 // NewFactory returns the factory of the duckdb exporter.
@@ -49,12 +58,12 @@ func createDefaultConfig() component.Config {
 	// One writer holds the file and batches are written one at a time; a second consumer
 	// has the next batch taken from the queue and sorted while one is written.
 	queue.NumConsumers = 2
-	queue.Sizer = exporterhelper.RequestSizerTypeItems
-	queue.QueueSize = 20 * defaultBatchSize
+	queue.Sizer = exporterhelper.RequestSizerTypeBytes
+	queue.QueueSize = defaultQueueBytes
 	batch := exporterhelper.NewDefaultBatchConfig()
-	batch.Sizer = exporterhelper.RequestSizerTypeItems
-	batch.MinSize = defaultBatchSize
-	batch.MaxSize = 2 * defaultBatchSize
+	batch.Sizer = exporterhelper.RequestSizerTypeBytes
+	batch.MinSize = defaultBatchMinBytes
+	batch.MaxSize = defaultBatchMaxBytes
 	batch.FlushTimeout = time.Second
 	queue.Batch = configoptional.Some(batch)
 	return &Config{
@@ -73,13 +82,21 @@ func createDefaultConfig() component.Config {
 func createTraces(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
 	c := cfg.(*Config)
 	e := sharedExporter(c, set)
-	return exporterhelper.NewTraces(ctx, set, cfg, e.pushTraces, helperOptions(c, e)...)
+	exp, err := exporterhelper.NewTraces(ctx, set, cfg, e.pushTraces, helperOptions(c, e)...)
+	if err != nil {
+		return nil, err
+	}
+	return tracesQueueLock{exp, newQueueLock(c, set.ID, pipeline.SignalTraces)}, nil
 }
 
 func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Metrics, error) {
 	c := cfg.(*Config)
 	e := sharedExporter(c, set)
-	return exporterhelper.NewMetrics(ctx, set, cfg, e.pushMetrics, helperOptions(c, e)...)
+	exp, err := exporterhelper.NewMetrics(ctx, set, cfg, e.pushMetrics, helperOptions(c, e)...)
+	if err != nil {
+		return nil, err
+	}
+	return metricsQueueLock{exp, newQueueLock(c, set.ID, pipeline.SignalMetrics)}, nil
 }
 
 func helperOptions(c *Config, e *duckdbExporter) []exporterhelper.Option {

@@ -66,7 +66,7 @@ func (i *Instrumentation) newInstruments(m metric.Meter) error {
 	_, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		for _, s := range i.tracker.States() {
 			attrs := metric.WithAttributes(
-				semconv.GenAIProviderName.String(s.Provider),
+				semconv.GenAIProviderName.String(string(s.Provider)),
 				semconv.GenAIRequestModel.String(s.Model),
 				semconv.RateLimitResource.String(s.Resource),
 				semconv.RateLimitWindow.String(s.Window),

@@ -46,33 +46,28 @@ func (i *Instrumentation) start(ctx context.Context, c *record) (context.Context
 	if c.RequestModel != "" {
 		name = op + " " + c.RequestModel
 	}
-	attrs := [9]attribute.KeyValue{
+	attribution, attributed := AttributionFrom(ctx)
+	size := 6 // the request's attributes and the server's
+	if attributed {
+		size += 3
+	}
+	// The span keeps this slice: sized to fit, it costs one allocation.
+	attrs := make([]attribute.KeyValue, 0, size)
+	attrs = append(attrs,
 		semconv.GenAIOperationName.String(op),
 		semconv.GenAIProviderName.String(string(c.Provider)),
 		semconv.GenAIRequestModel.String(c.RequestModel),
-		semconv.GenAIRequestStream.Bool(c.Stream),
-	}
-	n := 4
+		semconv.GenAIRequestStream.Bool(c.Stream))
 	if c.ServerAddress != "" {
-		attrs[n], attrs[n+1] = semconv.ServerAddress.String(c.ServerAddress), semconv.ServerPort.Int(c.ServerPort)
-		n += 2
+		attrs = append(attrs, semconv.ServerAddress.String(c.ServerAddress), semconv.ServerPort.Int(c.ServerPort))
 	}
-	if a, ok := AttributionFrom(ctx); ok {
-		for _, kv := range [...]attribute.KeyValue{
-			semconv.UserID.String(a.UserID),
-			semconv.ProjectID.String(a.ProjectID),
-			semconv.ActionType.String(a.Action),
-		} {
-			if kv.Value.AsString() != "" {
-				attrs[n] = kv
-				n++
-			}
-		}
+	if attributed {
+		attrs = attribution.appendAttributes(attrs)
 	}
 	return i.tracer.Start(ctx, name,
 		clientKind,
 		trace.WithTimestamp(c.Start),
-		trace.WithAttributes(attrs[:n]...))
+		trace.WithAttributes(attrs...))
 }
 
 // end records the outcome of c on span and as metric points, then ends span.

@@ -233,15 +233,7 @@ func TestGenaiSDK(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, instrumentation.WithHost(hostOf(t, srv.URL), instrumentation.Gemini))
 			ctx := context.Background()
-			client, err := genai.NewClient(ctx, &genai.ClientConfig{
-				APIKey:      "AIza_test_secret",
-				Backend:     genai.BackendGeminiAPI,
-				HTTPClient:  &http.Client{Transport: h.inst.Transport(nil)},
-				HTTPOptions: genai.HTTPOptions{BaseURL: srv.URL},
-			})
-			if err != nil {
-				t.Fatalf("genai client: %v", err)
-			}
+			client := genaiClient(t, h, srv.URL)
 			var text strings.Builder
 			if tt.stream {
 				for resp, err := range client.Models.GenerateContentStream(ctx, tt.model, genai.Text("capital of France?"), nil) {
@@ -279,6 +271,21 @@ func TestGenaiSDK(t *testing.T) {
 	}
 }
 
+// genaiClient is the real genai client for the Gemini API at baseURL, through h's transport.
+func genaiClient(t *testing.T, h *harness, baseURL string) *genai.Client {
+	t.Helper()
+	client, err := genai.NewClient(context.Background(), &genai.ClientConfig{
+		APIKey:      "AIza_test_secret",
+		Backend:     genai.BackendGeminiAPI,
+		HTTPClient:  &http.Client{Transport: h.inst.Transport(nil)},
+		HTTPOptions: genai.HTTPOptions{BaseURL: baseURL},
+	})
+	if err != nil {
+		t.Fatalf("genai client: %v", err)
+	}
+	return client
+}
+
 // TestQuotaExhaustedByGemini429 checks that a Gemini 429 naming its daily quota
 // shows that quota exhausted until Pacific midnight, although the calls counted
 // here are far below the configured limit: the provider's word is the truth.
@@ -291,15 +298,7 @@ func TestQuotaExhaustedByGemini429(t *testing.T) {
 		instrumentation.WithLimits(quota.Limit{Provider: instrumentation.Gemini, Model: "gemini-2.5-flash", RequestsPerMinute: 10, RequestsPerDay: 250}),
 		instrumentation.WithQuotaAlert(0.9, func(a quota.Alert) { alerts = append(alerts, a) }))
 	ctx := context.Background()
-	client, err := genai.NewClient(ctx, &genai.ClientConfig{
-		APIKey:      "AIza_test_secret",
-		Backend:     genai.BackendGeminiAPI,
-		HTTPClient:  &http.Client{Transport: h.inst.Transport(nil)},
-		HTTPOptions: genai.HTTPOptions{BaseURL: srv.URL},
-	})
-	if err != nil {
-		t.Fatalf("genai client: %v", err)
-	}
+	client := genaiClient(t, h, srv.URL)
 	before := time.Now()
 	if _, err := client.Models.GenerateContent(ctx, "gemini-2.5-flash", genai.Text("capital of France?"), nil); err == nil {
 		t.Fatal("generate: no error, want the 429")

@@ -3,6 +3,9 @@ GO      ?= go
 BIN     := bin
 GOFLAGS ?= -buildvcs=false
 export GOFLAGS
+# Two Go modules: the root (collector, exporter, CLI, tests) and the library apps
+# link, instrumentation/go.mod. Module-wide targets run in each.
+MODULES := . instrumentation
 
 .PHONY: all build test go-test check-sql check-rules bench demo vet fmt-check purego deps ocb-check clean
 
@@ -20,7 +23,7 @@ demo: build
 test: fmt-check vet purego deps go-test check-sql check-rules
 
 go-test:
-	$(GO) test -count=1 -timeout 45m ./...
+	@for m in $(MODULES); do echo "go test ($$m)"; (cd $$m && $(GO) test -count=1 -timeout 45m ./...) || exit 1; done
 
 # Every report file also runs outside Go, in DuckDB's Node client.
 check-sql: deps
@@ -44,14 +47,14 @@ queries/check/node_modules/.package-lock.json: queries/check/package.json querie
 	cd queries/check && npm ci --no-audit --no-fund --loglevel=error
 
 vet:
-	$(GO) vet ./...
+	@for m in $(MODULES); do (cd $$m && $(GO) vet ./...) || exit 1; done
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 
 # The library apps link must stay pure Go.
 purego:
-	CGO_ENABLED=0 $(GO) build ./instrumentation/...
+	cd instrumentation && CGO_ENABLED=0 $(GO) build ./...
 
 ## ocb-check: build collector-config/builder-config.yaml with ocb and check the result (slow)
 ocb-check:
@@ -60,7 +63,7 @@ ocb-check:
 ## bench: every benchmark; results in bin/bench.txt, summarized in docs/BENCHMARKS.md
 bench:
 	@mkdir -p $(BIN)
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 60m ./... | tee $(BIN)/bench.txt
+	@for m in $(MODULES); do (cd $$m && $(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 60m ./...) || exit 1; done | tee $(BIN)/bench.txt
 
 clean:
 	rm -rf $(BIN) queries/check/node_modules

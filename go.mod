@@ -3,6 +3,7 @@ module github.com/aiusage/aiusage
 go 1.26.0
 
 require (
+	github.com/aiusage/aiusage/instrumentation v0.0.0
 	github.com/duckdb/duckdb-go/v2 v2.10506.0
 	github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusexporter v0.165.1
 	github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension v0.165.1
@@ -261,3 +262,7 @@ require (
 	sigs.k8s.io/structured-merge-diff/v6 v6.4.2 // indirect
 	sigs.k8s.io/yaml v1.6.0 // indirect
 )
+
+// The instrumentation library is its own module (an app that links it gets no
+// collector, DuckDB or SDK module); this repository builds it from its folder.
+replace github.com/aiusage/aiusage/instrumentation => ./instrumentation

@@ -15,8 +15,10 @@ trap 'rm -rf "$work"' EXIT
 echo "ocb-check: installing builder ${OCB_VERSION}"
 GOBIN="$work/bin" go install "go.opentelemetry.io/collector/cmd/builder@${OCB_VERSION}"
 
-# Build outside the source tree: a copy of the manifest with output_path in $work.
-sed "s#^\(  output_path:\).*#\1 $work/dist#" collector-config/builder-config.yaml > "$work/builder-config.yaml"
+# Build outside the source tree: a copy of the manifest with output_path in $work, and
+# its replaces (relative to output_path) made absolute.
+sed -e "s#^\(  output_path:\).*#\1 $work/dist#" \
+	-e "s#=> \.\./\.\./#=> $PWD/#" collector-config/builder-config.yaml > "$work/builder-config.yaml"
 echo "ocb-check: building $(grep -c 'gomod:' "$work/builder-config.yaml") modules into $work/dist"
 CGO_ENABLED=1 GOFLAGS=-buildvcs=false "$work/bin/builder" --config "$work/builder-config.yaml"
 

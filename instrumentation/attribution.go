@@ -1,6 +1,12 @@
 package instrumentation
 
-import "context"
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/aiusage/aiusage/instrumentation/semconv"
+)
 
 // Attribution says on whose behalf a provider call is made. Every span of a
 // call made with a context carrying it gets user.id, aiusage.project.id and
@@ -35,4 +41,18 @@ func WithAttribution(ctx context.Context, a Attribution) context.Context {
 func AttributionFrom(ctx context.Context) (Attribution, bool) {
 	a, ok := ctx.Value(attributionKey{}).(Attribution)
 	return a, ok
+}
+
+// appendAttributes appends a's non-empty fields as span attributes.
+func (a Attribution) appendAttributes(attrs []attribute.KeyValue) []attribute.KeyValue {
+	if a.UserID != "" {
+		attrs = append(attrs, semconv.UserID.String(a.UserID))
+	}
+	if a.ProjectID != "" {
+		attrs = append(attrs, semconv.ProjectID.String(a.ProjectID))
+	}
+	if a.Action != "" {
+		attrs = append(attrs, semconv.ActionType.String(a.Action))
+	}
+	return attrs
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aiusage/aiusage/instrumentation/internal/response"
 	"github.com/aiusage/aiusage/instrumentation/semconv"
+	"github.com/aiusage/aiusage/instrumentation/usage"
 )
 
 // maxGzipped bounds the compressed bytes kept to parse a gzip body the app
@@ -29,7 +30,7 @@ type attempt struct {
 	inst *Instrumentation
 	ctx  context.Context
 	span trace.Span
-	call Call
+	call record
 
 	body   io.ReadCloser // the base transport's response body
 	stop   func() bool   // unregisters the context-cancel callback
@@ -38,7 +39,7 @@ type attempt struct {
 	// decoded for the parser when the body ends.
 	gzipped bool
 	gz      bytes.Buffer
-	usage   Usage // storage for call.Usage
+	usage   usage.Usage // storage for call.Usage
 
 	mu   sync.Mutex // serialises the parser and finish against Close and cancel from other goroutines
 	done bool
@@ -178,18 +179,13 @@ func (a *attempt) apply(r *response.Result) {
 	c := &a.call
 	c.ResponseModel, c.ResponseID, c.FinishReasons = r.Model, r.ID, r.FinishReasons
 	if r.HasUsage {
-		a.usage = usageOf(r.Usage)
+		a.usage = r.Usage
 		c.Usage = &a.usage
 	}
-	if len(r.Breakdown) > 0 {
-		c.Breakdown = make([]ModelUsage, len(r.Breakdown))
-		for n, m := range r.Breakdown {
-			c.Breakdown[n] = ModelUsage{Model: m.Model, Usage: usageOf(m.Usage)}
-		}
-	}
+	c.Breakdown = r.Breakdown
 	switch e := r.Error; {
 	case e != nil:
-		c.ErrorCode, c.ErrorMessage = errorCode(e), e.Message
+		c.ErrorCode, c.errorMessage = errorCode(e), e.Message
 		if c.StatusCode >= 400 {
 			c.ErrorType = statusText(c.StatusCode)
 		} else {
@@ -214,15 +210,6 @@ func (a *attempt) apply(r *response.Result) {
 
 // errorTypeStream is error.type of a call whose 2xx stream carried an error event.
 const errorTypeStream = "stream_error"
-
-func usageOf(u response.Usage) Usage {
-	return Usage{
-		InputTokens:           u.InputTokens,
-		OutputTokens:          u.OutputTokens,
-		CacheReadInputTokens:  u.CacheReadInputTokens,
-		ReasoningOutputTokens: u.ReasoningOutputTokens,
-	}
-}
 
 // errorCode is the provider's most specific error code: Groq's code
 // ("rate_limit_exceeded"), else its type or Gemini's status ("RESOURCE_EXHAUSTED").
@@ -257,8 +244,8 @@ func exceededOf(e *response.APIError) *Exceeded {
 
 // exhaustedResource infers the spent quota of a 429 from Groq's headers: the
 // window whose remaining count is zero.
-func exhaustedResource(c *Call) (resource, window string) {
-	h := &c.RateLimit
+func exhaustedResource(c *record) (resource, window string) {
+	h := &c.rateLimit
 	switch {
 	case h.HasRequests && h.RequestsRemaining <= 0:
 		return semconv.ResourceRequests, semconv.WindowDay

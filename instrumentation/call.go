@@ -3,12 +3,12 @@ package instrumentation
 import (
 	"time"
 
-	"github.com/aiusage/aiusage/instrumentation/quota"
+	"github.com/aiusage/aiusage/instrumentation/internal/ratelimit"
 	"github.com/aiusage/aiusage/instrumentation/semconv"
+	"github.com/aiusage/aiusage/instrumentation/usage"
 )
 
-// Call is one provider call as Record takes it from clients that bypass HTTP;
-// the transport fills the same struct for each HTTP attempt it records.
+// Call is one provider call as Record takes it from clients that bypass HTTP.
 type Call struct {
 	Provider Provider
 	// Operation is semconv.OperationChat or semconv.OperationGenerateContent;
@@ -35,30 +35,15 @@ type Call struct {
 	ErrorType string
 	// ErrorCode is the provider's error code ("rate_limit_exceeded", "RESOURCE_EXHAUSTED").
 	ErrorCode string
-	// ErrorMessage is the provider's error text, recorded only WithContent.
-	ErrorMessage string
-	// InputMessages and SystemInstructions are the prompt as the JSON of
-	// gen_ai.input.messages and gen_ai.system_instructions, recorded only WithContent.
-	InputMessages, SystemInstructions string
-	// RateLimit holds the provider's rate-limit headers (Groq x-ratelimit-*, retry-after).
-	RateLimit quota.Headers
 	// Exceeded describes the quota a 429 ran into, when known.
 	Exceeded *Exceeded
 }
 
-// Usage is a call's token counts, with the provider's billed semantics.
-type Usage struct {
-	InputTokens           int64 // includes cached input; Gemini: prompt + tool-use prompt
-	OutputTokens          int64 // includes reasoning; Gemini: candidates + thoughts
-	CacheReadInputTokens  int64
-	ReasoningOutputTokens int64
-}
+// Usage is a call's consumption with the provider's billed semantics.
+type Usage = usage.Usage
 
 // ModelUsage is the usage of one sub-model of a compound model.
-type ModelUsage struct {
-	Model string
-	Usage Usage
-}
+type ModelUsage = usage.ModelUsage
 
 // Exceeded is the quota a rate-limited (429) call ran into.
 type Exceeded struct {
@@ -68,6 +53,19 @@ type Exceeded struct {
 	// metric and value ("0" means no access to the model).
 	QuotaID, QuotaMetric, QuotaValue string
 	RetryDelay                       time.Duration // Gemini RetryInfo
+}
+
+// record is a call as the instrumentation records it: the Call a Record user can
+// give, and what only the transport observes.
+type record struct {
+	Call
+	// errorMessage is the provider's error text, recorded only WithContent.
+	errorMessage string
+	// inputMessages and systemInstructions are the prompt as the JSON of
+	// gen_ai.input.messages and gen_ai.system_instructions, recorded only WithContent.
+	inputMessages, systemInstructions string
+	// rateLimit holds the provider's rate-limit headers (Groq x-ratelimit-*, retry-after).
+	rateLimit ratelimit.Headers
 }
 
 // operation returns c's gen_ai.operation.name.

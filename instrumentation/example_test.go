@@ -31,7 +31,7 @@ func ExampleWithAttribution() {
 // alert at 90 % and serve the state to the app's UI.
 func ExampleWithLimits() {
 	inst, err := instrumentation.New(
-		instrumentation.WithLimits(quota.Limit{Provider: "gcp.gemini", Model: "gemini-2.5-flash", RequestsPerMinute: 10, RequestsPerDay: 250}),
+		instrumentation.WithLimits(quota.Limit{Provider: instrumentation.Gemini, Model: "gemini-2.5-flash", RequestsPerMinute: 10, RequestsPerDay: 250}),
 		instrumentation.WithQuotaAlert(0.9, func(a quota.Alert) {
 			log.Printf("%s %s: %s per %s at %.0f%%", a.State.Provider, a.State.Model, a.State.Resource, a.State.Window, 100*a.State.Utilization)
 		}))

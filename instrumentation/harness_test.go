@@ -26,6 +26,7 @@ import (
 // and a manual metric reader.
 type harness struct {
 	inst   *Instrumentation
+	tp     *sdktrace.TracerProvider
 	spans  *tracetest.InMemoryExporter
 	reader *sdkmetric.ManualReader
 }
@@ -40,7 +41,7 @@ func newHarness(t testing.TB, opts ...Option) *harness {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	return &harness{inst: inst, spans: spans, reader: reader}
+	return &harness{inst: inst, tp: tp, spans: spans, reader: reader}
 }
 
 // span returns the only span ended so far.
@@ -70,13 +71,20 @@ func attrs(s tracetest.SpanStub) map[attribute.Key]attribute.Value {
 	return m
 }
 
-// metrics collects every metric by name.
-func (h *harness) metrics(t testing.TB) map[string]metricdata.Metrics {
+// collect collects the metrics recorded so far.
+func (h *harness) collect(t testing.TB) metricdata.ResourceMetrics {
 	t.Helper()
 	var rm metricdata.ResourceMetrics
 	if err := h.reader.Collect(context.Background(), &rm); err != nil {
 		t.Fatalf("collect metrics: %v", err)
 	}
+	return rm
+}
+
+// metrics collects every metric by name.
+func (h *harness) metrics(t testing.TB) map[string]metricdata.Metrics {
+	t.Helper()
+	rm := h.collect(t)
 	out := map[string]metricdata.Metrics{}
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
@@ -243,4 +251,78 @@ func postChat(t testing.TB, c *http.Client, url, body string) []byte {
 		t.Fatalf("read: %v", err)
 	}
 	return b
+}
+
+var groqHeaders = map[string]string{
+	"Content-Type":                   "application/json",
+	"x-ratelimit-limit-requests":     "1000",
+	"x-ratelimit-remaining-requests": "998",
+	"x-ratelimit-reset-requests":     "2m52.8s",
+	"x-ratelimit-limit-tokens":       "8000",
+	"x-ratelimit-remaining-tokens":   "7544",
+	"x-ratelimit-reset-tokens":       "3.42s",
+	"x-request-id":                   "req_01kb2x9",
+}
+
+func withContentType(h map[string]string, ct string) map[string]string {
+	out := map[string]string{}
+	for k, v := range h {
+		out[k] = v
+	}
+	out["Content-Type"] = ct
+	return out
+}
+
+// usd prices tokens at USD per million.
+func usd(tokens int64, perMTok float64) float64 { return float64(tokens) * perMTok / 1e6 }
+
+// checkTokenMetrics asserts one input and one output point of the token
+// histogram with the given sums, and one duration point.
+func checkTokenMetrics(t *testing.T, h *harness, in, out int64) {
+	t.Helper()
+	ms := h.metrics(t)
+	tu, ok := ms[semconv.MetricTokenUsage].Data.(metricdata.Histogram[int64])
+	if !ok {
+		t.Fatalf("%s missing", semconv.MetricTokenUsage)
+	}
+	sums := map[string]int64{}
+	for _, dp := range tu.DataPoints {
+		typ, _ := dp.Attributes.Value(semconv.GenAITokenType)
+		sums[typ.AsString()] += dp.Sum
+		if dp.Count != 1 {
+			t.Errorf("token point %s count %d, want 1", typ.AsString(), dp.Count)
+		}
+		if _, ok := dp.Attributes.Value(semconv.UserID); ok {
+			t.Errorf("user.id on a metric point without WithUserIDOnMetrics")
+		}
+	}
+	if sums[semconv.TokenTypeInput] != in || sums[semconv.TokenTypeOutput] != out {
+		t.Errorf("token usage input %d output %d, want %d %d", sums["input"], sums["output"], in, out)
+	}
+	d, ok := ms[semconv.MetricOperationDuration].Data.(metricdata.Histogram[float64])
+	if !ok || len(d.DataPoints) != 1 || d.DataPoints[0].Count != 1 {
+		t.Fatalf("%s: want one point with count 1, got %+v", semconv.MetricOperationDuration, ms[semconv.MetricOperationDuration].Data)
+	}
+	for _, k := range []attribute.Key{semconv.GenAIOperationName, semconv.GenAIProviderName, semconv.GenAIRequestModel} {
+		if _, ok := d.DataPoints[0].Attributes.Value(k); !ok {
+			t.Errorf("duration point lacks %s", k)
+		}
+	}
+	if _, ok := d.DataPoints[0].Attributes.Value(semconv.GenAITokenType); ok {
+		t.Errorf("duration point carries %s", semconv.GenAITokenType)
+	}
+}
+
+// checkExceeded asserts one aiusage.ratelimit.exceeded increment carrying want.
+func checkExceeded(t *testing.T, h *harness, want map[attribute.Key]string) {
+	t.Helper()
+	sum, ok := h.metrics(t)[semconv.MetricRateLimitExceeded].Data.(metricdata.Sum[int64])
+	if !ok || len(sum.DataPoints) != 1 || sum.DataPoints[0].Value != 1 {
+		t.Fatalf("%s: want one point of 1, got %+v", semconv.MetricRateLimitExceeded, sum)
+	}
+	for k, w := range want {
+		if v, _ := sum.DataPoints[0].Attributes.Value(k); v.AsString() != w {
+			t.Errorf("exceeded %s = %q, want %q", k, v.AsString(), w)
+		}
+	}
 }

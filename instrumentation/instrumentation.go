@@ -13,6 +13,13 @@
 // with the attributes and metric points named in package semconv. Other
 // requests pass through untouched. Response bodies stream through unbuffered;
 // the app reads exactly the bytes, status and errors it would without us.
+//
+// The transport sends each request as the app made it: it adds no header, and in
+// particular injects no trace context (traceparent, tracestate, baggage) into
+// provider requests, which would hand trace ids to a third party that does not
+// join the trace. The span is the child of the span in the request's context, if
+// any, and is put in the context the base transport sees, so that a base
+// transport that does propagate (otelhttp) propagates it.
 package instrumentation
 
 import (
@@ -24,6 +31,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/aiusage/aiusage/instrumentation/internal/ratelimit"
 	"github.com/aiusage/aiusage/instrumentation/pricing"
 	"github.com/aiusage/aiusage/instrumentation/quota"
 	"github.com/aiusage/aiusage/instrumentation/semconv"
@@ -38,7 +46,7 @@ type Instrumentation struct {
 	tracer          trace.Tracer
 	hosts           map[string]Provider
 	prices          *pricing.Table
-	tracker         *quota.Tracker
+	tracker         *ratelimit.Tracker
 	content         bool
 	userIDOnMetrics bool
 
@@ -68,16 +76,19 @@ func New(opts ...Option) (*Instrumentation, error) {
 	if c.prices == nil {
 		c.prices = pricing.Default()
 	}
-	qo := quota.Options{Limits: c.limits, Threshold: c.alertThreshold, OnAlert: c.onAlert}
+	qo := ratelimit.Options{Limits: c.limits, Threshold: c.alertThreshold, OnAlert: c.onAlert}
 	i := &Instrumentation{
-		tracer:          c.tracerProvider.Tracer(ScopeName, trace.WithSchemaURL(semconv.SchemaURL)),
+		tracer: c.tracerProvider.Tracer(ScopeName,
+			trace.WithInstrumentationVersion(Version()), trace.WithSchemaURL(semconv.SchemaURL)),
 		hosts:           c.hosts,
 		prices:          c.prices,
-		tracker:         quota.NewTracker(qo),
+		tracker:         ratelimit.NewTracker(qo),
 		content:         c.content,
 		userIDOnMetrics: c.userIDOnMetrics,
 	}
-	if err := i.newInstruments(c.meterProvider.Meter(ScopeName, metric.WithSchemaURL(semconv.SchemaURL))); err != nil {
+	meter := c.meterProvider.Meter(ScopeName,
+		metric.WithInstrumentationVersion(Version()), metric.WithSchemaURL(semconv.SchemaURL))
+	if err := i.newInstruments(meter); err != nil {
 		return nil, fmt.Errorf("instrumentation: %w", err)
 	}
 	return i, nil

@@ -66,7 +66,7 @@ func (i *Instrumentation) newInstruments(m metric.Meter) error {
 	_, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		for _, s := range i.tracker.States() {
 			attrs := metric.WithAttributes(
-				semconv.GenAIProviderName.String(s.Provider),
+				semconv.GenAIProviderName.String(string(s.Provider)),
 				semconv.GenAIRequestModel.String(s.Model),
 				semconv.RateLimitResource.String(s.Resource),
 				semconv.RateLimitWindow.String(s.Window),
@@ -90,11 +90,11 @@ func (i *Instrumentation) recordMetrics(ctx context.Context, c *Call, a Attribut
 		operation: c.operation(), provider: string(c.Provider),
 		requestModel: c.RequestModel, responseModel: c.ResponseModel,
 		server: c.ServerAddress, port: c.ServerPort,
-		project: a.ProjectID, action: a.Action,
-		errorType: c.ErrorType,
+		attribution: a,
+		errorType:   c.ErrorType,
 	}
-	if i.userIDOnMetrics {
-		key.user = a.UserID
+	if !i.userIDOnMetrics {
+		key.attribution.UserID = ""
 	}
 	sets := i.series.get(key)
 	if u := c.Usage; u != nil {
@@ -136,7 +136,7 @@ type seriesKey struct {
 	operation, provider, requestModel, responseModel string
 	server                                           string
 	port                                             int
-	project, action, user                            string
+	attribution                                      Attribution // user only WithUserIDOnMetrics
 	errorType                                        string
 }
 
@@ -191,15 +191,7 @@ func (k seriesKey) sets() *seriesSets {
 	if k.server != "" {
 		attrs = append(attrs, semconv.ServerAddress.String(k.server), semconv.ServerPort.Int(k.port))
 	}
-	if k.project != "" {
-		attrs = append(attrs, semconv.ProjectID.String(k.project))
-	}
-	if k.action != "" {
-		attrs = append(attrs, semconv.ActionType.String(k.action))
-	}
-	if k.user != "" {
-		attrs = append(attrs, semconv.UserID.String(k.user))
-	}
+	attrs = k.attribution.appendAttributes(attrs)
 	// attribute.NewSet sorts its argument in place: each set is built from a
 	// copy so that attrs keeps its order and contents.
 	with := func(extra ...attribute.KeyValue) attribute.Set {

@@ -86,15 +86,17 @@ func WithPrices(t *pricing.Table) Option {
 }
 
 // WithLimits sets the quota limits of providers that send no rate-limit
-// headers (Gemini), so that usage is estimated against them.
+// headers (Gemini), so that usage is estimated against them. New fails on a
+// limit that does not Validate or names a provider the instrumentation does
+// not know.
 func WithLimits(limits ...quota.Limit) Option {
 	return optionFunc(func(c *config) error {
 		for n, l := range limits {
-			if _, ok := dialects[Provider(l.Provider)]; !ok {
-				return fmt.Errorf("WithLimits: limit %d: provider %q is not one of %q, %q", n, l.Provider, Groq, Gemini)
+			if err := l.Validate(); err != nil {
+				return fmt.Errorf("WithLimits: limit %d: %w", n, err)
 			}
-			if l.RequestsPerMinute < 0 || l.RequestsPerDay < 0 || l.TokensPerMinute < 0 {
-				return fmt.Errorf("WithLimits: limit %d (%s %s): limits must not be negative", n, l.Provider, l.Model)
+			if _, ok := dialects[l.Provider]; !ok {
+				return fmt.Errorf("WithLimits: limit %d: provider %q is not one of %q, %q", n, l.Provider, Groq, Gemini)
 			}
 		}
 		c.limits = append(c.limits, limits...)

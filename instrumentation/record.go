@@ -11,7 +11,6 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/aiusage/aiusage/instrumentation/pricing"
 	"github.com/aiusage/aiusage/instrumentation/semconv"
 )
 
@@ -25,8 +24,9 @@ func (i *Instrumentation) Record(ctx context.Context, c Call) {
 	if c.Start.IsZero() {
 		c.Start = c.End
 	}
-	_, span := i.start(ctx, &c)
-	i.end(ctx, span, &c)
+	r := record{Call: c}
+	_, span := i.start(ctx, &r)
+	i.end(ctx, span, &r)
 }
 
 // spanAttrs pools the slices end collects a span's attributes in.
@@ -37,35 +37,42 @@ var spanAttrs = sync.Pool{New: func() any {
 
 var clientKind = trace.WithSpanKind(trace.SpanKindClient)
 
-// start starts the span of c. The attributes known before the response are
-// given at start so that samplers see them.
-func (i *Instrumentation) start(ctx context.Context, c *Call) (context.Context, trace.Span) {
+// start starts the span of c. The attributes known before the response, the
+// attribution in ctx among them, are given at start so that samplers and span
+// processors see them.
+func (i *Instrumentation) start(ctx context.Context, c *record) (context.Context, trace.Span) {
 	op := c.operation()
 	name := op
 	if c.RequestModel != "" {
 		name = op + " " + c.RequestModel
 	}
-	attrs := [...]attribute.KeyValue{
+	attribution, attributed := AttributionFrom(ctx)
+	size := 6 // the request's attributes and the server's
+	if attributed {
+		size += 3
+	}
+	// The span keeps this slice: sized to fit, it costs one allocation.
+	attrs := make([]attribute.KeyValue, 0, size)
+	attrs = append(attrs,
 		semconv.GenAIOperationName.String(op),
 		semconv.GenAIProviderName.String(string(c.Provider)),
 		semconv.GenAIRequestModel.String(c.RequestModel),
-		semconv.GenAIRequestStream.Bool(c.Stream),
-		semconv.ServerAddress.String(c.ServerAddress),
-		semconv.ServerPort.Int(c.ServerPort),
+		semconv.GenAIRequestStream.Bool(c.Stream))
+	if c.ServerAddress != "" {
+		attrs = append(attrs, semconv.ServerAddress.String(c.ServerAddress), semconv.ServerPort.Int(c.ServerPort))
 	}
-	n := len(attrs)
-	if c.ServerAddress == "" {
-		n -= 2 // both server attributes last
+	if attributed {
+		attrs = attribution.appendAttributes(attrs)
 	}
 	return i.tracer.Start(ctx, name,
 		clientKind,
 		trace.WithTimestamp(c.Start),
-		trace.WithAttributes(attrs[:n]...))
+		trace.WithAttributes(attrs...))
 }
 
 // end records the outcome of c on span and as metric points, then ends span.
 // It is the one place both the transport and Record finish a call.
-func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *Call) {
+func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *record) {
 	attribution, _ := AttributionFrom(ctx)
 	costModel := c.ResponseModel
 	if costModel == "" {
@@ -78,8 +85,8 @@ func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *Call) {
 
 	// Quota state first: the tracker's view must include this call when an
 	// alert fires or the gauges are next collected.
-	if c.RateLimit.HasRequests || c.RateLimit.HasTokens {
-		i.tracker.ObserveHeaders(string(c.Provider), quotaModel, c.RateLimit)
+	if c.rateLimit.HasRequests || c.rateLimit.HasTokens {
+		i.tracker.ObserveHeaders(c.Provider, quotaModel, c.rateLimit)
 	}
 	// Calls the provider accepted count toward estimated quotas; transport
 	// failures and rejections (4xx, 5xx) do not.
@@ -90,25 +97,25 @@ func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *Call) {
 			// GenerateContentInputTokensPerModelPerMinute).
 			tokens = c.Usage.InputTokens
 		}
-		i.tracker.ObserveCall(string(c.Provider), quotaModel, tokens)
+		i.tracker.ObserveCall(c.Provider, quotaModel, tokens)
 	}
 	// A 429 naming its quota is the provider's word that the quota is used up,
 	// whatever was counted here (free-tier limits change under the app).
 	if e := c.Exceeded; e != nil && e.Resource != "" && e.Window != "" {
 		retry := e.RetryDelay
 		if retry <= 0 {
-			retry = c.RateLimit.RetryAfter
+			retry = c.rateLimit.RetryAfter
 		}
-		i.tracker.ObserveExceeded(string(c.Provider), quotaModel, e.Resource, e.Window, retry)
+		i.tracker.ObserveExceeded(c.Provider, quotaModel, e.Resource, e.Window, retry)
 	}
 
-	cost, costStatus := i.cost(c, costModel)
+	cost, costStatus := i.cost(&c.Call, costModel)
 	if span.IsRecording() {
-		i.setSpanAttributes(span, c, attribution, cost, costStatus)
+		i.setSpanAttributes(span, c, cost, costStatus)
 	}
 	span.End(trace.WithTimestamp(c.End))
 
-	i.recordMetrics(ctx, c, attribution, quotaModel, cost, costStatus)
+	i.recordMetrics(ctx, &c.Call, attribution, quotaModel, cost, costStatus)
 }
 
 // cost prices c and says how: semconv.CostPriced, semconv.CostUnpriced, or ""
@@ -129,8 +136,8 @@ func (i *Instrumentation) cost(c *Call, model string) (float64, string) {
 }
 
 // setSpanAttributes sets the attributes known once the call is over: the
-// response, usage, attribution, quota, cost and error.
-func (i *Instrumentation) setSpanAttributes(span trace.Span, c *Call, attribution Attribution, cost float64, costStatus string) {
+// response, usage, quota, cost and error.
+func (i *Instrumentation) setSpanAttributes(span trace.Span, c *record, cost float64, costStatus string) {
 	buf := spanAttrs.Get().(*[]attribute.KeyValue)
 	attrs := (*buf)[:0]
 	if c.ResponseModel != "" {
@@ -148,21 +155,8 @@ func (i *Instrumentation) setSpanAttributes(span trace.Span, c *Call, attributio
 	if c.Stream && c.TimeToFirstChunk > 0 {
 		attrs = append(attrs, semconv.GenAIResponseTimeToFirstChunk.Float64(c.TimeToFirstChunk.Seconds()))
 	}
-	if attribution.UserID != "" {
-		attrs = append(attrs, semconv.UserID.String(attribution.UserID))
-	}
-	if attribution.ProjectID != "" {
-		attrs = append(attrs, semconv.ProjectID.String(attribution.ProjectID))
-	}
-	if attribution.Action != "" {
-		attrs = append(attrs, semconv.ActionType.String(attribution.Action))
-	}
-	if u := c.Usage; u != nil {
-		attrs = append(attrs,
-			semconv.GenAIUsageInputTokens.Int64(u.InputTokens),
-			semconv.GenAIUsageOutputTokens.Int64(u.OutputTokens),
-			semconv.GenAIUsageCacheReadInput.Int64(u.CacheReadInputTokens),
-			semconv.GenAIUsageReasoningOutput.Int64(u.ReasoningOutputTokens))
+	if c.Usage != nil {
+		attrs = c.Usage.Attributes(attrs)
 	}
 	if len(c.Breakdown) > 0 {
 		attrs = append(attrs, semconv.UsageBreakdown.String(breakdownJSON(c.Breakdown)))
@@ -178,19 +172,19 @@ func (i *Instrumentation) setSpanAttributes(span trace.Span, c *Call, attributio
 	if c.ErrorType != "" {
 		attrs = append(attrs, semconv.ErrorType.String(c.ErrorType))
 		desc := c.ErrorType
-		if i.content && c.ErrorMessage != "" {
-			desc = c.ErrorMessage
+		if i.content && c.errorMessage != "" {
+			desc = c.errorMessage
 		}
 		span.SetStatus(codes.Error, desc)
 	}
 	if c.ErrorCode != "" {
 		attrs = append(attrs, semconv.ErrorCode.String(c.ErrorCode))
 	}
-	if i.content && c.InputMessages != "" {
-		attrs = append(attrs, semconv.GenAIInputMessages.String(c.InputMessages))
+	if i.content && c.inputMessages != "" {
+		attrs = append(attrs, semconv.GenAIInputMessages.String(c.inputMessages))
 	}
-	if i.content && c.SystemInstructions != "" {
-		attrs = append(attrs, semconv.GenAISystemInstructions.String(c.SystemInstructions))
+	if i.content && c.systemInstructions != "" {
+		attrs = append(attrs, semconv.GenAISystemInstructions.String(c.systemInstructions))
 	}
 	span.SetAttributes(attrs...)
 	clear(attrs) // the span copied them; drop references before pooling
@@ -204,7 +198,7 @@ func (i *Instrumentation) price(c *Call, model string) (float64, bool) {
 	if len(c.Breakdown) > 0 {
 		var total float64
 		for _, m := range c.Breakdown {
-			usd, ok := i.prices.Cost(string(c.Provider), m.Model, pricingUsage(m.Usage), c.Start)
+			usd, ok := i.prices.Cost(string(c.Provider), m.Model, m.Usage, c.Start)
 			if !ok {
 				return 0, false
 			}
@@ -212,17 +206,13 @@ func (i *Instrumentation) price(c *Call, model string) (float64, bool) {
 		}
 		return total, true
 	}
-	return i.prices.Cost(string(c.Provider), model, pricingUsage(*c.Usage), c.Start)
-}
-
-func pricingUsage(u Usage) pricing.Usage {
-	return pricing.Usage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, CacheReadInputTokens: u.CacheReadInputTokens}
+	return i.prices.Cost(string(c.Provider), model, *c.Usage, c.Start)
 }
 
 // appendRateLimit adds the quota attributes of c: Groq's headers (requests per
 // day, tokens per minute), retry-after and a Gemini 429's QuotaFailure.
-func appendRateLimit(attrs []attribute.KeyValue, c *Call) []attribute.KeyValue {
-	h := &c.RateLimit
+func appendRateLimit(attrs []attribute.KeyValue, c *record) []attribute.KeyValue {
+	h := &c.rateLimit
 	if h.HasRequests {
 		attrs = append(attrs,
 			semconv.RateLimitRequestsLimit.Int64(h.RequestsLimit),

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"io"
 	"net/http"
-	"strconv"
 	"sync"
+
+	"github.com/aiusage/aiusage/instrumentation/internal/jsonscan"
 )
 
 // maxRequestPeek bounds how much of a request body is read to find the model.
@@ -95,114 +96,15 @@ func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 // JSON object, skipping every other value without decoding it. Malformed input
 // yields what was found before the fault.
 func jsonFields(b []byte) (model string, stream bool) {
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return "", false
-	}
-	i++
-	for {
-		i = skipSpace(b, i)
-		if i >= len(b) || b[i] != '"' {
-			return model, stream
-		}
-		end := skipString(b, i)
-		if end < 0 {
-			return model, stream
-		}
-		key := b[i+1 : end-1]
-		i = skipSpace(b, end)
-		if i >= len(b) || b[i] != ':' {
-			return model, stream
-		}
-		i = skipSpace(b, i+1)
-		vend := skipValue(b, i)
-		if vend < 0 {
-			return model, stream
-		}
-		switch string(key) {
+	_ = jsonscan.Fields(b, func(k, v []byte) {
+		switch string(k) {
 		case "model":
-			if b[i] == '"' {
-				model = unquote(b[i:vend])
+			if v[0] == '"' {
+				model, _ = jsonscan.String(v)
 			}
 		case "stream":
-			stream = string(b[i:vend]) == "true"
+			stream = string(v) == "true"
 		}
-		i = skipSpace(b, vend)
-		if i >= len(b) || b[i] != ',' {
-			return model, stream
-		}
-		i++
-	}
-}
-
-// unquote decodes a JSON string literal; only escaped strings pay for strconv.
-func unquote(lit []byte) string {
-	if bytes.IndexByte(lit, '\\') < 0 {
-		return string(lit[1 : len(lit)-1])
-	}
-	s, err := strconv.Unquote(string(lit))
-	if err != nil {
-		return ""
-	}
-	return s
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
-		i++
-	}
-	return i
-}
-
-// skipString returns the index after the string literal starting at b[i], or -1.
-func skipString(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return -1
-}
-
-// skipValue returns the index after the JSON value starting at b[i], or -1.
-func skipValue(b []byte, i int) int {
-	if i >= len(b) {
-		return -1
-	}
-	switch b[i] {
-	case '"':
-		return skipString(b, i)
-	case '{', '[':
-		depth := 0
-		for ; i < len(b); i++ {
-			switch b[i] {
-			case '"':
-				end := skipString(b, i)
-				if end < 0 {
-					return -1
-				}
-				i = end - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-		}
-		return -1
-	default: // number, true, false, null
-		start := i
-		for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' && b[i] != '\n' && b[i] != '\r' && b[i] != '\t' {
-			i++
-		}
-		if i == start {
-			return -1
-		}
-		return i
-	}
+	})
+	return model, stream
 }

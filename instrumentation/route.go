@@ -9,7 +9,7 @@ import (
 )
 
 // Provider names an AI provider, as recorded in gen_ai.provider.name.
-type Provider string
+type Provider = semconv.Provider
 
 // Providers the instrumentation recognises.
 const (

@@ -86,11 +86,35 @@ func TestOptionsValidate(t *testing.T) {
 		{"alert threshold 1.5", WithQuotaAlert(1.5, func(quotaAlert) {})},
 		{"nil alert callback", WithQuotaAlert(0.9, nil)},
 		{"limit of unknown provider", WithLimits(quotaLimit{Provider: "openai", RequestsPerDay: 10})},
-		{"negative limit", WithLimits(quotaLimit{Provider: "gcp.gemini", RequestsPerDay: -1})},
+		{"negative limit", WithLimits(quotaLimit{Provider: Gemini, RequestsPerDay: -1})},
+		{"limit without provider", WithLimits(quotaLimit{RequestsPerDay: 10})},
+		{"limit setting nothing", WithLimits(quotaLimit{Provider: Gemini, RequestsPerDay: 10}, quotaLimit{Provider: Gemini, Model: "gemini-2.5-pro"})},
 	}
 	for _, tt := range tests {
 		if _, err := New(tt.opt); err == nil {
 			t.Errorf("%s: New succeeded, want an error", tt.name)
+		}
+	}
+}
+
+// TestBadLimitNamed rejects a limit that would track nothing or count below
+// zero, with an error naming the limit and its field.
+func TestBadLimitNamed(t *testing.T) {
+	tests := []struct {
+		limits []quotaLimit
+		want   string
+	}{
+		{[]quotaLimit{{Provider: Gemini, Model: "gemini-2.5-flash", RequestsPerDay: 250}, {Provider: Gemini, Model: "gemini-2.5-pro"}},
+			`instrumentation: WithLimits: limit 1: quota limit gcp.gemini "gemini-2.5-pro": none of RequestsPerMinute, RequestsPerDay, TokensPerMinute is set`},
+		{[]quotaLimit{{Provider: Gemini, Model: "gemini-2.5-flash", TokensPerMinute: -1}},
+			`instrumentation: WithLimits: limit 0: quota limit gcp.gemini "gemini-2.5-flash": TokensPerMinute: -1 is negative`},
+		{[]quotaLimit{{Provider: "openai", RequestsPerDay: 10}},
+			`instrumentation: WithLimits: limit 0: provider "openai" is not one of "groq", "gcp.gemini"`},
+	}
+	for _, tt := range tests {
+		_, err := New(WithLimits(tt.limits...))
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("New(WithLimits(%+v)) = %v, want %s", tt.limits, err, tt.want)
 		}
 	}
 }

@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aiusage/aiusage/instrumentation/internal/ratelimit"
 	"github.com/aiusage/aiusage/instrumentation/internal/response"
-	"github.com/aiusage/aiusage/instrumentation/quota"
 )
 
 // Transport returns an http.RoundTripper that records the provider calls made
@@ -54,7 +54,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			c.RequestModel, c.Stream = model, stream
 		}
 		if body != nil {
-			c.InputMessages, c.SystemInstructions = inputMessages(rt.dialect, body)
+			c.inputMessages, c.systemInstructions = inputMessages(rt.dialect, body)
 		}
 		replay = r
 	}
@@ -73,7 +73,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 	c.StatusCode = resp.StatusCode
-	c.RateLimit = quota.ParseHeaders(resp.Header)
+	c.rateLimit = ratelimit.ParseHeaders(resp.Header)
 	a.parser = response.NewParser(rt.dialect, resp.StatusCode, resp.Header.Get("Content-Type"))
 	if !resp.Uncompressed && resp.Header.Get("Content-Encoding") == "gzip" {
 		a.gzipped = true // the app set Accept-Encoding itself and reads the wire bytes

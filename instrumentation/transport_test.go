@@ -5,10 +5,15 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/aiusage/aiusage/instrumentation/semconv"
 )
@@ -76,5 +81,71 @@ func TestTransportError(t *testing.T) {
 		}
 		got := attrs(h.span(t))
 		wantAttrs(t, got, map[attribute.Key]any{semconv.ErrorType: tt.want, semconv.HTTPResponseStatusCode: nil})
+	}
+}
+
+// TestNoTraceContextInjected checks the package doc's promise: the provider
+// receives the request headers the app set and nothing else, even with a
+// propagator installed and the call inside a sampled parent span; the base
+// transport still sees the call's span in the request's context.
+func TestNoTraceContextInjected(t *testing.T) {
+	prev := otel.GetTextMapPropagator()
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	t.Cleanup(func() { otel.SetTextMapPropagator(prev) })
+
+	h := newHarness(t)
+	base := &recordingTransport{base: memTransport{header: http.Header{"Content-Type": {"application/json"}},
+		body: func() io.ReadCloser { return io.NopCloser(strings.NewReader(`{"usage":{"prompt_tokens":1}}`)) }}}
+	ctx, parent := h.tp.Tracer("app").Start(context.Background(), "handler")
+	req := groqRequest(t, ctx)
+	req.Header.Set("Authorization", "Bearer k")
+	req.Header.Set("Content-Type", "application/json")
+	sent := req.Header.Clone()
+
+	resp, err := h.inst.Transport(base).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	parent.End()
+
+	if !reflect.DeepEqual(base.got.Header, sent) {
+		t.Errorf("provider received headers %v, the app set %v", base.got.Header, sent)
+	}
+	call := h.spans.GetSpans()[0]
+	if got := trace.SpanContextFromContext(base.got.Context()); got.SpanID() != call.SpanContext.SpanID() {
+		t.Errorf("base transport's context holds span %s, want the call's %s", got.SpanID(), call.SpanContext.SpanID())
+	}
+	if call.Parent.SpanID() != parent.SpanContext().SpanID() {
+		t.Errorf("call span's parent %s, want the app's span %s", call.Parent.SpanID(), parent.SpanContext().SpanID())
+	}
+}
+
+// TestErrorMessageOnlyWithContent records the provider's error text as the
+// span status only when the app opted in to content.
+func TestErrorMessageOnlyWithContent(t *testing.T) {
+	const message = "Rate limit reached for model `llama-3.1-8b-instant`"
+	for _, content := range []bool{false, true} {
+		var opts []Option
+		want := "429"
+		if content {
+			opts, want = []Option{WithContent()}, message
+		}
+		h := newHarness(t, opts...)
+		base := memTransport{status: 429, header: http.Header{"Content-Type": {"application/json"}}, body: func() io.ReadCloser {
+			return io.NopCloser(strings.NewReader(`{"error":{"message":"` + message + `","type":"requests","code":"rate_limit_exceeded"}}`))
+		}}
+		resp, err := h.inst.Transport(base).RoundTrip(groqRequest(t, context.Background()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		s := h.span(t)
+		if s.Status.Code != codes.Error || s.Status.Description != want {
+			t.Errorf("content=%v: status %v %q, want error %q", content, s.Status.Code, s.Status.Description, want)
+		}
+		wantAttrs(t, attrs(s), map[attribute.Key]any{semconv.ErrorCode: "rate_limit_exceeded"})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aiusage/aiusage/instrumentation/pricing"
+	"github.com/aiusage/aiusage/instrumentation/usage"
 )
 
 // The load-and-aggregate baselines: each loads the rows its report covers into Go with
@@ -174,7 +175,7 @@ func costInGo(ctx context.Context, db *sql.DB) (int, error) {
 		a.cached += cached
 		a.out += r.out.Int64
 		if ok {
-			a.usd += p.Cost(pricing.Usage{InputTokens: in, OutputTokens: r.out.Int64, CacheReadInputTokens: cached})
+			a.usd += p.Cost(usage.Usage{InputTokens: in, OutputTokens: r.out.Int64, CacheReadInputTokens: cached})
 		}
 	}, benchFrom, benchTo)
 	return len(aggs), err

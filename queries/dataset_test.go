@@ -10,6 +10,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/aiusage/aiusage/instrumentation/pricing"
+	"github.com/aiusage/aiusage/instrumentation/usage"
 	"github.com/aiusage/aiusage/internal/schema"
 )
 
@@ -109,7 +110,7 @@ func dataset(pt *pricing.Table) []call {
 				c.quotaID, c.retryAfter = "GenerateRequestsPerDayPerProjectPerModel-FreeTier", 20.5
 			}
 			if c.status == 200 {
-				if usd, ok := pt.Cost(c.provider, c.model, pricing.Usage{InputTokens: c.in, OutputTokens: c.out, CacheReadInputTokens: c.cached}, c.start); ok {
+				if usd, ok := pt.Cost(c.provider, c.model, usage.Usage{InputTokens: c.in, OutputTokens: c.out, CacheReadInputTokens: c.cached}, c.start); ok {
 					c.cost, c.costStatus = &usd, "priced"
 				} else {
 					c.costStatus = "unpriced"

@@ -9,7 +9,7 @@ import (
 	"time"
 	_ "time/tzdata" // the Pacific day, independently of the machine's zone files
 
-	"github.com/aiusage/aiusage/instrumentation/pricing"
+	"github.com/aiusage/aiusage/instrumentation/usage"
 )
 
 // The expected values below are computed from the data set in Go, call by call, never
@@ -260,7 +260,7 @@ func TestCost(t *testing.T) {
 			a.cachedUSD += float64(c.cached) * cachedPrice / 1e6
 			a.outUSD += float64(c.out) * p.OutputPerMTok / 1e6
 			// The breakdown adds up to what the pricing package charges for the call.
-			if got := p.Cost(pricing.Usage{InputTokens: c.in, OutputTokens: c.out, CacheReadInputTokens: c.cached}); !near(got, float64(c.in-c.cached)*p.InputPerMTok/1e6+float64(c.cached)*cachedPrice/1e6+float64(c.out)*p.OutputPerMTok/1e6) {
+			if got := p.Cost(usage.Usage{InputTokens: c.in, OutputTokens: c.out, CacheReadInputTokens: c.cached}); !near(got, float64(c.in-c.cached)*p.InputPerMTok/1e6+float64(c.cached)*cachedPrice/1e6+float64(c.out)*p.OutputPerMTok/1e6) {
 				t.Fatalf("cost breakdown of %+v disagrees with pricing: %v", c, got)
 			}
 		}

@@ -40,7 +40,7 @@ func main() {
 	// Gemini sends no rate-limit headers: usage is estimated against the
 	// limits of your tier (these are the free tier's for 2.5 Flash).
 	opts := []instrumentation.Option{instrumentation.WithLimits(quota.Limit{
-		Provider: string(instrumentation.Gemini), Model: model,
+		Provider: instrumentation.Gemini, Model: model,
 		RequestsPerMinute: 10, RequestsPerDay: 250, TokensPerMinute: 250_000,
 	})}
 	if u, err := url.Parse(baseURL); err == nil && u.Host != "" {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/aiusage/aiusage/instrumentation/pricing"
+	"github.com/aiusage/aiusage/instrumentation/usage"
 )
 
 var sinkUSD float64
@@ -14,7 +15,7 @@ var sinkUSD float64
 func BenchmarkTableCost(b *testing.B) {
 	table := pricing.Default()
 	at := time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC)
-	u := pricing.Usage{InputTokens: 1000, CacheReadInputTokens: 256, OutputTokens: 500}
+	u := usage.Usage{InputTokens: 1000, CacheReadInputTokens: 256, OutputTokens: 500}
 
 	b.Run("baseline=map", func(b *testing.B) {
 		b.ReportAllocs()

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/aiusage/aiusage/instrumentation/usage"
 )
 
 //go:embed prices.csv
@@ -45,19 +47,10 @@ type Price struct {
 	Source string
 }
 
-// Usage is what a call consumed, in the billed sense of the GenAI conventions.
-type Usage struct {
-	// InputTokens includes the cached ones.
-	InputTokens  int64
-	OutputTokens int64
-	// CacheReadInputTokens is the part of InputTokens served from the provider's cache.
-	CacheReadInputTokens int64
-}
-
 // Cost is the USD price of u at p. Cached input is billed at the cached price when the
 // row has one and as input otherwise. Negative counts count as zero, and cached tokens
 // beyond the input count are capped at it, so bad counts never produce a negative cost.
-func (p Price) Cost(u Usage) float64 {
+func (p Price) Cost(u usage.Usage) float64 {
 	in := max(u.InputTokens, 0)
 	cached := min(max(u.CacheReadInputTokens, 0), in)
 	out := max(u.OutputTokens, 0)
@@ -177,7 +170,7 @@ func pick(rows []Price, inputTokens int64, at time.Time) (Price, bool) {
 
 // Cost is the USD cost of a call to model at provider at time at; ok is false when the
 // table has no price for it (the call is unpriced, not free).
-func (t *Table) Cost(provider, model string, u Usage, at time.Time) (usd float64, ok bool) {
+func (t *Table) Cost(provider, model string, u usage.Usage, at time.Time) (usd float64, ok bool) {
 	p, ok := t.Lookup(provider, model, u.InputTokens, at)
 	if !ok {
 		return 0, false

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aiusage/aiusage/instrumentation/pricing"
 	"github.com/aiusage/aiusage/instrumentation/semconv"
+	"github.com/aiusage/aiusage/instrumentation/usage"
 )
 
 func day(s string) time.Time {
@@ -30,7 +31,7 @@ func TestDefaultCost(t *testing.T) {
 	tests := []struct {
 		name            string
 		provider, model string
-		u               pricing.Usage
+		u               usage.Usage
 		at              time.Time
 		want            float64 // computed by hand from prices.csv
 		wantOK          bool
@@ -39,42 +40,42 @@ func TestDefaultCost(t *testing.T) {
 			name: "groq gpt-oss-120b with cached input at the cached price",
 			// 744 uncached * 0.15 + 256 cached * 0.075 + 500 out * 0.60 = 111.6 + 19.2 + 300
 			provider: semconv.ProviderGroq, model: "openai/gpt-oss-120b",
-			u:  pricing.Usage{InputTokens: 1000, CacheReadInputTokens: 256, OutputTokens: 500},
+			u:  usage.Usage{InputTokens: 1000, CacheReadInputTokens: 256, OutputTokens: 500},
 			at: now, want: 430.8e-6, wantOK: true,
 		},
 		{
 			name: "groq model without a cached price bills cached input as input",
 			// 200 in * 0.05 + 10 out * 0.08 = 10 + 0.8
 			provider: semconv.ProviderGroq, model: "llama-3.1-8b-instant",
-			u:  pricing.Usage{InputTokens: 200, CacheReadInputTokens: 100, OutputTokens: 10},
+			u:  usage.Usage{InputTokens: 200, CacheReadInputTokens: 100, OutputTokens: 10},
 			at: now, want: 10.8e-6, wantOK: true,
 		},
 		{
 			name: "gemini 2.5 pro at exactly 200K prompt tokens is the low tier",
 			// 200000 * 1.25 + 1000 * 10.00 = 250000 + 10000
 			provider: semconv.ProviderGemini, model: "gemini-2.5-pro",
-			u:  pricing.Usage{InputTokens: 200_000, OutputTokens: 1000},
+			u:  usage.Usage{InputTokens: 200_000, OutputTokens: 1000},
 			at: now, want: 0.26, wantOK: true,
 		},
 		{
 			name: "gemini 2.5 pro over 200K prompt tokens is the high tier",
 			// 200001 * 2.50 + 1000 * 15.00 = 500002.5 + 15000
 			provider: semconv.ProviderGemini, model: "gemini-2.5-pro",
-			u:  pricing.Usage{InputTokens: 200_001, OutputTokens: 1000},
+			u:  usage.Usage{InputTokens: 200_001, OutputTokens: 1000},
 			at: now, want: 0.5150025, wantOK: true,
 		},
 		{
 			name: "gemini 2.5 flash, a million each way",
 			// 1e6 * 0.30 + 1e6 * 2.50
 			provider: semconv.ProviderGemini, model: "gemini-2.5-flash",
-			u:  pricing.Usage{InputTokens: 1_000_000, OutputTokens: 1_000_000},
+			u:  usage.Usage{InputTokens: 1_000_000, OutputTokens: 1_000_000},
 			at: now, want: 2.80, wantOK: true,
 		},
 		{
 			name: "gemini 2.0 flash pinned version through the glob",
 			// 1e6 * 0.10 + 0 out
 			provider: semconv.ProviderGemini, model: "gemini-2.0-flash-001",
-			u:  pricing.Usage{InputTokens: 1_000_000},
+			u:  usage.Usage{InputTokens: 1_000_000},
 			at: now, want: 0.10, wantOK: true,
 		},
 		{
@@ -85,19 +86,19 @@ func TestDefaultCost(t *testing.T) {
 		{
 			name:     "before the price took effect is unpriced",
 			provider: semconv.ProviderGroq, model: "openai/gpt-oss-120b",
-			u:  pricing.Usage{InputTokens: 10},
+			u:  usage.Usage{InputTokens: 10},
 			at: day("2025-08-04"), wantOK: false,
 		},
 		{
 			name:     "unknown model is unpriced",
 			provider: semconv.ProviderGroq, model: "no-such-model",
-			u:  pricing.Usage{InputTokens: 10},
+			u:  usage.Usage{InputTokens: 10},
 			at: now, wantOK: false,
 		},
 		{
 			name:     "model under another provider is unpriced",
 			provider: semconv.ProviderGemini, model: "openai/gpt-oss-120b",
-			u:  pricing.Usage{InputTokens: 10},
+			u:  usage.Usage{InputTokens: 10},
 			at: now, wantOK: false,
 		},
 		{
@@ -179,15 +180,15 @@ func TestPriceCost(t *testing.T) {
 	p := pricing.Price{InputPerMTok: 2, OutputPerMTok: 8, CachedInputPerMTok: 0.5, HasCachedInput: true}
 	tests := []struct {
 		name string
-		u    pricing.Usage
+		u    usage.Usage
 		want float64
 	}{
 		// (1000-400)*2 + 400*0.5 + 100*8 = 1200 + 200 + 800 = 2200 per 1M
-		{"mixed", pricing.Usage{InputTokens: 1000, CacheReadInputTokens: 400, OutputTokens: 100}, 2200e-6},
+		{"mixed", usage.Usage{InputTokens: 1000, CacheReadInputTokens: 400, OutputTokens: 100}, 2200e-6},
 		// cached beyond input is capped at input: 10*0.5
-		{"cached above input", pricing.Usage{InputTokens: 10, CacheReadInputTokens: 50}, 5e-6},
+		{"cached above input", usage.Usage{InputTokens: 10, CacheReadInputTokens: 50}, 5e-6},
 		// negative counts count as zero: 3*8
-		{"negative counts", pricing.Usage{InputTokens: -10, CacheReadInputTokens: -1, OutputTokens: 3}, 24e-6},
+		{"negative counts", usage.Usage{InputTokens: -10, CacheReadInputTokens: -1, OutputTokens: 3}, 24e-6},
 	}
 	for _, tt := range tests {
 		if got := p.Cost(tt.u); !near(got, tt.want) {
@@ -350,7 +351,7 @@ func FuzzParse(f *testing.F) {
 				if !ok || got.MinInputTokens < p.MinInputTokens {
 					t.Fatalf("Lookup of row %+v = %+v, %v", p, got, ok)
 				}
-				if c := got.Cost(pricing.Usage{InputTokens: 1, OutputTokens: 1}); c < 0 || math.IsNaN(c) {
+				if c := got.Cost(usage.Usage{InputTokens: 1, OutputTokens: 1}); c < 0 || math.IsNaN(c) {
 					t.Fatalf("cost %v for %+v", c, got)
 				}
 			}

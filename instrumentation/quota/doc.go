@@ -1,16 +1,18 @@
-// Package quota tracks AI provider rate limits: what a provider reports in response
-// headers (Groq's x-ratelimit-* set: requests per day, tokens per minute), and, for
-// providers that report nothing (Gemini), an estimate counted locally against limits
-// the app configures. A [Tracker] keeps the latest state of every provider, model,
-// resource and window, calls back once when a quota runs low, and serves the state as
-// JSON for an app's UI.
+// Package quota is the vocabulary of AI provider rate limits as the instrumentation
+// tracks them: what a provider reports in response headers (Groq's x-ratelimit-* set:
+// requests per day, tokens per minute), and, for providers that report nothing
+// (Gemini), an estimate counted locally against the [Limit]s the app configures
+// (instrumentation.WithLimits). The instrumentation keeps the latest [State] of every
+// provider, model, resource and window (Instrumentation.Quota), calls back once with
+// an [Alert] when a quota runs low (instrumentation.WithQuotaAlert), and serves the
+// states as JSON for an app's UI (Instrumentation.QuotaHandler).
 //
 // Estimates count calls as this process sees them: other processes sharing the same
 // project or key are invisible, so an estimate is a lower bound on real usage. A 429
 // naming the quota it hit is the provider's word: the estimate shows that quota used
 // up until its window ends, whatever was counted.
 //
-// # JSON served by Tracker.Handler
+// # JSON served by Instrumentation.QuotaHandler
 //
 // A GET answers 200 with Content-Type application/json and this document; states are
 // sorted by provider, model, resource, window and source, times are RFC 3339 in UTC:
@@ -34,6 +36,4 @@
 //	    }
 //	  ]
 //	}
-//
-// testdata/states.json holds a complete example.
 package quota

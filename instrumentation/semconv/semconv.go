@@ -82,7 +82,11 @@ const (
 	ErrorCode = attribute.Key("aiusage.error.code")
 )
 
-// Values of gen_ai.provider.name.
+// Provider is a value of gen_ai.provider.name: the AI provider a call went to.
+type Provider string
+
+// Values of gen_ai.provider.name. They are untyped so that they serve as
+// attribute values and column values as well as Providers.
 const (
 	ProviderGroq   = "groq"
 	ProviderGemini = "gcp.gemini"

@@ -89,7 +89,7 @@ func NewInstrumentation(tel *Telemetry, urls ProviderURLs) (*instrumentation.Ins
 		}
 	}
 	opts = append(opts, instrumentation.WithLimits(quota.Limit{
-		Provider: string(instrumentation.Gemini), Model: GeminiReplyModel,
+		Provider: instrumentation.Gemini, Model: GeminiReplyModel,
 		RequestsPerMinute: int64(geminiLimits.RequestsPerMinute),
 		RequestsPerDay:    int64(geminiLimits.RequestsPerDay),
 		TokensPerMinute:   int64(geminiLimits.TokensPerMinute),

@@ -19,6 +19,7 @@ import (
 
 	"github.com/aiusage/aiusage/instrumentation"
 	"github.com/aiusage/aiusage/instrumentation/pricing"
+	"github.com/aiusage/aiusage/instrumentation/usage"
 	"github.com/aiusage/aiusage/internal/demo"
 	"github.com/aiusage/aiusage/queries"
 )
@@ -95,7 +96,7 @@ func expect(t *testing.T, outcomes []demo.Outcome) expected {
 			continue
 		}
 		k := key{string(c.Provider), model}
-		usd, ok := prices.Cost(k.provider, k.model, pricing.Usage{InputTokens: o.InputTokens, OutputTokens: o.OutputTokens, CacheReadInputTokens: o.CachedInputTokens}, time.Now())
+		usd, ok := prices.Cost(k.provider, k.model, usage.Usage{InputTokens: o.InputTokens, OutputTokens: o.OutputTokens, CacheReadInputTokens: o.CachedInputTokens}, time.Now())
 		if ok {
 			e.cost[k] += usd
 		} else {

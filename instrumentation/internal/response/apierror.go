@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/aiusage/aiusage/instrumentation/semconv"
+
+	"github.com/aiusage/aiusage/instrumentation/internal/jsonscan"
 )
 
 // errorJSON is the error object of both providers: Groq/OpenAI
@@ -154,12 +156,12 @@ func (a *APIError) limit() (resource, window string) {
 
 // apiError reads the value of an "error" field.
 func (p *Parser) apiError(v []byte) error {
-	if isNull(v) {
+	if jsonscan.IsNull(v) {
 		return nil
 	}
 	var e errorJSON
 	if len(v) > 0 && v[0] == '"' { // some proxies send {"error":"message"}
-		msg, err := jsonString(v)
+		msg, err := jsonscan.String(v)
 		e.Message = msg
 		p.res.Error = e.apiError(p.status)
 		return err

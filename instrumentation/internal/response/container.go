@@ -1,6 +1,10 @@
 package response
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/aiusage/aiusage/instrumentation/internal/jsonscan"
+)
 
 // container walks a JSON body that is one object or array as it arrives, and hands out
 // each item as soon as it is complete: the members of a non-stream response ("usage":
@@ -53,7 +57,7 @@ func (p *Parser) writeContainer(b []byte) {
 		}
 		if c.depth == 0 {
 			switch {
-			case isSpace(ch):
+			case jsonscan.IsSpace(ch):
 				continue
 			case !c.opened && ch == c.open:
 				c.opened = true
@@ -142,22 +146,22 @@ func (p *Parser) endItem(b []byte) {
 // member handles one `"key": value` of a top-level object.
 func (p *Parser) member(m []byte) error {
 	if len(m) == 0 || m[0] != '"' {
-		return errInvalid
+		return jsonscan.ErrInvalid
 	}
-	end, err := skipString(m, 0)
+	end, err := jsonscan.SkipString(m, 0)
 	if err != nil {
 		return err
 	}
-	i := skipSpace(m, end)
+	i := jsonscan.SkipSpace(m, end)
 	if i == len(m) || m[i] != ':' {
-		return errInvalid
+		return jsonscan.ErrInvalid
 	}
-	v := m[skipSpace(m, i+1):]
-	for len(v) > 0 && isSpace(v[len(v)-1]) {
+	v := m[jsonscan.SkipSpace(m, i+1):]
+	for len(v) > 0 && jsonscan.IsSpace(v[len(v)-1]) {
 		v = v[:len(v)-1]
 	}
 	if len(v) == 0 {
-		return errInvalid
+		return jsonscan.ErrInvalid
 	}
 	return p.field(m[1:end-1], v)
 }

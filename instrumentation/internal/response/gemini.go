@@ -1,5 +1,7 @@
 package response
 
+import "github.com/aiusage/aiusage/instrumentation/internal/jsonscan"
+
 // geminiField reads one top-level field of a GenerateContentResponse or stream chunk.
 func (p *Parser) geminiField(k, v []byte) error {
 	switch string(k) {
@@ -14,7 +16,7 @@ func (p *Parser) geminiField(k, v []byte) error {
 		// chunk without counts keeps them.
 		ok, err := geminiUsage(v, &p.scratch)
 		if ok {
-			p.res.Usage, p.res.HasUsage = p.scratch, true
+			p.scratch.apply(&p.res)
 		}
 		return err
 	case "error":
@@ -23,35 +25,37 @@ func (p *Parser) geminiField(k, v []byte) error {
 	return nil
 }
 
-// geminiUsage reads usageMetadata into *u, converted to billed semantics: tool-use prompt
-// tokens are billed as input and thoughts as output. ok is false when v has no counts.
-func geminiUsage(v []byte, u *Usage) (ok bool, err error) {
-	*u = Usage{}
-	if isNull(v) {
+// geminiUsage reads usageMetadata into *r, converted to billed semantics: tool-use
+// prompt tokens are billed as input and thoughts as output. ok is false when v has no
+// counts.
+func geminiUsage(v []byte, r *report) (ok bool, err error) {
+	*r = report{}
+	if jsonscan.IsNull(v) {
 		return false, nil
 	}
-	n, err := countFields(v, func(k, _ []byte) *int64 {
+	g := &r.reported
+	n, err := jsonscan.CountFields(v, func(k, _ []byte) *int64 {
 		switch string(k) {
 		case "promptTokenCount": // includes cached
-			return &u.PromptTokens
+			return &g.Prompt
 		case "candidatesTokenCount": // excludes thoughts
-			return &u.CandidatesTokens
+			return &g.Candidates
 		case "thoughtsTokenCount":
-			return &u.ThoughtsTokens
+			return &g.Thoughts
 		case "toolUsePromptTokenCount":
-			return &u.ToolUsePromptTokens
+			return &g.ToolUsePrompt
 		case "totalTokenCount":
-			return &u.TotalTokens
+			return &g.Total
 		case "cachedContentTokenCount":
-			return &u.CacheReadInputTokens
+			return &r.billed.CacheReadInputTokens
 		}
 		return nil
 	})
-	if err != nil && err != errBadCount {
+	if err != nil && err != jsonscan.ErrBadCount {
 		return false, err
 	}
-	u.InputTokens = u.PromptTokens + u.ToolUsePromptTokens
-	u.OutputTokens = u.CandidatesTokens + u.ThoughtsTokens
-	u.ReasoningOutputTokens = u.ThoughtsTokens
+	r.billed.InputTokens = g.Prompt + g.ToolUsePrompt
+	r.billed.OutputTokens = g.Candidates + g.Thoughts
+	r.billed.ReasoningOutputTokens = g.Thoughts
 	return n > 0, err
 }

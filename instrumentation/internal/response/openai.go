@@ -1,19 +1,24 @@
 package response
 
+import (
+	"github.com/aiusage/aiusage/instrumentation/internal/jsonscan"
+	"github.com/aiusage/aiusage/instrumentation/usage"
+)
+
 // openAIState keeps Groq's two usage reports apart: a stream may carry x_groq.usage and,
 // with stream_options.include_usage, a top-level usage for the same call. One is taken,
 // never their sum.
 type openAIState struct {
-	usage, xgroq       Usage
-	hasUsage, hasXGroq bool
+	top, xgroq       report
+	hasTop, hasXGroq bool
 }
 
 func (s *openAIState) apply(r *Result) {
 	switch {
-	case s.hasUsage:
-		r.Usage, r.HasUsage = s.usage, true
+	case s.hasTop:
+		s.top.apply(r)
 	case s.hasXGroq:
-		r.Usage, r.HasUsage = s.xgroq, true
+		s.xgroq.apply(r)
 	}
 }
 
@@ -29,17 +34,17 @@ func (p *Parser) openAIField(k, v []byte) error {
 	case "usage":
 		ok, err := openAIUsage(v, &p.scratch)
 		if ok {
-			p.openai.usage, p.openai.hasUsage = p.scratch, true
+			p.openai.top, p.openai.hasTop = p.scratch, true
 		}
 		return err
 	case "usage_breakdown":
 		return p.breakdown(v)
 	case "x_groq":
-		if isNull(v) {
+		if jsonscan.IsNull(v) {
 			return nil
 		}
 		var bad error
-		err := objectFields(v, func(k, v []byte) {
+		err := jsonscan.Fields(v, func(k, v []byte) {
 			var err error
 			switch string(k) {
 			case "usage":
@@ -65,16 +70,18 @@ func (p *Parser) openAIField(k, v []byte) error {
 	return nil
 }
 
-// openAIUsage reads a usage object into *u: prompt_tokens includes cached tokens and
-// completion_tokens includes reasoning tokens. ok is false when v is null or unreadable.
-func openAIUsage(v []byte, u *Usage) (ok bool, err error) {
-	*u = Usage{}
-	if isNull(v) {
+// openAIUsage reads a usage object into *r: prompt_tokens includes cached tokens and
+// completion_tokens includes reasoning tokens, as the billed units do. ok is false when
+// v is null or unreadable.
+func openAIUsage(v []byte, r *report) (ok bool, err error) {
+	*r = report{}
+	u := &r.billed
+	if jsonscan.IsNull(v) {
 		return false, nil
 	}
 	var bad error
 	details := func(v []byte, key string, dst *int64) {
-		_, err := countFields(v, func(k, _ []byte) *int64 {
+		_, err := jsonscan.CountFields(v, func(k, _ []byte) *int64 {
 			if string(k) == key {
 				return dst
 			}
@@ -84,14 +91,14 @@ func openAIUsage(v []byte, u *Usage) (ok bool, err error) {
 			bad = err
 		}
 	}
-	_, err = countFields(v, func(k, val []byte) *int64 {
+	_, err = jsonscan.CountFields(v, func(k, val []byte) *int64 {
 		switch string(k) {
 		case "prompt_tokens":
 			return &u.InputTokens
 		case "completion_tokens":
 			return &u.OutputTokens
 		case "total_tokens":
-			return &u.TotalTokens
+			return &r.reported.Total
 		case "prompt_tokens_details":
 			details(val, "cached_tokens", &u.CacheReadInputTokens)
 		case "completion_tokens_details":
@@ -99,7 +106,7 @@ func openAIUsage(v []byte, u *Usage) (ok bool, err error) {
 		}
 		return nil
 	})
-	if err != nil && err != errBadCount {
+	if err != nil && err != jsonscan.ErrBadCount {
 		return false, err
 	}
 	if err == nil {
@@ -110,28 +117,30 @@ func openAIUsage(v []byte, u *Usage) (ok bool, err error) {
 
 // breakdown reads Groq compound's usage_breakdown: {"models":[{"model","usage"},...]}.
 func (p *Parser) breakdown(v []byte) error {
-	if isNull(v) {
+	if jsonscan.IsNull(v) {
 		return nil
 	}
-	var models []ModelUsage
+	var models []usage.ModelUsage
 	var bad error
 	note := func(err error) {
 		if bad == nil {
 			bad = err
 		}
 	}
-	err := objectFields(v, func(k, v []byte) {
-		if string(k) != "models" || isNull(v) {
+	err := jsonscan.Fields(v, func(k, v []byte) {
+		if string(k) != "models" || jsonscan.IsNull(v) {
 			return
 		}
-		note(arrayElems(v, func(elem []byte) {
-			var m ModelUsage
-			note(objectFields(elem, func(k, v []byte) {
+		note(jsonscan.Elements(v, func(elem []byte) {
+			var m usage.ModelUsage
+			note(jsonscan.Fields(elem, func(k, v []byte) {
 				switch string(k) {
 				case "model":
 					note(firstString(&m.Model, v))
 				case "usage":
-					_, err := openAIUsage(v, &m.Usage)
+					var r report
+					_, err := openAIUsage(v, &r)
+					m.Usage = r.billed
 					note(err)
 				}
 			}))
@@ -152,7 +161,7 @@ func firstString(dst *string, v []byte) error {
 	if *dst != "" {
 		return nil
 	}
-	s, err := jsonString(v)
+	s, err := jsonscan.String(v)
 	*dst = s
 	return err
 }

@@ -12,6 +12,8 @@ import (
 	"errors"
 	"slices"
 	"strings"
+
+	"github.com/aiusage/aiusage/instrumentation/internal/jsonscan"
 )
 
 // Dialect is the body format a provider endpoint speaks.
@@ -53,7 +55,7 @@ type Parser struct {
 	box     container
 	openai  openAIState
 	like    quietTemplate
-	scratch Usage // decoding target; kept in the Parser so decoding allocates nothing
+	scratch report // decoding target; kept in the Parser so decoding allocates nothing
 	res     Result
 	done    bool
 	walkAll bool // tests: walk every event and choice, to compare with skipping quiet ones
@@ -72,7 +74,7 @@ func (p *Parser) Write(b []byte) (int, error) {
 		return n, nil
 	}
 	if p.mode == modeDetect {
-		i := skipSpace(b, 0)
+		i := jsonscan.SkipSpace(b, 0)
 		if i == len(b) {
 			return n, nil
 		}
@@ -158,7 +160,7 @@ func isEventStream(contentType string) bool {
 // object handles one JSON object: an SSE event or an array element.
 func (p *Parser) object(b []byte) {
 	var bad error
-	err := objectFields(b, func(k, v []byte) {
+	err := jsonscan.Fields(b, func(k, v []byte) {
 		if err := p.field(k, v); bad == nil {
 			bad = err
 		}
@@ -188,7 +190,7 @@ func (p *Parser) fail(reason string) {
 
 func syntaxReason(err error) string {
 	var se *json.SyntaxError
-	if err == errTruncated || (errors.As(err, &se) && se.Error() == "unexpected end of JSON input") {
+	if err == jsonscan.ErrTruncated || (errors.As(err, &se) && se.Error() == "unexpected end of JSON input") {
 		return ParseTruncated
 	}
 	return ParseInvalidJSON
@@ -199,13 +201,13 @@ func syntaxReason(err error) string {
 func (p *Parser) finishReasons(v []byte, key string) error {
 	// A stream's chunks rarely have a finish reason: most have no such key at all, and
 	// looking for it costs a fraction of walking the candidates' content.
-	if isNull(v) || (!p.walkAll && !bytes.Contains(v, []byte(key))) {
+	if jsonscan.IsNull(v) || (!p.walkAll && !bytes.Contains(v, []byte(key))) {
 		return nil
 	}
 	var bad error
-	err := arrayElems(v, func(elem []byte) {
-		err := objectFields(elem, func(k, val []byte) {
-			if string(k) == key && !isNull(val) && bad == nil {
+	err := jsonscan.Elements(v, func(elem []byte) {
+		err := jsonscan.Fields(elem, func(k, val []byte) {
+			if string(k) == key && !jsonscan.IsNull(val) && bad == nil {
 				bad = p.addFinishReason(val)
 			}
 		})
@@ -230,7 +232,7 @@ func (p *Parser) addFinishReason(v []byte) error {
 			}
 		}
 	}
-	r, err := jsonString(v)
+	r, err := jsonscan.String(v)
 	if err != nil || r == "" || slices.Contains(p.res.FinishReasons, r) {
 		return err
 	}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/aiusage/aiusage/instrumentation/semconv"
+
+	"github.com/aiusage/aiusage/instrumentation/usage"
 )
 
 const (
@@ -113,7 +115,7 @@ func TestParser(t *testing.T) {
 			dialect: OpenAIChat, status: 200, ct: ctJSON, complete: true,
 			want: Result{
 				Model: "openai/gpt-oss-120b", ID: "chatcmpl-7d1e0f3a-5b4c-4e8f-9a21-0c3b7e2d9f10", FinishReasons: []string{"stop"},
-				Usage:    Usage{InputTokens: 336, OutputTokens: 96, CacheReadInputTokens: 256, ReasoningOutputTokens: 59, TotalTokens: 432},
+				Usage: usage.Usage{InputTokens: 336, OutputTokens: 96, CacheReadInputTokens: 256, ReasoningOutputTokens: 59}, Reported: Reported{Total: 432},
 				HasUsage: true,
 			},
 		},
@@ -122,7 +124,7 @@ func TestParser(t *testing.T) {
 			dialect: OpenAIChat, status: 200, ct: "application/json; charset=utf-8", complete: true,
 			want: Result{
 				Model: "llama-3.1-8b-instant", ID: "chatcmpl-n2", FinishReasons: []string{"stop", "length"},
-				Usage: Usage{InputTokens: 12, OutputTokens: 30, TotalTokens: 42}, HasUsage: true,
+				Usage: usage.Usage{InputTokens: 12, OutputTokens: 30}, Reported: Reported{Total: 42}, HasUsage: true,
 			},
 		},
 		{
@@ -130,7 +132,7 @@ func TestParser(t *testing.T) {
 			dialect: OpenAIChat, status: 200, ct: ctSSE, complete: true,
 			want: Result{
 				Model: "llama-3.3-70b-versatile", ID: "chatcmpl-s1", FinishReasons: []string{"stop"},
-				Usage: Usage{InputTokens: 40, OutputTokens: 12, TotalTokens: 52}, HasUsage: true,
+				Usage: usage.Usage{InputTokens: 40, OutputTokens: 12}, Reported: Reported{Total: 52}, HasUsage: true,
 				Stream: true, Chunks: 4,
 			},
 		},
@@ -139,7 +141,7 @@ func TestParser(t *testing.T) {
 			dialect: OpenAIChat, status: 200, ct: "text/event-stream; charset=utf-8", complete: true,
 			want: Result{
 				Model: "llama-3.1-8b-instant", ID: "chatcmpl-s2", FinishReasons: []string{"length"},
-				Usage: Usage{InputTokens: 8, OutputTokens: 6, CacheReadInputTokens: 3, TotalTokens: 14}, HasUsage: true,
+				Usage: usage.Usage{InputTokens: 8, OutputTokens: 6, CacheReadInputTokens: 3}, Reported: Reported{Total: 14}, HasUsage: true,
 				Stream: true, Chunks: 3,
 			},
 		},
@@ -159,10 +161,10 @@ func TestParser(t *testing.T) {
 			dialect: OpenAIChat, status: 200, ct: ctSSE, complete: true,
 			want: Result{
 				Model: "groq/compound", ID: "stub-c1", FinishReasons: []string{"stop"},
-				Usage: Usage{InputTokens: 2100, OutputTokens: 180, TotalTokens: 2280}, HasUsage: true,
-				Breakdown: []ModelUsage{
-					{Model: "llama-3.3-70b-versatile", Usage: Usage{InputTokens: 1500, OutputTokens: 120, TotalTokens: 1620}},
-					{Model: "openai/gpt-oss-120b", Usage: Usage{InputTokens: 600, OutputTokens: 60, ReasoningOutputTokens: 20, TotalTokens: 660}},
+				Usage: usage.Usage{InputTokens: 2100, OutputTokens: 180}, Reported: Reported{Total: 2280}, HasUsage: true,
+				Breakdown: []usage.ModelUsage{
+					{Model: "llama-3.3-70b-versatile", Usage: usage.Usage{InputTokens: 1500, OutputTokens: 120}},
+					{Model: "openai/gpt-oss-120b", Usage: usage.Usage{InputTokens: 600, OutputTokens: 60, ReasoningOutputTokens: 20}},
 				},
 				Stream: true, Chunks: 3,
 			},
@@ -172,8 +174,8 @@ func TestParser(t *testing.T) {
 			dialect: OpenAIChat, status: 200, ct: ctJSON, complete: true,
 			want: Result{
 				Model: "groq/compound", ID: "stub-c2", FinishReasons: []string{"stop"},
-				Usage: Usage{InputTokens: 900, OutputTokens: 50, TotalTokens: 950}, HasUsage: true,
-				Breakdown: []ModelUsage{{Model: "openai/gpt-oss-120b", Usage: Usage{InputTokens: 900, OutputTokens: 50, TotalTokens: 950}}},
+				Usage: usage.Usage{InputTokens: 900, OutputTokens: 50}, Reported: Reported{Total: 950}, HasUsage: true,
+				Breakdown: []usage.ModelUsage{{Model: "openai/gpt-oss-120b", Usage: usage.Usage{InputTokens: 900, OutputTokens: 50}}},
 			},
 		},
 		{
@@ -205,10 +207,7 @@ func TestParser(t *testing.T) {
 			dialect: GeminiNative, status: 200, ct: "application/json; charset=UTF-8", complete: true,
 			want: Result{
 				Model: "gemini-2.5-flash", ID: "aXk3aaHBKPmzvdIPp5mWgAk", FinishReasons: []string{"STOP"},
-				Usage: Usage{
-					InputTokens: 94 + 4610, OutputTokens: 21 + 175, CacheReadInputTokens: 40, ReasoningOutputTokens: 175,
-					PromptTokens: 94, CandidatesTokens: 21, ThoughtsTokens: 175, ToolUsePromptTokens: 4610, TotalTokens: 4900,
-				},
+				Usage: usage.Usage{InputTokens: 94 + 4610, OutputTokens: 21 + 175, CacheReadInputTokens: 40, ReasoningOutputTokens: 175}, Reported: Reported{Prompt: 94, Candidates: 21, Thoughts: 175, ToolUsePrompt: 4610, Total: 4900},
 				HasUsage: true,
 			},
 		},
@@ -217,10 +216,7 @@ func TestParser(t *testing.T) {
 			dialect: GeminiNative, status: 200, ct: ctSSE, complete: true,
 			want: Result{
 				Model: "gemini-2.5-flash", ID: "b2Vtc3RyZWFtMQ", FinishReasons: []string{"STOP"},
-				Usage: Usage{
-					InputTokens: 13, OutputTokens: 9 + 45, ReasoningOutputTokens: 45,
-					PromptTokens: 13, CandidatesTokens: 9, ThoughtsTokens: 45, TotalTokens: 67,
-				},
+				Usage: usage.Usage{InputTokens: 13, OutputTokens: 9 + 45, ReasoningOutputTokens: 45}, Reported: Reported{Prompt: 13, Candidates: 9, Thoughts: 45, Total: 67},
 				HasUsage: true, Stream: true, Chunks: 4,
 			},
 		},
@@ -229,7 +225,7 @@ func TestParser(t *testing.T) {
 			dialect: GeminiNative, status: 200, ct: "application/json; charset=UTF-8", complete: true,
 			want: Result{
 				Model: "gemini-2.0-flash", ID: "YXJyYXlzdHJlYW0", FinishReasons: []string{"MAX_TOKENS"},
-				Usage:    Usage{InputTokens: 8, OutputTokens: 16, PromptTokens: 8, CandidatesTokens: 16, TotalTokens: 24},
+				Usage: usage.Usage{InputTokens: 8, OutputTokens: 16}, Reported: Reported{Prompt: 8, Candidates: 16, Total: 24},
 				HasUsage: true, Stream: true, Chunks: 3,
 			},
 		},
@@ -276,7 +272,7 @@ func TestParser(t *testing.T) {
 			dialect: OpenAIChat, status: 200, ct: ctSSE, complete: true,
 			want: Result{
 				Model: "gemini-2.5-flash", ID: "Z2VtaW5pY29tcGF0", FinishReasons: []string{"stop"},
-				Usage: Usage{InputTokens: 5, OutputTokens: 3, TotalTokens: 8}, HasUsage: true,
+				Usage: usage.Usage{InputTokens: 5, OutputTokens: 3}, Reported: Reported{Total: 8}, HasUsage: true,
 				Stream: true, Chunks: 2,
 			},
 		},
@@ -296,7 +292,7 @@ func TestParser(t *testing.T) {
 			dialect: OpenAIChat, status: 200, ct: ctSSE, complete: false,
 			want: Result{
 				Model: "llama-3.3-70b-versatile", ID: "chatcmpl-s1", FinishReasons: []string{"stop"},
-				Usage: Usage{InputTokens: 40, OutputTokens: 12, TotalTokens: 52}, HasUsage: true,
+				Usage: usage.Usage{InputTokens: 40, OutputTokens: 12}, Reported: Reported{Total: 52}, HasUsage: true,
 				Stream: true, Chunks: 4,
 			},
 		},
@@ -338,14 +334,14 @@ func TestParserInline(t *testing.T) {
 		{
 			name: "JSON body closed after its closing brace is complete", dialect: OpenAIChat, status: 200, ct: ctJSON, complete: false,
 			body: `{"id":"a","model":"m","usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}`,
-			want: Result{Model: "m", ID: "a", Usage: Usage{InputTokens: 1, OutputTokens: 2, TotalTokens: 3}, HasUsage: true},
+			want: Result{Model: "m", ID: "a", Usage: usage.Usage{InputTokens: 1, OutputTokens: 2}, Reported: Reported{Total: 3}, HasUsage: true},
 		},
 		{
 			name: "data without a space, last event without blank line", dialect: OpenAIChat, status: 200, ct: ctSSE, complete: true,
 			body: `data:{"id":"a","model":"m","choices":[{"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}`,
 			want: Result{
 				Model: "m", ID: "a", FinishReasons: []string{"stop"}, Stream: true, Chunks: 1,
-				Usage: Usage{InputTokens: 1, OutputTokens: 2, TotalTokens: 3}, HasUsage: true,
+				Usage: usage.Usage{InputTokens: 1, OutputTokens: 2}, Reported: Reported{Total: 3}, HasUsage: true,
 			},
 		},
 		{
@@ -368,7 +364,7 @@ func TestParserInline(t *testing.T) {
 			body: "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]}}],\"usageMetadata\":{\"promptTokenCount\":3,\"totalTokenCount\":3},\"modelVersion\":\"g\",\"responseId\":\"r\"}\r\n\r\n" +
 				"data: {\"error\":{\"code\":503,\"message\":\"The model is overloaded.\",\"status\":\"UNAVAILABLE\"}}\r\n\r\n",
 			want: Result{
-				Model: "g", ID: "r", Usage: Usage{InputTokens: 3, PromptTokens: 3, TotalTokens: 3}, HasUsage: true,
+				Model: "g", ID: "r", Usage: usage.Usage{InputTokens: 3}, Reported: Reported{Prompt: 3, Total: 3}, HasUsage: true,
 				Stream: true, Chunks: 2, Error: &APIError{Status: 503, Type: "UNAVAILABLE", Code: "503", Message: "The model is overloaded."},
 			},
 		},
@@ -381,7 +377,7 @@ func TestParserInline(t *testing.T) {
 			name: "gemini array stream cut mid-element", dialect: GeminiNative, status: 200, ct: ctJSON, complete: false,
 			body: `[{"usageMetadata":{"promptTokenCount":8,"totalTokenCount":8},"modelVersion":"g"},{"usageMetadata":{"promptTokenCount":8,"candidatesTok`,
 			want: Result{
-				Model: "g", Usage: Usage{InputTokens: 8, PromptTokens: 8, TotalTokens: 8}, HasUsage: true,
+				Model: "g", Usage: usage.Usage{InputTokens: 8}, Reported: Reported{Prompt: 8, Total: 8}, HasUsage: true,
 				Stream: true, Chunks: 1, ParseError: ParseTruncated,
 			},
 		},
@@ -403,7 +399,7 @@ func TestParserInline(t *testing.T) {
 		{
 			name: "usage value of the wrong type", dialect: OpenAIChat, status: 200, ct: ctJSON, complete: true,
 			body: `{"id":"a","model":"m","usage":{"prompt_tokens":"7","completion_tokens":2}}`,
-			want: Result{Model: "m", ID: "a", Usage: Usage{OutputTokens: 2}, HasUsage: true, ParseError: ParseInvalidJSON},
+			want: Result{Model: "m", ID: "a", Usage: usage.Usage{OutputTokens: 2}, HasUsage: true, ParseError: ParseInvalidJSON},
 		},
 		{
 			name: "invalid chunk in a stream", dialect: OpenAIChat, status: 200, ct: ctSSE, complete: true,
@@ -422,7 +418,7 @@ func TestParserInline(t *testing.T) {
 				"data: [DONE]\n\n",
 			want: Result{
 				Model: "m", ID: "a", FinishReasons: []string{"length"}, Stream: true, Chunks: 5,
-				Usage: Usage{InputTokens: 4, OutputTokens: 3, TotalTokens: 7}, HasUsage: true,
+				Usage: usage.Usage{InputTokens: 4, OutputTokens: 3}, Reported: Reported{Total: 7}, HasUsage: true,
 			},
 		},
 		{
@@ -468,7 +464,7 @@ func TestParserTooLarge(t *testing.T) {
 		{
 			name: "non-stream member; the other members still parsed", dialect: OpenAIChat, ct: ctJSON,
 			body: `{"model":"m","content":"` + big + `","usage":{"prompt_tokens":3,"completion_tokens":4}}`,
-			want: Result{Model: "m", Usage: Usage{InputTokens: 3, OutputTokens: 4}, HasUsage: true, ParseError: ParseTooLarge},
+			want: Result{Model: "m", Usage: usage.Usage{InputTokens: 3, OutputTokens: 4}, HasUsage: true, ParseError: ParseTooLarge},
 		},
 		{
 			name: "gemini image answer over the cap keeps its usage", dialect: GeminiNative, ct: ctJSON,
@@ -476,7 +472,7 @@ func TestParserTooLarge(t *testing.T) {
 				`"usageMetadata":{"promptTokenCount":10,"candidatesTokenCount":1290,"totalTokenCount":1300},"modelVersion":"gemini-2.5-flash-image","responseId":"img"}`,
 			want: Result{
 				Model: "gemini-2.5-flash-image", ID: "img", HasUsage: true, ParseError: ParseTooLarge,
-				Usage: Usage{InputTokens: 10, OutputTokens: 1290, PromptTokens: 10, CandidatesTokens: 1290, TotalTokens: 1300},
+				Usage: usage.Usage{InputTokens: 10, OutputTokens: 1290}, Reported: Reported{Prompt: 10, Candidates: 1290, Total: 1300},
 			},
 		},
 		{
@@ -488,7 +484,7 @@ func TestParserTooLarge(t *testing.T) {
 		{
 			name: "array element; later elements still parsed", dialect: GeminiNative, ct: ctJSON,
 			body: `[{"modelVersion":"g","c":"` + big + `"},` + "\r\n" + `{"modelVersion":"g","usageMetadata":{"promptTokenCount":2}}]`,
-			want: Result{Model: "g", Usage: Usage{InputTokens: 2, PromptTokens: 2}, HasUsage: true, Stream: true, Chunks: 2, ParseError: ParseTooLarge},
+			want: Result{Model: "g", Usage: usage.Usage{InputTokens: 2}, Reported: Reported{Prompt: 2}, HasUsage: true, Stream: true, Chunks: 2, ParseError: ParseTooLarge},
 		},
 	}
 	for _, tc := range tests {

@@ -1,6 +1,10 @@
 package response
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/aiusage/aiusage/instrumentation/internal/jsonscan"
+)
 
 // Most events of a stream carry only content: an OpenAI chunk's choices[].delta with
 // "finish_reason":null. Walking their fields is most of a stream's parsing cost, so an
@@ -43,7 +47,7 @@ func (p *Parser) readKeysNull(b []byte) bool {
 		c += i
 		i = c + 1
 		q := c // the key's closing quote + 1, if there is a key
-		for q > 0 && isSpace(b[q-1]) {
+		for q > 0 && jsonscan.IsSpace(b[q-1]) {
 			q--
 		}
 		if q == 0 || b[q-1] != '"' {
@@ -53,7 +57,7 @@ func (p *Parser) readKeysNull(b []byte) bool {
 		if open < 0 || !p.reads(string(b[open+1:q-1])) {
 			continue
 		}
-		if !nullAt(b, skipSpace(b, i)) {
+		if !nullAt(b, jsonscan.SkipSpace(b, i)) {
 			return false
 		}
 	}
@@ -76,21 +80,21 @@ func (p *Parser) reads(name string) bool {
 // framedObject reports whether b, trimmed of JSON white space, starts with { and ends
 // with }; an event cut short or not an object at all is left to the walk to report.
 func framedObject(b []byte) bool {
-	i, j := skipSpace(b, 0), len(b)
-	for j > i && isSpace(b[j-1]) {
+	i, j := jsonscan.SkipSpace(b, 0), len(b)
+	for j > i && jsonscan.IsSpace(b[j-1]) {
 		j--
 	}
 	return j-i >= 2 && b[i] == '{' && b[j-1] == '}'
 }
 
-// nullAt reports whether b[i:] starts with a null value as skipValue delimits it.
+// nullAt reports whether b[i:] starts with a null value as jsonscan.SkipValue delimits it.
 func nullAt(b []byte, i int) bool {
 	v := b[i:]
 	if len(v) <= 4 || string(v[:4]) != "null" {
 		return false // not null, or null that may go on in bytes not seen
 	}
 	switch c := v[4]; {
-	case isSpace(c), c == ',', c == '}', c == ']':
+	case jsonscan.IsSpace(c), c == ',', c == '}', c == ']':
 		return true
 	}
 	return false
@@ -129,7 +133,7 @@ func (t *quietTemplate) matches(b []byte) bool {
 	}
 	// The text must end at the template's closing quote, not before it (a quote in the
 	// text) nor after it (a backslash escaping that quote).
-	if close, err := skipString(b, t.lo-1); err != nil || close != end+1 {
+	if close, err := jsonscan.SkipString(b, t.lo-1); err != nil || close != end+1 {
 		t.misses++
 		return false
 	}
@@ -155,28 +159,18 @@ func (t *quietTemplate) learn(b []byte) {
 // the same scanner the walk uses, and returns the bounds of its text.
 func deltaText(b []byte) (lo, hi int, ok bool) {
 	var choice []byte
-	_ = arrayElems(fieldValue(b, "choices"), func(elem []byte) {
+	_ = jsonscan.Elements(jsonscan.Field(b, "choices"), func(elem []byte) {
 		if choice == nil {
 			choice = elem
 		}
 	})
-	text := firstStringIn(fieldValue(choice, "delta"), 5)
+	text := firstStringIn(jsonscan.Field(choice, "delta"), 5)
 	if text == nil {
 		return 0, 0, false
 	}
 	// text is a slice of b: its offset is how much shorter its capacity is.
 	lo = cap(b) - cap(text) + 1
 	return lo, lo + len(text) - 2, true
-}
-
-// fieldValue returns the value of the first field named key of the JSON object v, or nil.
-func fieldValue(v []byte, key string) (found []byte) {
-	_ = objectFields(v, func(k, val []byte) {
-		if found == nil && string(k) == key {
-			found = val
-		}
-	})
-	return found
 }
 
 // firstStringIn returns the first string value in the JSON value v, depth first and at
@@ -195,9 +189,9 @@ func firstStringIn(v []byte, depth int) (found []byte) {
 	}
 	switch v[0] {
 	case '{':
-		_ = objectFields(v, func(_, val []byte) { visit(val) })
+		_ = jsonscan.Fields(v, func(_, val []byte) { visit(val) })
 	case '[':
-		_ = arrayElems(v, visit)
+		_ = jsonscan.Elements(v, visit)
 	}
 	return found
 }

@@ -1,19 +1,24 @@
 package response
 
-import "time"
+import (
+	"time"
+
+	"github.com/aiusage/aiusage/instrumentation/usage"
+)
 
 // Result is what a response body said about the call.
 type Result struct {
-	Model         string       // response model: OpenAI "model" (Groq compound: "groq/compound"); Gemini "modelVersion"
-	ID            string       // OpenAI "id"; Gemini "responseId"
-	FinishReasons []string     // distinct, in the order first seen
-	Usage         Usage        // billed token counts; meaningful when HasUsage
-	HasUsage      bool         // the body carried token counts
-	Breakdown     []ModelUsage // Groq compound: usage of each sub-model actually used
-	Stream        bool         // the body was SSE or a Gemini JSON-array stream
-	Chunks        int          // SSE data events (without [DONE]) or JSON-array elements
-	Error         *APIError    // error reported in the body, in-band errors of a 200 stream included
-	ParseError    string       // "" or one of the Parse* reasons
+	Model         string             // response model: OpenAI "model" (Groq compound: "groq/compound"); Gemini "modelVersion"
+	ID            string             // OpenAI "id"; Gemini "responseId"
+	FinishReasons []string           // distinct, in the order first seen
+	Usage         usage.Usage        // billed token counts; meaningful when HasUsage
+	Reported      Reported           // the counts Usage was derived from
+	HasUsage      bool               // the body carried token counts
+	Breakdown     []usage.ModelUsage // Groq compound: usage of each sub-model actually used
+	Stream        bool               // the body was SSE or a Gemini JSON-array stream
+	Chunks        int                // SSE data events (without [DONE]) or JSON-array elements
+	Error         *APIError          // error reported in the body, in-band errors of a 200 stream included
+	ParseError    string             // "" or one of the Parse* reasons
 }
 
 // Reasons in Result.ParseError. The set is small and fixed so it can be a metric attribute.
@@ -24,26 +29,14 @@ const (
 	ParseEmpty       = "empty"        // the body was empty
 )
 
-// Usage is token usage with billed semantics: InputTokens includes cached and (Gemini)
-// tool-use prompt tokens; OutputTokens includes reasoning (Gemini: thoughts) tokens.
-type Usage struct {
-	InputTokens           int64
-	OutputTokens          int64
-	CacheReadInputTokens  int64
-	ReasoningOutputTokens int64
-
-	// Provider detail. OpenAI: TotalTokens only. Gemini: usageMetadata as reported.
-	PromptTokens        int64
-	CandidatesTokens    int64
-	ThoughtsTokens      int64
-	ToolUsePromptTokens int64
-	TotalTokens         int64
-}
-
-// ModelUsage is one sub-model's share of a Groq compound call.
-type ModelUsage struct {
-	Model string
-	Usage Usage
+// Reported is a usage report's counts under the provider's own names, from which the
+// billed usage.Usage is derived. OpenAI: Total only. Gemini: usageMetadata as reported.
+type Reported struct {
+	Prompt        int64 // Gemini promptTokenCount, cached included
+	Candidates    int64 // Gemini candidatesTokenCount, thoughts excluded
+	Thoughts      int64 // Gemini thoughtsTokenCount
+	ToolUsePrompt int64 // Gemini toolUsePromptTokenCount
+	Total         int64 // OpenAI total_tokens, Gemini totalTokenCount
 }
 
 // APIError is an error the provider reported in the response body.
@@ -65,4 +58,15 @@ type QuotaViolation struct {
 	Value    string // quotaValue, the limit; "0" means no access to the model
 	Model    string // quotaDimensions.model
 	Location string // quotaDimensions.location
+}
+
+// report is one usage report decoded: the billed usage and the counts it came from.
+type report struct {
+	billed   usage.Usage
+	reported Reported
+}
+
+// apply makes r the Result's usage.
+func (r *report) apply(res *Result) {
+	res.Usage, res.Reported, res.HasUsage = r.billed, r.reported, true
 }

@@ -1,4 +1,4 @@
-package quota_test
+package ratelimit_test
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aiusage/aiusage/instrumentation/internal/ratelimit"
 	"github.com/aiusage/aiusage/instrumentation/quota"
 	"github.com/aiusage/aiusage/instrumentation/semconv"
 )
@@ -65,7 +66,7 @@ func (a *alerts) take() []quota.Alert {
 }
 
 // find returns the state for resource, window and source of provider/model.
-func find(t *testing.T, states []quota.State, provider, model, resource, window, source string) quota.State {
+func find(t *testing.T, states []quota.State, provider semconv.Provider, model, resource, window, source string) quota.State {
 	t.Helper()
 	for _, s := range states {
 		if s.Provider == provider && s.Model == model && s.Resource == resource && s.Window == window && s.Source == source {
@@ -78,8 +79,8 @@ func find(t *testing.T, states []quota.State, provider, model, resource, window,
 
 func TestTrackerHeaders(t *testing.T) {
 	clk := newClock("2026-11-27T15:00:00Z")
-	tr := quota.NewTracker(quota.Options{Now: clk.Now})
-	tr.ObserveHeaders(semconv.ProviderGroq, "llama-3.1-8b-instant", quota.ParseHeaders(
+	tr := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now})
+	tr.ObserveHeaders(semconv.ProviderGroq, "llama-3.1-8b-instant", ratelimit.ParseHeaders(
 		groqHeaders("14400", "13950", "2m59.56s", "6000", "5400", "7.66s")))
 
 	states := tr.States()
@@ -117,18 +118,18 @@ func TestTrackerHeaders(t *testing.T) {
 	}
 
 	// A response with only the tokens set leaves the requests reading as it was.
-	tr.ObserveHeaders("groq", "llama-3.1-8b-instant", quota.Headers{TokensLimit: 6000, TokensRemaining: 1, HasTokens: true})
+	tr.ObserveHeaders("groq", "llama-3.1-8b-instant", ratelimit.Headers{TokensLimit: 6000, TokensRemaining: 1, HasTokens: true})
 	if s := find(t, tr.States(), "groq", "llama-3.1-8b-instant", "requests", "1d", "header"); s.Remaining != 13950 || !s.UpdatedAt.Equal(mustTime("2026-11-27T15:00:00Z")) {
 		t.Errorf("requests after a tokens-only reading: %+v", s)
 	}
 	// Without a usable reset the reading stands: it is never taken for a refilled window.
-	tr.ObserveHeaders("groq", "no-reset", quota.ParseHeaders(groqHeaders("1000", "10", "soon", "", "", "")))
+	tr.ObserveHeaders("groq", "no-reset", ratelimit.ParseHeaders(groqHeaders("1000", "10", "soon", "", "", "")))
 	clk.Add(time.Hour)
 	if s := find(t, tr.States(), "groq", "no-reset", "requests", "1d", "header"); s.Remaining != 10 || !s.ResetAt.IsZero() {
 		t.Errorf("reading without reset an hour on: remaining %d reset %v; want 10, zero", s.Remaining, s.ResetAt)
 	}
 	// No quota headers at all: nothing new is tracked.
-	tr.ObserveHeaders("groq", "other-model", quota.Headers{RetryAfter: time.Second, HasRetryAfter: true})
+	tr.ObserveHeaders("groq", "other-model", ratelimit.Headers{RetryAfter: time.Second, HasRetryAfter: true})
 	if n := len(tr.States()); n != 3 {
 		t.Errorf("a reading without counts added states: %d, want 3", n)
 	}
@@ -143,9 +144,9 @@ func sameState(a, b quota.State) bool {
 func TestTrackerHeaderAlerts(t *testing.T) {
 	clk := newClock("2026-11-27T15:00:00Z")
 	var got alerts
-	tr := quota.NewTracker(quota.Options{Now: clk.Now, Threshold: 0.8, OnAlert: got.add})
+	tr := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now, Threshold: 0.8, OnAlert: got.add})
 	observe := func(remainingTokens string) {
-		tr.ObserveHeaders("groq", "m", quota.ParseHeaders(groqHeaders("1000", "999", "1s", "100", remainingTokens, "1s")))
+		tr.ObserveHeaders("groq", "m", ratelimit.ParseHeaders(groqHeaders("1000", "999", "1s", "100", remainingTokens, "1s")))
 	}
 	steps := []struct {
 		remaining string
@@ -176,13 +177,13 @@ func TestTrackerHeaderAlerts(t *testing.T) {
 
 func TestTrackerDefaultThreshold(t *testing.T) {
 	var got alerts
-	tr := quota.NewTracker(quota.Options{OnAlert: got.add})
-	tr.ObserveHeaders("groq", "m", quota.Headers{RequestsLimit: 100, RequestsRemaining: 11, HasRequests: true}) // 0.89
+	tr := ratelimit.NewTracker(ratelimit.Options{OnAlert: got.add})
+	tr.ObserveHeaders("groq", "m", ratelimit.Headers{RequestsLimit: 100, RequestsRemaining: 11, HasRequests: true}) // 0.89
 	if n := len(got.take()); n != 0 {
 		t.Fatalf("alert below the default threshold: %d", n)
 	}
-	tr.ObserveHeaders("groq", "m", quota.Headers{RequestsLimit: 100, RequestsRemaining: 10, HasRequests: true}) // 0.90
-	if a := got.take(); len(a) != 1 || a[0].Threshold != quota.DefaultThreshold {
+	tr.ObserveHeaders("groq", "m", ratelimit.Headers{RequestsLimit: 100, RequestsRemaining: 10, HasRequests: true}) // 0.90
+	if a := got.take(); len(a) != 1 || a[0].Threshold != ratelimit.DefaultThreshold {
 		t.Fatalf("alerts at the default threshold: %+v", a)
 	}
 }
@@ -190,7 +191,7 @@ func TestTrackerDefaultThreshold(t *testing.T) {
 func TestTrackerEstimates(t *testing.T) {
 	// 23:59:30 on Nov 27 in Los Angeles (PST, UTC-8).
 	clk := newClock("2026-11-28T07:59:30Z")
-	tr := quota.NewTracker(quota.Options{
+	tr := ratelimit.NewTracker(ratelimit.Options{
 		Now:    clk.Now,
 		Limits: []quota.Limit{{Provider: "gcp.gemini", RequestsPerMinute: 10, RequestsPerDay: 20, TokensPerMinute: 1000}},
 	})
@@ -253,7 +254,7 @@ func TestTrackerPacificDayAcrossDST(t *testing.T) {
 	// US daylight saving starts 2026-03-08: that day begins at 08:00Z (PST) and the next
 	// at 07:00Z (PDT).
 	clk := newClock("2026-03-08T12:00:00Z")
-	tr := quota.NewTracker(quota.Options{Now: clk.Now, Limits: []quota.Limit{{Provider: "gcp.gemini", RequestsPerDay: 5}}})
+	tr := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now, Limits: []quota.Limit{{Provider: "gcp.gemini", RequestsPerDay: 5}}})
 	tr.ObserveCall("gcp.gemini", "m", 0)
 	s := find(t, tr.States(), "gcp.gemini", "m", "requests", "1d", "estimate")
 	if !s.ResetAt.Equal(mustTime("2026-03-09T07:00:00Z")) || s.Remaining != 4 {
@@ -268,7 +269,7 @@ func TestTrackerPacificDayAcrossDST(t *testing.T) {
 
 func TestTrackerLimitMatching(t *testing.T) {
 	clk := newClock("2026-11-27T15:00:00Z")
-	tr := quota.NewTracker(quota.Options{Now: clk.Now, Limits: []quota.Limit{
+	tr := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now, Limits: []quota.Limit{
 		{Provider: "gcp.gemini", RequestsPerDay: 250},
 		{Provider: "gcp.gemini", Model: "gemini-2.5-pro", RequestsPerDay: 50},
 		{Provider: "gcp.gemini", Model: "gemini-2.5-pro", RequestsPerDay: 100},  // later wins
@@ -306,7 +307,7 @@ func TestTrackerLimitMatching(t *testing.T) {
 func TestTrackerEstimateAlerts(t *testing.T) {
 	clk := newClock("2026-11-27T15:00:00Z")
 	var got alerts
-	tr := quota.NewTracker(quota.Options{Now: clk.Now, OnAlert: got.add,
+	tr := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now, OnAlert: got.add,
 		Limits: []quota.Limit{{Provider: "gcp.gemini", RequestsPerMinute: 10}}})
 	for i := 1; i <= 12; i++ {
 		tr.ObserveCall("gcp.gemini", "m", 0)
@@ -337,7 +338,7 @@ func TestTrackerEstimateAlerts(t *testing.T) {
 
 func TestTrackerClockGoingBack(t *testing.T) {
 	clk := newClock("2026-11-27T15:00:30Z")
-	tr := quota.NewTracker(quota.Options{Now: clk.Now, Limits: []quota.Limit{{Provider: "p", RequestsPerMinute: 100}}})
+	tr := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now, Limits: []quota.Limit{{Provider: "p", RequestsPerMinute: 100}}})
 	tr.ObserveCall("p", "m", 0)
 	clk.Add(-20 * time.Second)
 	tr.ObserveCall("p", "m", 0)
@@ -347,11 +348,11 @@ func TestTrackerClockGoingBack(t *testing.T) {
 }
 
 func TestTrackerBoundsKeys(t *testing.T) {
-	tr := quota.NewTracker(quota.Options{Limits: []quota.Limit{{Provider: "p", RequestsPerDay: 10}}})
+	tr := ratelimit.NewTracker(ratelimit.Options{Limits: []quota.Limit{{Provider: "p", RequestsPerDay: 10}}})
 	for i := range 3000 {
 		model := fmt.Sprint("m", i)
 		tr.ObserveCall("p", model, 0)
-		tr.ObserveHeaders("groq", model, quota.Headers{RequestsLimit: 10, RequestsRemaining: 5, HasRequests: true})
+		tr.ObserveHeaders("groq", model, ratelimit.Headers{RequestsLimit: 10, RequestsRemaining: 5, HasRequests: true})
 	}
 	if n := len(tr.States()); n > 2*1024 {
 		t.Errorf("%d states kept for 3000 models; want a bound", n)
@@ -362,9 +363,9 @@ func TestTrackerBoundsKeys(t *testing.T) {
 // tracker at once (run with -race): every call is counted and the alert fires once.
 func TestTrackerConcurrent(t *testing.T) {
 	clk := newClock("2026-11-27T15:00:00Z")
-	var tr *quota.Tracker
+	var tr *ratelimit.Tracker
 	var got alerts
-	tr = quota.NewTracker(quota.Options{Now: clk.Now,
+	tr = ratelimit.NewTracker(ratelimit.Options{Now: clk.Now,
 		Limits: []quota.Limit{{Provider: "gcp.gemini", RequestsPerDay: 1000}},
 		OnAlert: func(a quota.Alert) {
 			_ = tr.States() // the callback may use the tracker
@@ -376,7 +377,7 @@ func TestTrackerConcurrent(t *testing.T) {
 		wg.Go(func() {
 			for i := range calls {
 				tr.ObserveCall("gcp.gemini", "gemini-2.5-flash", 1)
-				tr.ObserveHeaders("groq", "m", quota.Headers{RequestsLimit: 14400, RequestsRemaining: int64(14400 - i), HasRequests: true})
+				tr.ObserveHeaders("groq", "m", ratelimit.Headers{RequestsLimit: 14400, RequestsRemaining: int64(14400 - i), HasRequests: true})
 				if i%25 == w%25 {
 					_ = tr.States()
 				}
@@ -392,32 +393,12 @@ func TestTrackerConcurrent(t *testing.T) {
 	}
 }
 
-func TestLimitValidate(t *testing.T) {
-	tests := []struct {
-		l    quota.Limit
-		want string
-	}{
-		{quota.Limit{Provider: "gcp.gemini", RequestsPerMinute: 10}, ""},
-		{quota.Limit{RequestsPerMinute: 10}, "quota limit: provider: empty"},
-		{quota.Limit{Provider: "p", RequestsPerMinute: -1}, `quota limit p "": requests_per_minute: -1 is negative`},
-		{quota.Limit{Provider: "p", Model: "m", RequestsPerDay: -2}, `quota limit p "m": requests_per_day: -2 is negative`},
-		{quota.Limit{Provider: "p", TokensPerMinute: -3}, `quota limit p "": tokens_per_minute: -3 is negative`},
-		{quota.Limit{Provider: "p"}, `quota limit p "": no requests_per_minute, requests_per_day or tokens_per_minute set`},
-	}
-	for _, tt := range tests {
-		err := tt.l.Validate()
-		if got := fmt.Sprint(err); (tt.want == "" && err != nil) || (tt.want != "" && got != tt.want) {
-			t.Errorf("%+v.Validate() = %v; want %q", tt.l, err, tt.want)
-		}
-	}
-}
-
 // TestTrackerHeaderAndEstimateSideBySide configures a Groq limit its headers do not
 // cover (requests per minute) and one they do (per day): both sources are kept apart.
 func TestTrackerHeaderAndEstimateSideBySide(t *testing.T) {
 	clk := newClock("2026-11-27T15:00:00Z")
-	tr := quota.NewTracker(quota.Options{Now: clk.Now, Limits: []quota.Limit{{Provider: "groq", RequestsPerMinute: 30, RequestsPerDay: 1000}}})
-	tr.ObserveHeaders("groq", "m", quota.Headers{RequestsLimit: 14400, RequestsRemaining: 14000, HasRequests: true})
+	tr := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now, Limits: []quota.Limit{{Provider: "groq", RequestsPerMinute: 30, RequestsPerDay: 1000}}})
+	tr.ObserveHeaders("groq", "m", ratelimit.Headers{RequestsLimit: 14400, RequestsRemaining: 14000, HasRequests: true})
 	tr.ObserveCall("groq", "m", 10)
 
 	states := tr.States()
@@ -473,8 +454,8 @@ func TestTrackerExceeded(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			// twin sees the same calls but no 429: what was counted.
 			clk := newClock(tt.start)
-			tr := quota.NewTracker(quota.Options{Now: clk.Now, Limits: []quota.Limit{limit}})
-			twin := quota.NewTracker(quota.Options{Now: clk.Now, Limits: []quota.Limit{limit}})
+			tr := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now, Limits: []quota.Limit{limit}})
+			twin := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now, Limits: []quota.Limit{limit}})
 			call := func() {
 				tr.ObserveCall("gcp.gemini", "m", 100)
 				twin.ObserveCall("gcp.gemini", "m", 100)
@@ -526,7 +507,9 @@ func TestTrackerExceededIgnored(t *testing.T) {
 		{Provider: "gcp.gemini", Model: "gemini-2.5-flash", RequestsPerMinute: 10, TokensPerMinute: 1000},
 	}
 	tests := []struct {
-		name, provider, model, resource, window string
+		name                    string
+		provider                semconv.Provider
+		model, resource, window string
 	}{
 		{"unknown resource", "gcp.gemini", "gemini-2.5-flash", "", "1m"},
 		{"unknown window", "gcp.gemini", "gemini-2.5-flash", "requests", "1h"},
@@ -540,8 +523,8 @@ func TestTrackerExceededIgnored(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			clk := newClock("2026-11-27T15:00:00Z")
 			var got alerts
-			tr := quota.NewTracker(quota.Options{Now: clk.Now, Limits: limits, OnAlert: got.add})
-			twin := quota.NewTracker(quota.Options{Now: clk.Now, Limits: limits})
+			tr := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now, Limits: limits, OnAlert: got.add})
+			twin := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now, Limits: limits})
 			for _, m := range []string{"gemini-2.5-pro", "gemini-2.5-flash"} {
 				tr.ObserveCall("gcp.gemini", m, 100)
 				twin.ObserveCall("gcp.gemini", m, 100)
@@ -563,7 +546,7 @@ func TestTrackerExceededIgnored(t *testing.T) {
 func TestTrackerExceededAlerts(t *testing.T) {
 	clk := newClock("2026-11-27T15:00:00Z")
 	var got alerts
-	tr := quota.NewTracker(quota.Options{Now: clk.Now, OnAlert: got.add,
+	tr := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now, OnAlert: got.add,
 		Limits: []quota.Limit{{Provider: "gcp.gemini", RequestsPerMinute: 10, RequestsPerDay: 250}}})
 	tr.ObserveCall("gcp.gemini", "m", 0)
 	if a := got.take(); len(a) != 0 {

@@ -1,4 +1,4 @@
-package instrumentation
+package instrumentationtest
 
 import (
 	"context"
@@ -10,43 +10,20 @@ import (
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/genai"
 
+	"github.com/aiusage/aiusage/instrumentation"
 	"github.com/aiusage/aiusage/instrumentation/quota"
 	"github.com/aiusage/aiusage/instrumentation/semconv"
 )
-
-var groqHeaders = map[string]string{
-	"Content-Type":                   "application/json",
-	"x-ratelimit-limit-requests":     "1000",
-	"x-ratelimit-remaining-requests": "998",
-	"x-ratelimit-reset-requests":     "2m52.8s",
-	"x-ratelimit-limit-tokens":       "8000",
-	"x-ratelimit-remaining-tokens":   "7544",
-	"x-ratelimit-reset-tokens":       "3.42s",
-	"x-request-id":                   "req_01kb2x9",
-}
-
-func withContentType(h map[string]string, ct string) map[string]string {
-	out := map[string]string{}
-	for k, v := range h {
-		out[k] = v
-	}
-	out["Content-Type"] = ct
-	return out
-}
-
-// usd prices tokens at USD per million.
-func usd(tokens int64, perMTok float64) float64 { return float64(tokens) * perMTok / 1e6 }
 
 // TestOpenAISDK drives the real openai-go client against a local server
 // standing in for Groq and for Gemini's OpenAI-compatible endpoint.
 func TestOpenAISDK(t *testing.T) {
 	tests := []struct {
 		name      string
-		provider  Provider
+		provider  instrumentation.Provider
 		basePath  string
 		model     string
 		stream    bool
@@ -58,7 +35,7 @@ func TestOpenAISDK(t *testing.T) {
 		wantCost  float64
 	}{{
 		name:     "groq chat",
-		provider: Groq, basePath: "/openai/v1", model: "openai/gpt-oss-120b",
+		provider: instrumentation.Groq, basePath: "/openai/v1", model: "openai/gpt-oss-120b",
 		reply:    reply{file: "groq_chat.json", header: groqHeaders},
 		wantText: "The capital of France is Paris.",
 		wantAttrs: map[attribute.Key]any{
@@ -89,7 +66,7 @@ func TestOpenAISDK(t *testing.T) {
 		wantCost: usd(80, 0.15) + usd(256, 0.075) + usd(120, 0.60),
 	}, {
 		name:     "groq stream with usage twice",
-		provider: Groq, basePath: "/openai/v1", model: "llama-3.1-8b-instant", stream: true,
+		provider: instrumentation.Groq, basePath: "/openai/v1", model: "llama-3.1-8b-instant", stream: true,
 		reply:    reply{file: "groq_stream.sse", header: withContentType(groqHeaders, "text/event-stream"), chunkSep: "\n\n"},
 		wantText: "Paris is the capital.",
 		wantAttrs: map[attribute.Key]any{
@@ -108,7 +85,7 @@ func TestOpenAISDK(t *testing.T) {
 		wantCost: usd(42, 0.05) + usd(9, 0.08),
 	}, {
 		name:     "gemini openai-compatible",
-		provider: Gemini, basePath: "/v1beta/openai", model: "gemini-2.5-flash",
+		provider: instrumentation.Gemini, basePath: "/v1beta/openai", model: "gemini-2.5-flash",
 		reply: reply{file: "groq_chat.json", header: map[string]string{"Content-Type": "application/json"}},
 		// The body names its own model; the price follows the response model.
 		wantText: "The capital of France is Paris.",
@@ -126,7 +103,7 @@ func TestOpenAISDK(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := providerServer(t, map[string]reply{tt.basePath + "/chat/completions": tt.reply})
-			h := newHarness(t, WithHost(hostOf(t, srv.URL), tt.provider))
+			h := newHarness(t, instrumentation.WithHost(hostOf(t, srv.URL), tt.provider))
 			client := openai.NewClient(
 				option.WithBaseURL(srv.URL+tt.basePath),
 				option.WithAPIKey("gsk_test_secret"),
@@ -136,7 +113,7 @@ func TestOpenAISDK(t *testing.T) {
 				Model:    tt.model,
 				Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("What is the capital of France?")},
 			}
-			ctx := WithAttribution(context.Background(), Attribution{UserID: "u-42", ProjectID: "atlas", Action: "qa"})
+			ctx := instrumentation.WithAttribution(context.Background(), instrumentation.Attribution{UserID: "u-42", ProjectID: "atlas", Action: "qa"})
 			var text string
 			if tt.stream {
 				params.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)}
@@ -254,17 +231,9 @@ func TestGenaiSDK(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, WithHost(hostOf(t, srv.URL), Gemini))
+			h := newHarness(t, instrumentation.WithHost(hostOf(t, srv.URL), instrumentation.Gemini))
 			ctx := context.Background()
-			client, err := genai.NewClient(ctx, &genai.ClientConfig{
-				APIKey:      "AIza_test_secret",
-				Backend:     genai.BackendGeminiAPI,
-				HTTPClient:  &http.Client{Transport: h.inst.Transport(nil)},
-				HTTPOptions: genai.HTTPOptions{BaseURL: srv.URL},
-			})
-			if err != nil {
-				t.Fatalf("genai client: %v", err)
-			}
+			client := genaiClient(t, h, srv.URL)
 			var text strings.Builder
 			if tt.stream {
 				for resp, err := range client.Models.GenerateContentStream(ctx, tt.model, genai.Text("capital of France?"), nil) {
@@ -302,55 +271,19 @@ func TestGenaiSDK(t *testing.T) {
 	}
 }
 
-// checkTokenMetrics asserts one input and one output point of the token
-// histogram with the given sums, and one duration point.
-func checkTokenMetrics(t *testing.T, h *harness, in, out int64) {
+// genaiClient is the real genai client for the Gemini API at baseURL, through h's transport.
+func genaiClient(t *testing.T, h *harness, baseURL string) *genai.Client {
 	t.Helper()
-	ms := h.metrics(t)
-	tu, ok := ms[semconv.MetricTokenUsage].Data.(metricdata.Histogram[int64])
-	if !ok {
-		t.Fatalf("%s missing", semconv.MetricTokenUsage)
+	client, err := genai.NewClient(context.Background(), &genai.ClientConfig{
+		APIKey:      "AIza_test_secret",
+		Backend:     genai.BackendGeminiAPI,
+		HTTPClient:  &http.Client{Transport: h.inst.Transport(nil)},
+		HTTPOptions: genai.HTTPOptions{BaseURL: baseURL},
+	})
+	if err != nil {
+		t.Fatalf("genai client: %v", err)
 	}
-	sums := map[string]int64{}
-	for _, dp := range tu.DataPoints {
-		typ, _ := dp.Attributes.Value(semconv.GenAITokenType)
-		sums[typ.AsString()] += dp.Sum
-		if dp.Count != 1 {
-			t.Errorf("token point %s count %d, want 1", typ.AsString(), dp.Count)
-		}
-		if _, ok := dp.Attributes.Value(semconv.UserID); ok {
-			t.Errorf("user.id on a metric point without WithUserIDOnMetrics")
-		}
-	}
-	if sums[semconv.TokenTypeInput] != in || sums[semconv.TokenTypeOutput] != out {
-		t.Errorf("token usage input %d output %d, want %d %d", sums["input"], sums["output"], in, out)
-	}
-	d, ok := ms[semconv.MetricOperationDuration].Data.(metricdata.Histogram[float64])
-	if !ok || len(d.DataPoints) != 1 || d.DataPoints[0].Count != 1 {
-		t.Fatalf("%s: want one point with count 1, got %+v", semconv.MetricOperationDuration, ms[semconv.MetricOperationDuration].Data)
-	}
-	for _, k := range []attribute.Key{semconv.GenAIOperationName, semconv.GenAIProviderName, semconv.GenAIRequestModel} {
-		if _, ok := d.DataPoints[0].Attributes.Value(k); !ok {
-			t.Errorf("duration point lacks %s", k)
-		}
-	}
-	if _, ok := d.DataPoints[0].Attributes.Value(semconv.GenAITokenType); ok {
-		t.Errorf("duration point carries %s", semconv.GenAITokenType)
-	}
-}
-
-// checkExceeded asserts one aiusage.ratelimit.exceeded increment carrying want.
-func checkExceeded(t *testing.T, h *harness, want map[attribute.Key]string) {
-	t.Helper()
-	sum, ok := h.metrics(t)[semconv.MetricRateLimitExceeded].Data.(metricdata.Sum[int64])
-	if !ok || len(sum.DataPoints) != 1 || sum.DataPoints[0].Value != 1 {
-		t.Fatalf("%s: want one point of 1, got %+v", semconv.MetricRateLimitExceeded, sum)
-	}
-	for k, w := range want {
-		if v, _ := sum.DataPoints[0].Attributes.Value(k); v.AsString() != w {
-			t.Errorf("exceeded %s = %q, want %q", k, v.AsString(), w)
-		}
-	}
+	return client
 }
 
 // TestQuotaExhaustedByGemini429 checks that a Gemini 429 naming its daily quota
@@ -361,19 +294,11 @@ func TestQuotaExhaustedByGemini429(t *testing.T) {
 		"/v1beta/models/gemini-2.5-flash:generateContent": {file: "gemini_429.json", status: 429, header: map[string]string{"Content-Type": "application/json"}},
 	})
 	var alerts []quota.Alert
-	h := newHarness(t, WithHost(hostOf(t, srv.URL), Gemini),
-		WithLimits(quota.Limit{Provider: "gcp.gemini", Model: "gemini-2.5-flash", RequestsPerMinute: 10, RequestsPerDay: 250}),
-		WithQuotaAlert(0.9, func(a quota.Alert) { alerts = append(alerts, a) }))
+	h := newHarness(t, instrumentation.WithHost(hostOf(t, srv.URL), instrumentation.Gemini),
+		instrumentation.WithLimits(quota.Limit{Provider: instrumentation.Gemini, Model: "gemini-2.5-flash", RequestsPerMinute: 10, RequestsPerDay: 250}),
+		instrumentation.WithQuotaAlert(0.9, func(a quota.Alert) { alerts = append(alerts, a) }))
 	ctx := context.Background()
-	client, err := genai.NewClient(ctx, &genai.ClientConfig{
-		APIKey:      "AIza_test_secret",
-		Backend:     genai.BackendGeminiAPI,
-		HTTPClient:  &http.Client{Transport: h.inst.Transport(nil)},
-		HTTPOptions: genai.HTTPOptions{BaseURL: srv.URL},
-	})
-	if err != nil {
-		t.Fatalf("genai client: %v", err)
-	}
+	client := genaiClient(t, h, srv.URL)
 	before := time.Now()
 	if _, err := client.Models.GenerateContent(ctx, "gemini-2.5-flash", genai.Text("capital of France?"), nil); err == nil {
 		t.Fatal("generate: no error, want the 429")
@@ -406,7 +331,55 @@ func TestQuotaExhaustedByGemini429(t *testing.T) {
 	if len(alerts) != 1 || alerts[0].State.Window != semconv.WindowDay || alerts[0].State.Remaining != 0 {
 		t.Errorf("alerts %+v, want one for requests per day", alerts)
 	}
-	if v, ok := quotaPoint[float64](t, h, semconv.MetricRateLimitUtilization, semconv.ResourceRequests, semconv.WindowDay, semconv.SourceEstimate); !ok || v != 1 {
+	if v, ok := utilizationPoint(t, h, semconv.ResourceRequests, semconv.WindowDay); !ok || v != 1 {
 		t.Errorf("%s estimated requests/1d point = %g, %v; want 1", semconv.MetricRateLimitUtilization, v, ok)
+	}
+}
+
+// TestContentOptIn records the prompt through the real SDKs only WithContent.
+func TestContentOptIn(t *testing.T) {
+	srv := providerServer(t, map[string]reply{
+		"/openai/v1/chat/completions":                     {file: "groq_chat.json", header: groqHeaders},
+		"/v1beta/models/gemini-2.5-flash:generateContent": {file: "gemini_generate.json"},
+	})
+	const prompt = "What is the capital of France?"
+	for _, content := range []bool{false, true} {
+		for _, provider := range []instrumentation.Provider{instrumentation.Groq, instrumentation.Gemini} {
+			opts := []instrumentation.Option{instrumentation.WithHost(hostOf(t, srv.URL), provider)}
+			if content {
+				opts = append(opts, instrumentation.WithContent())
+			}
+			h := newHarness(t, opts...)
+			httpClient := &http.Client{Transport: h.inst.Transport(nil)}
+			ctx := context.Background()
+			if provider == instrumentation.Groq {
+				client := openai.NewClient(option.WithBaseURL(srv.URL+"/openai/v1"), option.WithAPIKey("k"), option.WithHTTPClient(httpClient))
+				if _, err := client.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{
+					Model: "openai/gpt-oss-120b", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage(prompt)},
+				}); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				client, err := genai.NewClient(ctx, &genai.ClientConfig{APIKey: "k", Backend: genai.BackendGeminiAPI,
+					HTTPClient: httpClient, HTTPOptions: genai.HTTPOptions{BaseURL: srv.URL}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := client.Models.GenerateContent(ctx, "gemini-2.5-flash", genai.Text(prompt), nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := attrs(h.span(t))
+			v, ok := got[semconv.GenAIInputMessages]
+			if ok != content || content && !strings.Contains(v.AsString(), `"content":"`+prompt+`"`) {
+				t.Errorf("%s content=%v: gen_ai.input.messages = %q (present %v)", provider, content, v.AsString(), ok)
+			}
+			for k, v := range got {
+				if !content && strings.Contains(v.Emit(), prompt) {
+					t.Errorf("%s: prompt recorded in %s without instrumentation.WithContent", provider, k)
+				}
+			}
+			wantAttrs(t, got, map[attribute.Key]any{semconv.GenAIUsageInputTokens: map[instrumentation.Provider]int{instrumentation.Groq: 336, instrumentation.Gemini: 4704}[provider]})
+		}
 	}
 }

@@ -1,9 +1,10 @@
-package quota
+package ratelimit
 
 import (
 	"time"
 	_ "time/tzdata" // the Pacific day must work on hosts without zoneinfo
 
+	"github.com/aiusage/aiusage/instrumentation/quota"
 	"github.com/aiusage/aiusage/instrumentation/semconv"
 )
 
@@ -32,7 +33,7 @@ type bucket struct{ requests, tokens int64 }
 // sliding minute of one-second buckets (constant time per call, fixed memory) and
 // a request count for the current Pacific day.
 type estimator struct {
-	limit         Limit
+	limit         quota.Limit
 	rpm, tpm, rpd entry
 
 	buckets                      [windowSeconds]bucket // indexed by Unix second mod windowSeconds
@@ -57,9 +58,9 @@ type reading struct {
 	resetAt     time.Time
 }
 
-func newEstimator(provider, model string, l Limit, now time.Time) *estimator {
+func newEstimator(provider semconv.Provider, model string, l quota.Limit, now time.Time) *estimator {
 	state := func(resource, window string) entry {
-		return entry{state: State{Provider: provider, Model: model, Resource: resource, Window: window, Source: semconv.SourceEstimate}}
+		return entry{state: quota.State{Provider: provider, Model: model, Resource: resource, Window: window, Source: semconv.SourceEstimate}}
 	}
 	return &estimator{
 		limit:  l,

@@ -1,10 +1,11 @@
-package quota_test
+package ratelimit_test
 
 import (
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aiusage/aiusage/instrumentation/internal/ratelimit"
 	"github.com/aiusage/aiusage/instrumentation/quota"
 )
 
@@ -15,7 +16,7 @@ type benchKey struct{ provider, model string }
 // BenchmarkTrackerObserve compares each observation against baselines in the same run:
 // a bare mutex, and a mutex plus a clock read plus a map lookup (the floor of this design).
 func BenchmarkTrackerObserve(b *testing.B) {
-	h := quota.ParseHeaders(groqHeaders("14400", "13950", "2m59.56s", "6000", "5400", "7.66s"))
+	h := ratelimit.ParseHeaders(groqHeaders("14400", "13950", "2m59.56s", "6000", "5400", "7.66s"))
 	limits := []quota.Limit{{Provider: "gcp.gemini", RequestsPerMinute: 1 << 40, RequestsPerDay: 1 << 40, TokensPerMinute: 1 << 40}}
 
 	b.Run("baseline=mutex", func(b *testing.B) {
@@ -39,21 +40,21 @@ func BenchmarkTrackerObserve(b *testing.B) {
 	})
 	b.Run("headers", func(b *testing.B) {
 		b.ReportAllocs()
-		tr := quota.NewTracker(quota.Options{OnAlert: func(quota.Alert) {}})
+		tr := ratelimit.NewTracker(ratelimit.Options{OnAlert: func(quota.Alert) {}})
 		for b.Loop() {
 			tr.ObserveHeaders("groq", "llama-3.1-8b-instant", h)
 		}
 	})
 	b.Run("call/estimate", func(b *testing.B) {
 		b.ReportAllocs()
-		tr := quota.NewTracker(quota.Options{Limits: limits, OnAlert: func(quota.Alert) {}})
+		tr := ratelimit.NewTracker(ratelimit.Options{Limits: limits, OnAlert: func(quota.Alert) {}})
 		for b.Loop() {
 			tr.ObserveCall("gcp.gemini", "gemini-2.5-flash", 1200)
 		}
 	})
 	b.Run("call/no-limit", func(b *testing.B) {
 		b.ReportAllocs()
-		tr := quota.NewTracker(quota.Options{Limits: limits})
+		tr := ratelimit.NewTracker(ratelimit.Options{Limits: limits})
 		for b.Loop() {
 			tr.ObserveCall("groq", "llama-3.1-8b-instant", 1200)
 		}
@@ -73,7 +74,7 @@ func BenchmarkTrackerObserve(b *testing.B) {
 	})
 	b.Run("parallel/headers", func(b *testing.B) {
 		b.ReportAllocs()
-		tr := quota.NewTracker(quota.Options{})
+		tr := ratelimit.NewTracker(ratelimit.Options{})
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				tr.ObserveHeaders("groq", "llama-3.1-8b-instant", h)
@@ -104,16 +105,16 @@ func BenchmarkParseHeaders(b *testing.B) {
 	b.Run("parse", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			_ = quota.ParseHeaders(h)
+			_ = ratelimit.ParseHeaders(h)
 		}
 	})
 }
 
 // BenchmarkTrackerStates measures what a polling UI costs: a dozen tracked quotas.
 func BenchmarkTrackerStates(b *testing.B) {
-	tr := quota.NewTracker(quota.Options{Limits: []quota.Limit{{Provider: "gcp.gemini", RequestsPerMinute: 10, RequestsPerDay: 250, TokensPerMinute: 250000}}})
+	tr := ratelimit.NewTracker(ratelimit.Options{Limits: []quota.Limit{{Provider: "gcp.gemini", RequestsPerMinute: 10, RequestsPerDay: 250, TokensPerMinute: 250000}}})
 	for _, m := range []string{"a", "b", "c"} {
-		tr.ObserveHeaders("groq", m, quota.ParseHeaders(groqHeaders("14400", "13950", "6s", "6000", "5400", "1s")))
+		tr.ObserveHeaders("groq", m, ratelimit.ParseHeaders(groqHeaders("14400", "13950", "6s", "6000", "5400", "1s")))
 		tr.ObserveCall("gcp.gemini", m, 100)
 	}
 	b.ReportAllocs()

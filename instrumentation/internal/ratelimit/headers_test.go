@@ -1,11 +1,11 @@
-package quota_test
+package ratelimit_test
 
 import (
 	"net/http"
 	"testing"
 	"time"
 
-	"github.com/aiusage/aiusage/instrumentation/quota"
+	"github.com/aiusage/aiusage/instrumentation/internal/ratelimit"
 )
 
 // groqHeaders builds a response header set as Groq sends it (canonical keys, as net/http
@@ -36,12 +36,12 @@ func TestParseHeaders(t *testing.T) {
 	tests := []struct {
 		name string
 		h    http.Header
-		want quota.Headers
+		want ratelimit.Headers
 	}{
 		{
 			name: "recorded groq response",
 			h:    groqHeaders("14400", "14398", "10.332999999s", "30000", "29987", "26ms"),
-			want: quota.Headers{
+			want: ratelimit.Headers{
 				RequestsLimit: 14400, RequestsRemaining: 14398, RequestsReset: 10*time.Second + 332999999*time.Nanosecond, HasRequests: true,
 				TokensLimit: 30000, TokensRemaining: 29987, TokensReset: 26 * time.Millisecond, HasTokens: true,
 			},
@@ -49,7 +49,7 @@ func TestParseHeaders(t *testing.T) {
 		{
 			name: "minutes and fractions",
 			h:    groqHeaders("14400", "13950", "2m59.56s", "6000", "5400", "7.66s"),
-			want: quota.Headers{
+			want: ratelimit.Headers{
 				RequestsLimit: 14400, RequestsRemaining: 13950, RequestsReset: 179560 * time.Millisecond, HasRequests: true,
 				TokensLimit: 6000, TokensRemaining: 5400, TokensReset: 7660 * time.Millisecond, HasTokens: true,
 			},
@@ -57,7 +57,7 @@ func TestParseHeaders(t *testing.T) {
 		{
 			name: "whole seconds and milliseconds",
 			h:    groqHeaders("1000", "0", "6s", "12000", "0", "547ms"),
-			want: quota.Headers{
+			want: ratelimit.Headers{
 				RequestsLimit: 1000, RequestsReset: 6 * time.Second, HasRequests: true,
 				TokensLimit: 12000, TokensReset: 547 * time.Millisecond, HasTokens: true,
 			},
@@ -65,40 +65,40 @@ func TestParseHeaders(t *testing.T) {
 		{
 			name: "lower-case keys",
 			h:    lower,
-			want: quota.Headers{RequestsLimit: 1000, RequestsRemaining: 999, RequestsReset: 86400 * time.Millisecond, HasRequests: true,
+			want: ratelimit.Headers{RequestsLimit: 1000, RequestsRemaining: 999, RequestsReset: 86400 * time.Millisecond, HasRequests: true,
 				RetryAfter: 7 * time.Second, HasRetryAfter: true},
 		},
 		{
 			name: "reset as bare seconds",
 			h:    groqHeaders("10", "5", "2.5", "", "", ""),
-			want: quota.Headers{RequestsLimit: 10, RequestsRemaining: 5, RequestsReset: 2500 * time.Millisecond, HasRequests: true},
+			want: ratelimit.Headers{RequestsLimit: 10, RequestsRemaining: 5, RequestsReset: 2500 * time.Millisecond, HasRequests: true},
 		},
 		{
 			name: "limit without remaining is not a reading",
 			h:    groqHeaders("14400", "", "6s", "6000", "5987", ""),
-			want: quota.Headers{TokensLimit: 6000, TokensRemaining: 5987, HasTokens: true},
+			want: ratelimit.Headers{TokensLimit: 6000, TokensRemaining: 5987, HasTokens: true},
 		},
 		{
 			name: "malformed counts are skipped",
 			h:    groqHeaders("abc", "1", "6s", "-1", "5", "1s"),
-			want: quota.Headers{},
+			want: ratelimit.Headers{},
 		},
 		{
 			name: "malformed reset keeps the counts",
 			h:    groqHeaders("100", "50", "soon", "10", "5", "-3s"),
-			want: quota.Headers{RequestsLimit: 100, RequestsRemaining: 50, HasRequests: true, TokensLimit: 10, TokensRemaining: 5, HasTokens: true},
+			want: ratelimit.Headers{RequestsLimit: 100, RequestsRemaining: 50, HasRequests: true, TokensLimit: 10, TokensRemaining: 5, HasTokens: true},
 		},
 		{
 			name: "surrounding spaces",
 			h:    groqHeaders(" 100 ", "50 ", " 1s", "", "", ""),
-			want: quota.Headers{RequestsLimit: 100, RequestsRemaining: 50, RequestsReset: time.Second, HasRequests: true},
+			want: ratelimit.Headers{RequestsLimit: 100, RequestsRemaining: 50, RequestsReset: time.Second, HasRequests: true},
 		},
-		{name: "no headers", h: http.Header{}, want: quota.Headers{}},
-		{name: "nil headers", h: nil, want: quota.Headers{}},
+		{name: "no headers", h: http.Header{}, want: ratelimit.Headers{}},
+		{name: "nil headers", h: nil, want: ratelimit.Headers{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := quota.ParseHeaders(tt.h); got != tt.want {
+			if got := ratelimit.ParseHeaders(tt.h); got != tt.want {
 				t.Errorf("ParseHeaders:\n got %+v\nwant %+v", got, tt.want)
 			}
 		})
@@ -128,7 +128,7 @@ func TestParseHeadersRetryAfter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		h := http.Header{"Retry-After": {tt.value}}
-		got := quota.ParseHeaders(h)
+		got := ratelimit.ParseHeaders(h)
 		if got.RetryAfter != tt.want || got.HasRetryAfter != tt.ok {
 			t.Errorf("retry-after %q: %v, %v; want %v, %v", tt.value, got.RetryAfter, got.HasRetryAfter, tt.want, tt.ok)
 		}
@@ -142,7 +142,7 @@ func FuzzParseHeaders(f *testing.F) {
 	f.Fuzz(func(t *testing.T, limReq, remReq, resetReq, limTok, remTok, resetTok, retry string) {
 		h := groqHeaders(limReq, remReq, resetReq, limTok, remTok, resetTok)
 		h["retry-after"] = []string{retry}
-		q := quota.ParseHeaders(h)
+		q := ratelimit.ParseHeaders(h)
 		if q.RequestsLimit < 0 || q.RequestsRemaining < 0 || q.RequestsReset < 0 ||
 			q.TokensLimit < 0 || q.TokensRemaining < 0 || q.TokensReset < 0 || q.RetryAfter < 0 {
 			t.Fatalf("negative value parsed: %+v", q)

@@ -1,4 +1,4 @@
-package quota
+package ratelimit
 
 import (
 	"encoding/json"
@@ -6,16 +6,16 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aiusage/aiusage/instrumentation/semconv"
+	"github.com/aiusage/aiusage/instrumentation/quota"
 )
 
-// statesDoc is the JSON document Handler serves; see the package documentation.
+// statesDoc is the JSON document Handler serves; the quota package documents it.
 type statesDoc struct {
 	GeneratedAt time.Time   `json:"generated_at"`
 	States      []stateJSON `json:"states"`
 }
 
-// stateJSON is one State as app UIs read it. The field names are part of the API.
+// stateJSON is one quota.State as app UIs read it. The field names are part of the API.
 type stateJSON struct {
 	Provider    string    `json:"provider"`
 	Model       string    `json:"model"`
@@ -31,7 +31,8 @@ type stateJSON struct {
 	Display     string    `json:"display"`
 }
 
-// Handler serves States as JSON (GET or HEAD), for an app's UI to poll.
+// Handler serves States as JSON (GET or HEAD), for an app's UI to poll: the
+// document the quota package documents.
 func (t *Tracker) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -55,11 +56,11 @@ func (t *Tracker) Handler() http.Handler {
 	})
 }
 
-func document(now time.Time, states []State) statesDoc {
+func document(now time.Time, states []quota.State) statesDoc {
 	doc := statesDoc{GeneratedAt: now.UTC(), States: make([]stateJSON, 0, len(states))}
 	for _, s := range states {
 		doc.States = append(doc.States, stateJSON{
-			Provider:    s.Provider,
+			Provider:    string(s.Provider),
 			Model:       s.Model,
 			Resource:    s.Resource,
 			Window:      s.Window,
@@ -70,55 +71,8 @@ func document(now time.Time, states []State) statesDoc {
 			Utilization: s.Utilization,
 			ResetAt:     s.ResetAt.UTC(),
 			UpdatedAt:   s.UpdatedAt.UTC(),
-			Display:     Display(s),
+			Display:     quota.Display(s),
 		})
 	}
 	return doc
-}
-
-// providerNames are how UIs name the providers.
-var providerNames = map[string]string{
-	semconv.ProviderGroq:   "Groq",
-	semconv.ProviderGemini: "Gemini",
-}
-
-// windowNames say a window in words.
-var windowNames = map[string]string{
-	semconv.WindowDay:    "today",
-	semconv.WindowMinute: "this minute",
-}
-
-// Display is the one-line form of s for a UI header, remaining of limit:
-// "Groq: 13,950 / 14,400 requests today"; estimates say so.
-func Display(s State) string {
-	name := providerNames[s.Provider]
-	if name == "" {
-		name = s.Provider
-	}
-	window := windowNames[s.Window]
-	if window == "" {
-		window = "per " + s.Window
-	}
-	line := name + ": " + grouped(s.Remaining) + " / " + grouped(s.Limit) + " " + s.Resource + " " + window
-	if s.Source == semconv.SourceEstimate {
-		line += " (estimate)"
-	}
-	return line
-}
-
-// grouped writes n with thousands separators: 14400 -> "14,400".
-func grouped(n int64) string {
-	digits := strconv.FormatInt(n, 10)
-	sign := ""
-	if digits[0] == '-' {
-		sign, digits = "-", digits[1:]
-	}
-	out := make([]byte, 0, len(digits)+len(digits)/3)
-	for i := range len(digits) {
-		if i > 0 && (len(digits)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, digits[i])
-	}
-	return sign + string(out)
 }

@@ -1,4 +1,4 @@
-package quota_test
+package ratelimit_test
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aiusage/aiusage/instrumentation/internal/ratelimit"
 	"github.com/aiusage/aiusage/instrumentation/quota"
 )
 
@@ -19,12 +20,12 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 // widgetTracker is what a small app's UI would see: Groq answering with headers and
 // Gemini estimated against configured free-tier limits.
-func widgetTracker() *quota.Tracker {
+func widgetTracker() *ratelimit.Tracker {
 	clk := newClock("2026-11-27T15:00:00Z")
-	tr := quota.NewTracker(quota.Options{Now: clk.Now, Limits: []quota.Limit{
+	tr := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now, Limits: []quota.Limit{
 		{Provider: "gcp.gemini", Model: "gemini-2.5-flash", RequestsPerMinute: 10, RequestsPerDay: 250, TokensPerMinute: 250000},
 	}})
-	tr.ObserveHeaders("groq", "llama-3.1-8b-instant", quota.ParseHeaders(
+	tr.ObserveHeaders("groq", "llama-3.1-8b-instant", ratelimit.ParseHeaders(
 		groqHeaders("14400", "13950", "2m59.56s", "6000", "5400", "7.66s")))
 	for _, tokens := range []int64{1200, 30000, 4800} {
 		tr.ObserveCall("gcp.gemini", "gemini-2.5-flash", tokens)
@@ -107,30 +108,12 @@ func TestHandlerMethods(t *testing.T) {
 
 func TestHandlerEmpty(t *testing.T) {
 	rec := httptest.NewRecorder()
-	quota.NewTracker(quota.Options{}).Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	ratelimit.NewTracker(ratelimit.Options{}).Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
 	if string(doc["states"]) != "[]" {
 		t.Errorf("states with nothing tracked = %s, want []", doc["states"])
-	}
-}
-
-func TestDisplay(t *testing.T) {
-	tests := []struct {
-		s    quota.State
-		want string
-	}{
-		{quota.State{Provider: "groq", Resource: "requests", Window: "1d", Source: "header", Limit: 14400, Remaining: 13950}, "Groq: 13,950 / 14,400 requests today"},
-		{quota.State{Provider: "groq", Resource: "tokens", Window: "1m", Source: "header", Limit: 500000, Remaining: 0}, "Groq: 0 / 500,000 tokens this minute"},
-		{quota.State{Provider: "gcp.gemini", Resource: "requests", Window: "1d", Source: "estimate", Limit: 20, Remaining: -3}, "Gemini: -3 / 20 requests today (estimate)"},
-		{quota.State{Provider: "gcp.gemini", Resource: "tokens", Window: "1m", Source: "estimate", Limit: 1234567, Remaining: -1234567}, "Gemini: -1,234,567 / 1,234,567 tokens this minute (estimate)"},
-		{quota.State{Provider: "other", Resource: "requests", Window: "1h", Source: "header", Limit: 999, Remaining: 100}, "other: 100 / 999 requests per 1h"},
-	}
-	for _, tt := range tests {
-		if got := quota.Display(tt.s); got != tt.want {
-			t.Errorf("Display(%+v) = %q, want %q", tt.s, got, tt.want)
-		}
 	}
 }

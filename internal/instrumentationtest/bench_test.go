@@ -1,4 +1,4 @@
-package instrumentation
+package instrumentationtest
 
 import (
 	"context"
@@ -15,6 +15,8 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/aiusage/aiusage/instrumentation"
 )
 
 // eventReader returns one event per Read, as a streamed body arrives.
@@ -36,6 +38,23 @@ func (r *eventReader) Read(p []byte) (int, error) {
 }
 
 func (r *eventReader) Close() error { return nil }
+
+// memTransport answers every request in memory, without a network.
+type memTransport struct {
+	header http.Header
+	body   func() io.ReadCloser
+}
+
+func (m memTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+		_ = req.Body.Close()
+	}
+	return &http.Response{
+		StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: m.header.Clone(), Body: m.body(), ContentLength: -1, Request: req,
+	}, nil
+}
 
 // benchBodies are a ~1 KB chat completion and a 100-chunk stream.
 func benchBodies() (chat []byte, stream [][]byte) {
@@ -62,7 +81,7 @@ func benchProviders() (*sdktrace.TracerProvider, *sdkmetric.MeterProvider) {
 // one SDK setup.
 func benchTransports(b *testing.B, base http.RoundTripper) []namedTransport {
 	tp, mp := benchProviders()
-	inst, err := New(WithTracerProvider(tp), WithMeterProvider(mp))
+	inst, err := instrumentation.New(instrumentation.WithTracerProvider(tp), instrumentation.WithMeterProvider(mp))
 	if err != nil {
 		b.Fatal(err)
 	}

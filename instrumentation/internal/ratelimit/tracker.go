@@ -1,13 +1,13 @@
-package quota
+package ratelimit
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/aiusage/aiusage/instrumentation/quota"
 	"github.com/aiusage/aiusage/instrumentation/semconv"
 )
 
@@ -18,36 +18,9 @@ const DefaultThreshold = 0.9
 // of made-up model names cannot grow memory without limit; pairs beyond it are ignored.
 const maxKeys = 1024
 
-// Limit is a quota the app configures for a provider that sends no quota headers
-// (Gemini). Model "" applies the limit to every model of the provider, each model
-// counted on its own, as Gemini's quotas are per model. A zero field is not tracked.
-type Limit struct {
-	Provider, Model   string
-	RequestsPerMinute int64
-	RequestsPerDay    int64 // the day ends at midnight Pacific time, as Gemini's does
-	TokensPerMinute   int64 // input tokens, as Gemini's GenerateContentInputTokensPerModelPerMinute counts
-}
-
-// Validate reports the first bad field of l.
-func (l Limit) Validate() error {
-	switch {
-	case l.Provider == "":
-		return fmt.Errorf("quota limit: provider: empty")
-	case l.RequestsPerMinute < 0:
-		return fmt.Errorf("quota limit %s %q: requests_per_minute: %d is negative", l.Provider, l.Model, l.RequestsPerMinute)
-	case l.RequestsPerDay < 0:
-		return fmt.Errorf("quota limit %s %q: requests_per_day: %d is negative", l.Provider, l.Model, l.RequestsPerDay)
-	case l.TokensPerMinute < 0:
-		return fmt.Errorf("quota limit %s %q: tokens_per_minute: %d is negative", l.Provider, l.Model, l.TokensPerMinute)
-	case l.RequestsPerMinute == 0 && l.RequestsPerDay == 0 && l.TokensPerMinute == 0:
-		return fmt.Errorf("quota limit %s %q: no requests_per_minute, requests_per_day or tokens_per_minute set", l.Provider, l.Model)
-	}
-	return nil
-}
-
 // perWindow returns l's quota of resource (semconv.ResourceRequests or ResourceTokens)
 // per window (semconv.WindowMinute or WindowDay); 0 when l sets none.
-func (l Limit) perWindow(resource, window string) int64 {
+func perWindow(l quota.Limit, resource, window string) int64 {
 	switch {
 	case resource == semconv.ResourceRequests && window == semconv.WindowMinute:
 		return l.RequestsPerMinute
@@ -59,73 +32,49 @@ func (l Limit) perWindow(resource, window string) int64 {
 	return 0
 }
 
-// State is the quota of one provider, model, resource and window as last known.
-type State struct {
-	Provider, Model string
-	Resource        string // semconv.ResourceRequests or semconv.ResourceTokens
-	Window          string // semconv.WindowMinute or semconv.WindowDay
-	Source          string // semconv.SourceHeader (the provider said so) or semconv.SourceEstimate (counted here)
-	// Limit is the window's quota; Remaining what is left of it. An estimate's Remaining
-	// is Limit minus what was counted and goes negative when the count passes the limit;
-	// it is at most 0 while a 429 said the quota is used up (see ObserveExceeded).
-	Limit, Remaining int64
-	// Utilization is (Limit-Remaining)/Limit: 0 unused, 1 exhausted, above 1 overrun.
-	Utilization float64
-	// ResetAt is when the window is full again: from the provider's reset header; for a
-	// minute estimate, a minute after the last counted call; for a day estimate, the
-	// next midnight in America/Los_Angeles; no earlier than the end of an exhaustion
-	// a 429 reported. Zero when unknown.
-	ResetAt time.Time
-	// UpdatedAt is when the state was last observed.
-	UpdatedAt time.Time
-}
-
-// Alert says a quota's utilization reached the threshold.
-type Alert struct {
-	State     State
-	Threshold float64
-}
-
 // Options configure a Tracker.
 type Options struct {
 	// Limits are the quotas estimated from counted calls. A later Limit for the same
 	// provider and model replaces an earlier one; a Limit that fails Validate is
 	// ignored, so callers taking limits from users should validate them first.
-	Limits []Limit
+	Limits []quota.Limit
 	// Threshold is the utilization that fires OnAlert; 0 means DefaultThreshold.
 	Threshold float64
 	// OnAlert is called once for each provider, model, resource, window and source
 	// when its utilization rises to Threshold or above, and again only after an
 	// observation below Threshold. It runs on the observing goroutine, outside the
 	// tracker's lock, so it must be quick; it may call the tracker.
-	OnAlert func(Alert)
+	OnAlert func(quota.Alert)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
 
 // modelKey identifies what quotas are kept for.
-type modelKey struct{ provider, model string }
+type modelKey struct {
+	provider semconv.Provider
+	model    string
+}
 
 // entry is one reported State and its alert arming.
 type entry struct {
-	state   State
+	state   quota.State
 	alerted bool // fired and not yet re-armed by a reading below the threshold
 }
 
 // update records a reading and returns the alert it fires, if any.
-func (e *entry) update(limit, remaining int64, resetAt, now time.Time, threshold float64) (Alert, bool) {
+func (e *entry) update(limit, remaining int64, resetAt, now time.Time, threshold float64) (quota.Alert, bool) {
 	e.state.Limit, e.state.Remaining = limit, remaining
 	e.state.Utilization = utilization(limit, remaining)
 	e.state.ResetAt, e.state.UpdatedAt = resetAt, now
 	if e.state.Utilization < threshold {
 		e.alerted = false
-		return Alert{}, false
+		return quota.Alert{}, false
 	}
 	if e.alerted {
-		return Alert{}, false
+		return quota.Alert{}, false
 	}
 	e.alerted = true
-	return Alert{State: e.state, Threshold: threshold}, true
+	return quota.Alert{State: e.state, Threshold: threshold}, true
 }
 
 func utilization(limit, remaining int64) float64 {
@@ -150,8 +99,8 @@ type headerEntry struct {
 type Tracker struct {
 	now       func() time.Time
 	threshold float64
-	onAlert   func(Alert)
-	limits    map[modelKey]Limit // read-only after NewTracker
+	onAlert   func(quota.Alert)
+	limits    map[modelKey]quota.Limit // read-only after NewTracker
 
 	mu        sync.Mutex
 	headers   map[modelKey]*headerEntry
@@ -164,7 +113,7 @@ func NewTracker(o Options) *Tracker {
 		now:       o.Now,
 		threshold: o.Threshold,
 		onAlert:   o.OnAlert,
-		limits:    make(map[modelKey]Limit, len(o.Limits)),
+		limits:    make(map[modelKey]quota.Limit, len(o.Limits)),
 		headers:   make(map[modelKey]*headerEntry),
 		estimates: make(map[modelKey]*estimator),
 	}
@@ -185,12 +134,12 @@ func NewTracker(o Options) *Tracker {
 
 // ObserveHeaders records the quota a provider's response headers reported for model:
 // Groq's requests per day and tokens per minute.
-func (t *Tracker) ObserveHeaders(provider, model string, h Headers) {
+func (t *Tracker) ObserveHeaders(provider semconv.Provider, model string, h Headers) {
 	if !h.HasRequests && !h.HasTokens {
 		return
 	}
 	now := t.now()
-	var alerts [2]Alert
+	var alerts [2]quota.Alert
 	n := 0
 	t.mu.Lock()
 	e := t.headers[modelKey{provider, model}]
@@ -200,8 +149,8 @@ func (t *Tracker) ObserveHeaders(provider, model string, h Headers) {
 			return
 		}
 		e = &headerEntry{
-			requests: entry{state: State{Provider: provider, Model: model, Resource: semconv.ResourceRequests, Window: semconv.WindowDay, Source: semconv.SourceHeader}},
-			tokens:   entry{state: State{Provider: provider, Model: model, Resource: semconv.ResourceTokens, Window: semconv.WindowMinute, Source: semconv.SourceHeader}},
+			requests: entry{state: quota.State{Provider: provider, Model: model, Resource: semconv.ResourceRequests, Window: semconv.WindowDay, Source: semconv.SourceHeader}},
+			tokens:   entry{state: quota.State{Provider: provider, Model: model, Resource: semconv.ResourceTokens, Window: semconv.WindowMinute, Source: semconv.SourceHeader}},
 		}
 		t.headers[modelKey{provider, model}] = e
 	}
@@ -234,7 +183,7 @@ func resetAt(now time.Time, reset time.Duration) time.Time {
 // of its provider: requests per minute and per Pacific day, and tokens per minute
 // (for Gemini: the call's input tokens, which is what its per-minute token quota
 // counts). It does nothing for a provider and model without a configured Limit.
-func (t *Tracker) ObserveCall(provider, model string, tokens int64) {
+func (t *Tracker) ObserveCall(provider semconv.Provider, model string, tokens int64) {
 	limit, ok := t.limit(provider, model)
 	if !ok {
 		return
@@ -263,9 +212,9 @@ func (t *Tracker) ObserveCall(provider, model string, tokens int64) {
 // afterwards the estimate is the counted usage again. It does nothing for a provider
 // and model without a configured Limit for that resource and window: the tracker
 // does not guess the provider's limit.
-func (t *Tracker) ObserveExceeded(provider, model, resource, window string, retryAfter time.Duration) {
+func (t *Tracker) ObserveExceeded(provider semconv.Provider, model, resource, window string, retryAfter time.Duration) {
 	limit, ok := t.limit(provider, model)
-	if !ok || limit.perWindow(resource, window) <= 0 {
+	if !ok || perWindow(limit, resource, window) <= 0 {
 		return
 	}
 	now := t.now()
@@ -284,9 +233,9 @@ func (t *Tracker) ObserveExceeded(provider, model, resource, window string, retr
 
 // limit returns the configured Limit of provider and model: the model's own, else
 // the provider's catch-all.
-func (t *Tracker) limit(provider, model string) (Limit, bool) {
+func (t *Tracker) limit(provider semconv.Provider, model string) (quota.Limit, bool) {
 	if len(t.limits) == 0 {
-		return Limit{}, false
+		return quota.Limit{}, false
 	}
 	if l, ok := t.limits[modelKey{provider, model}]; ok {
 		return l, true
@@ -297,7 +246,7 @@ func (t *Tracker) limit(provider, model string) (Limit, bool) {
 
 // estimator returns the estimator of provider and model, creating it for limit,
 // or nil when maxKeys are already tracked. t.mu must be held.
-func (t *Tracker) estimator(provider, model string, limit Limit, now time.Time) *estimator {
+func (t *Tracker) estimator(provider semconv.Provider, model string, limit quota.Limit, now time.Time) *estimator {
 	e := t.estimates[modelKey{provider, model}]
 	if e == nil {
 		if len(t.estimates) >= maxKeys {
@@ -311,7 +260,7 @@ func (t *Tracker) estimator(provider, model string, limit Limit, now time.Time) 
 
 // updateEstimates records e's readings at now and returns the alerts they fire.
 // t.mu must be held.
-func (t *Tracker) updateEstimates(e *estimator, now time.Time) (alerts [3]Alert, n int) {
+func (t *Tracker) updateEstimates(e *estimator, now time.Time) (alerts [3]quota.Alert, n int) {
 	for _, q := range e.quotas(now) {
 		if a, ok := q.entry.update(q.limit, q.limit-q.used, q.resetAt, now, t.threshold); ok {
 			alerts[n], n = a, n+1
@@ -320,7 +269,7 @@ func (t *Tracker) updateEstimates(e *estimator, now time.Time) (alerts [3]Alert,
 	return alerts, n
 }
 
-func (t *Tracker) fire(alerts []Alert) {
+func (t *Tracker) fire(alerts []quota.Alert) {
 	if t.onAlert == nil {
 		return
 	}
@@ -332,10 +281,10 @@ func (t *Tracker) fire(alerts []Alert) {
 // States returns the current quota of everything tracked, sorted by provider, model,
 // resource, window and source. A header quota whose reset time has passed is reported
 // full; estimates are brought up to the current time.
-func (t *Tracker) States() []State {
+func (t *Tracker) States() []quota.State {
 	now := t.now()
 	t.mu.Lock()
-	out := make([]State, 0, 2*len(t.headers)+3*len(t.estimates))
+	out := make([]quota.State, 0, 2*len(t.headers)+3*len(t.estimates))
 	for _, e := range t.headers {
 		if e.hasRequests {
 			out = append(out, refilled(e.requests.state, now))
@@ -355,7 +304,7 @@ func (t *Tracker) States() []State {
 		}
 	}
 	t.mu.Unlock()
-	slices.SortFunc(out, func(a, b State) int {
+	slices.SortFunc(out, func(a, b quota.State) int {
 		return cmp.Or(
 			cmp.Compare(a.Provider, b.Provider),
 			cmp.Compare(a.Model, b.Model),
@@ -368,7 +317,7 @@ func (t *Tracker) States() []State {
 }
 
 // refilled reports a header state as full once the provider's reset time has passed.
-func refilled(s State, now time.Time) State {
+func refilled(s quota.State, now time.Time) quota.State {
 	if !s.ResetAt.IsZero() && !now.Before(s.ResetAt) && s.Limit > 0 {
 		s.Remaining = s.Limit
 		s.Utilization = 0

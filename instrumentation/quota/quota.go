@@ -1,0 +1,113 @@
+package quota
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aiusage/aiusage/instrumentation/semconv"
+)
+
+// Limit is a quota the app configures for a provider that sends no quota headers
+// (Gemini). Model "" applies the limit to every model of the provider, each model
+// counted on its own, as Gemini's quotas are per model. A zero field is not tracked.
+type Limit struct {
+	Provider          semconv.Provider // instrumentation.Gemini
+	Model             string
+	RequestsPerMinute int64
+	RequestsPerDay    int64 // the day ends at midnight Pacific time, as Gemini's does
+	TokensPerMinute   int64 // input tokens, as Gemini's GenerateContentInputTokensPerModelPerMinute counts
+}
+
+// Validate reports the first bad field of l: no provider, a negative limit, or no
+// limit set at all.
+func (l Limit) Validate() error {
+	switch {
+	case l.Provider == "":
+		return fmt.Errorf("quota limit: Provider: empty")
+	case l.RequestsPerMinute < 0:
+		return fmt.Errorf("quota limit %s %q: RequestsPerMinute: %d is negative", l.Provider, l.Model, l.RequestsPerMinute)
+	case l.RequestsPerDay < 0:
+		return fmt.Errorf("quota limit %s %q: RequestsPerDay: %d is negative", l.Provider, l.Model, l.RequestsPerDay)
+	case l.TokensPerMinute < 0:
+		return fmt.Errorf("quota limit %s %q: TokensPerMinute: %d is negative", l.Provider, l.Model, l.TokensPerMinute)
+	case l.RequestsPerMinute == 0 && l.RequestsPerDay == 0 && l.TokensPerMinute == 0:
+		return fmt.Errorf("quota limit %s %q: none of RequestsPerMinute, RequestsPerDay, TokensPerMinute is set", l.Provider, l.Model)
+	}
+	return nil
+}
+
+// State is the quota of one provider, model, resource and window as last known.
+type State struct {
+	Provider semconv.Provider
+	Model    string
+	Resource string // semconv.ResourceRequests or semconv.ResourceTokens
+	Window   string // semconv.WindowMinute or semconv.WindowDay
+	Source   string // semconv.SourceHeader (the provider said so) or semconv.SourceEstimate (counted here)
+	// Limit is the window's quota; Remaining what is left of it. An estimate's Remaining
+	// is Limit minus what was counted and goes negative when the count passes the limit;
+	// it is at most 0 while a 429 said the quota is used up.
+	Limit, Remaining int64
+	// Utilization is (Limit-Remaining)/Limit: 0 unused, 1 exhausted, above 1 overrun.
+	Utilization float64
+	// ResetAt is when the window is full again: from the provider's reset header; for a
+	// minute estimate, a minute after the last counted call; for a day estimate, the
+	// next midnight in America/Los_Angeles; no earlier than the end of an exhaustion
+	// a 429 reported. Zero when unknown.
+	ResetAt time.Time
+	// UpdatedAt is when the state was last observed.
+	UpdatedAt time.Time
+}
+
+// Alert says a quota's utilization reached the threshold.
+type Alert struct {
+	State     State
+	Threshold float64
+}
+
+// providerNames are how UIs name the providers.
+var providerNames = map[semconv.Provider]string{
+	semconv.ProviderGroq:   "Groq",
+	semconv.ProviderGemini: "Gemini",
+}
+
+// windowNames say a window in words.
+var windowNames = map[string]string{
+	semconv.WindowDay:    "today",
+	semconv.WindowMinute: "this minute",
+}
+
+// Display is the one-line form of s for a UI header, remaining of limit:
+// "Groq: 13,950 / 14,400 requests today"; estimates say so.
+func Display(s State) string {
+	name := providerNames[s.Provider]
+	if name == "" {
+		name = string(s.Provider)
+	}
+	window := windowNames[s.Window]
+	if window == "" {
+		window = "per " + s.Window
+	}
+	line := name + ": " + grouped(s.Remaining) + " / " + grouped(s.Limit) + " " + s.Resource + " " + window
+	if s.Source == semconv.SourceEstimate {
+		line += " (estimate)"
+	}
+	return line
+}
+
+// grouped writes n with thousands separators: 14400 -> "14,400".
+func grouped(n int64) string {
+	digits := strconv.FormatInt(n, 10)
+	sign := ""
+	if digits[0] == '-' {
+		sign, digits = "-", digits[1:]
+	}
+	out := make([]byte, 0, len(digits)+len(digits)/3)
+	for i := range len(digits) {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, digits[i])
+	}
+	return sign + string(out)
+}

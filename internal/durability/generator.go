@@ -21,7 +21,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/aiusage/aiusage/instrumentation"
-	"github.com/aiusage/aiusage/instrumentation/quota"
 	"github.com/aiusage/aiusage/instrumentation/semconv"
 	"github.com/aiusage/aiusage/internal/demo"
 )
@@ -124,6 +123,7 @@ func (g *Generator) newStream(ctx context.Context, res *resource.Resource) (*str
 	}
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithResource(res),
+		sdktrace.WithSpanProcessor(transportAttributes{content: g.opts.Content}),
 		sdktrace.WithBatcher(&ackExporter{next: exp, log: &g.acks},
 			sdktrace.WithMaxExportBatchSize(g.opts.BatchSize),
 			sdktrace.WithMaxQueueSize(4*g.opts.BatchSize),
@@ -131,14 +131,9 @@ func (g *Generator) newStream(ctx context.Context, res *resource.Resource) (*str
 			sdktrace.WithExportTimeout(2*time.Minute),
 			sdktrace.WithBlocking()),
 	)
-	opts := []instrumentation.Option{
+	inst, err := instrumentation.New(
 		instrumentation.WithTracerProvider(tp),
-		instrumentation.WithMeterProvider(metricnoop.NewMeterProvider()),
-	}
-	if g.opts.Content != nil {
-		opts = append(opts, instrumentation.WithContent())
-	}
-	inst, err := instrumentation.New(opts...)
+		instrumentation.WithMeterProvider(metricnoop.NewMeterProvider()))
 	if err != nil {
 		_ = tp.Shutdown(ctx)
 		return nil, fmt.Errorf("generator: %w", err)
@@ -158,10 +153,7 @@ func (g *Generator) run(ctx context.Context, s *stream, rate float64) {
 		}
 		n := g.next.Add(1) - 1
 		c, a := call(n)
-		if g.opts.Content != nil {
-			c.InputMessages, c.SystemInstructions = g.opts.Content(n)
-		}
-		s.inst.Record(instrumentation.WithAttribution(ctx, a), c)
+		s.inst.Record(context.WithValue(instrumentation.WithAttribution(ctx, a), callNumber{}, n), c)
 		g.recorded.Add(1)
 		done++
 	}
@@ -309,10 +301,6 @@ func call(n int64) (instrumentation.Call, instrumentation.Attribution) {
 	if n%2 == 0 {
 		c.Provider, c.ServerAddress = instrumentation.Groq, "api.groq.com"
 		c.RequestModel, c.ResponseModel = demo.GroqIntentModel, demo.GroqIntentModel
-		c.RateLimit = quota.Headers{
-			RequestsLimit: 14400, RequestsRemaining: 14400 - n%14400, RequestsReset: 6 * time.Second, HasRequests: true,
-			TokensLimit: 250000, TokensRemaining: 250000 - (n*in)%250000, TokensReset: 400 * time.Millisecond, HasTokens: true,
-		}
 	} else {
 		c.Provider, c.ServerAddress = instrumentation.Gemini, "generativelanguage.googleapis.com"
 		c.RequestModel, c.ResponseModel = demo.GeminiReplyModel, demo.GeminiReplyModel
@@ -328,3 +316,39 @@ func call(n int64) (instrumentation.Call, instrumentation.Attribution) {
 	}
 	return c, a
 }
+
+// callNumber is the context key of the number of the call being recorded.
+type callNumber struct{}
+
+// transportAttributes adds to each call's span what the instrumentation's transport
+// records and Record cannot be given: Groq's rate-limit headers and, for an app that
+// opted in to content, the prompt. The spans are then shaped like those of real HTTP
+// calls, at the generator's rate, without an HTTP round trip each.
+type transportAttributes struct {
+	content func(n int64) (input, system string)
+}
+
+func (p transportAttributes) OnStart(ctx context.Context, s sdktrace.ReadWriteSpan) {
+	n, ok := ctx.Value(callNumber{}).(int64)
+	if !ok {
+		return
+	}
+	if n%2 == 0 {
+		in := 200 + n%300 // as call(n)
+		s.SetAttributes(
+			semconv.RateLimitRequestsLimit.Int64(14400),
+			semconv.RateLimitRequestsRemaining.Int64(14400-n%14400),
+			semconv.RateLimitRequestsReset.Float64(6),
+			semconv.RateLimitTokensLimit.Int64(250000),
+			semconv.RateLimitTokensRemaining.Int64(250000-(n*in)%250000),
+			semconv.RateLimitTokensReset.Float64(0.4))
+	}
+	if p.content != nil {
+		input, system := p.content(n)
+		s.SetAttributes(semconv.GenAIInputMessages.String(input), semconv.GenAISystemInstructions.String(system))
+	}
+}
+
+func (transportAttributes) OnEnd(sdktrace.ReadOnlySpan)      {}
+func (transportAttributes) Shutdown(context.Context) error   { return nil }
+func (transportAttributes) ForceFlush(context.Context) error { return nil }

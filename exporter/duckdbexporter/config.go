@@ -7,12 +7,15 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/aiusage/aiusage/queries"
 )
 
 // Config is the configuration of the duckdb exporter.
@@ -55,10 +58,38 @@ type Config struct {
 type ReportsConfig struct {
 	// Endpoint is the host:port to listen on; empty turns the endpoint off.
 	Endpoint string `mapstructure:"endpoint"`
-	// BearerToken, when set, is required as "Authorization: Bearer <token>".
+	// BearerToken, when set, is required as "Authorization: Bearer <token>". A
+	// non-loopback endpoint needs one of at least minPublicToken bytes.
 	BearerToken configopaque.String `mapstructure:"bearer_token"`
 	// AllowNonLoopback must be set to listen on an address other than loopback.
 	AllowNonLoopback bool `mapstructure:"allow_non_loopback"`
+	// MaxConcurrent is how many report queries run at once: each takes CPU and
+	// memory from the writer.
+	MaxConcurrent int `mapstructure:"max_concurrent"`
+	// QueryTimeShare is the share of time each query slot may be busy: after a query
+	// it rests, so that the writer keeps CPU however many clients ask.
+	QueryTimeShare float64 `mapstructure:"query_time_share"`
+	// MaxQueued is how many more distinct requests wait for a query slot; beyond them
+	// a request is answered 503 with Retry-After.
+	MaxQueued int `mapstructure:"max_queued"`
+	// QueryTimeout stops a report query that runs longer; a request also waits at
+	// most this long for a slot.
+	QueryTimeout time.Duration `mapstructure:"query_timeout"`
+	// CacheTTL is how long a report's result also answers identical requests.
+	CacheTTL time.Duration `mapstructure:"cache_ttl"`
+	// RequestsPerSecond is how many requests the endpoint answers a second, cached
+	// ones included; more wait their turn.
+	RequestsPerSecond float64 `mapstructure:"requests_per_second"`
+}
+
+// minPublicToken is the shortest bearer token accepted for a non-loopback endpoint.
+const minPublicToken = 16
+
+// defaultReportsConfig is the endpoint off, and the bounds it runs with when on.
+func defaultReportsConfig() ReportsConfig {
+	d := queries.DefaultHandlerConfig()
+	return ReportsConfig{Endpoint: defaultReportsEndpoint, MaxConcurrent: d.MaxRunning, QueryTimeShare: d.QueryShare, MaxQueued: d.MaxWaiting,
+		QueryTimeout: d.QueryTimeout, CacheTTL: d.CacheTTL, RequestsPerSecond: d.MaxRate}
 }
 
 var _ component.Config = (*Config)(nil)
@@ -102,26 +133,48 @@ func (cfg *Config) Validate() error {
 }
 
 func (r ReportsConfig) validate() error {
+	token := string(r.BearerToken)
 	if r.Endpoint == "" {
-		if r.BearerToken != "" {
+		if token != "" {
 			return errors.New("reports.bearer_token: set without reports.endpoint")
 		}
 		return nil
 	}
+	var errs []error
 	host, port, err := net.SplitHostPort(r.Endpoint)
-	if err != nil {
-		return fmt.Errorf("reports.endpoint: %q is not host:port: %w", r.Endpoint, err)
+	switch {
+	case err != nil:
+		errs = append(errs, fmt.Errorf("reports.endpoint: %q is not host:port: %w", r.Endpoint, err))
+	case port == "":
+		errs = append(errs, fmt.Errorf("reports.endpoint: %q has no port", r.Endpoint))
+	case !r.AllowNonLoopback && !isLoopback(host):
+		errs = append(errs, fmt.Errorf("reports.endpoint: %q is not a loopback address; set reports.allow_non_loopback (and a bearer_token) to serve reports beyond this machine", r.Endpoint))
+	case !isLoopback(host) && len(token) < minPublicToken:
+		errs = append(errs, fmt.Errorf("reports.bearer_token: a token of at least %d bytes is required when reports.endpoint %q is not loopback (have %d)", minPublicToken, r.Endpoint, len(token)))
 	}
-	if port == "" {
-		return fmt.Errorf("reports.endpoint: %q has no port", r.Endpoint)
+	if token != "" && (strings.TrimSpace(token) == "" || strings.TrimSpace(token) != token || strings.ContainsFunc(token, unicode.IsControl)) {
+		// Header parsing trims surrounding blanks, so such a token could never match.
+		errs = append(errs, errors.New("reports.bearer_token: must not be blank, start or end with a space, or hold control characters"))
 	}
-	if !r.AllowNonLoopback && !isLoopback(host) {
-		return fmt.Errorf("reports.endpoint: %q is not a loopback address; set reports.allow_non_loopback (and a bearer_token) to serve reports beyond this machine", r.Endpoint)
+	if r.MaxConcurrent < 1 || r.MaxConcurrent > 64 {
+		errs = append(errs, fmt.Errorf("reports.max_concurrent: %d must be 1 to 64 (queries share the CPU with ingest)", r.MaxConcurrent))
 	}
-	if r.AllowNonLoopback && !isLoopback(host) && r.BearerToken == "" {
-		return fmt.Errorf("reports.bearer_token: required when reports.endpoint %q is not loopback", r.Endpoint)
+	if !(r.QueryTimeShare > 0 && r.QueryTimeShare <= 1) { // also NaN
+		errs = append(errs, fmt.Errorf("reports.query_time_share: %g must be more than 0 and at most 1", r.QueryTimeShare))
 	}
-	return nil
+	if r.MaxQueued < 0 || r.MaxQueued > 10000 {
+		errs = append(errs, fmt.Errorf("reports.max_queued: %d must be 0 to 10000", r.MaxQueued))
+	}
+	if r.QueryTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("reports.query_timeout: %s must be positive", r.QueryTimeout))
+	}
+	if !(r.RequestsPerSecond >= 1 && r.RequestsPerSecond <= 100000) { // also NaN
+		errs = append(errs, fmt.Errorf("reports.requests_per_second: %g must be 1 to 100000", r.RequestsPerSecond))
+	}
+	if r.CacheTTL < 0 {
+		errs = append(errs, fmt.Errorf("reports.cache_ttl: %s must not be negative (0 = share results only among simultaneous requests)", r.CacheTTL))
+	}
+	return errors.Join(errs...)
 }
 
 func isLoopback(host string) bool {

@@ -236,7 +236,9 @@ func (s *sharedRuns) retryAfter() time.Duration {
 
 // close stops every query and waits for them to end.
 func (s *sharedRuns) close() {
+	s.mu.Lock() // a run admitted before is counted in wg
 	s.cancel()
+	s.mu.Unlock()
 	s.wg.Wait()
 }
 

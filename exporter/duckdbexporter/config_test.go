@@ -38,7 +38,8 @@ func TestDefaultConfig(t *testing.T) {
 	if err != nil {
 		t.Fatalf("minimal config: %v", err)
 	}
-	if cfg.MemoryLimit != "512MB" || !cfg.CreateSchema || cfg.Retention != 0 || cfg.Reports.Endpoint != "" {
+	if cfg.MemoryLimit != "512MB" || !cfg.CreateSchema || cfg.Retention != 0 || cfg.Reports != defaultReportsConfig() ||
+		cfg.Reports.Endpoint != "" || cfg.Reports.MaxConcurrent != 1 || cfg.Reports.QueryTimeout != 15*time.Second {
 		t.Errorf("defaults: %+v", cfg)
 	}
 	q := cfg.QueueConfig.Get()
@@ -61,6 +62,10 @@ func TestFullConfig(t *testing.T) {
 		cfg.BackOffConfig.MaxElapsedTime != 10*time.Minute:
 		t.Errorf("config not as written: %+v", cfg)
 	}
+	if r := cfg.Reports; r.MaxConcurrent != 2 || r.QueryTimeShare != 0.25 || r.MaxQueued != 4 || r.QueryTimeout != 5*time.Second ||
+		r.CacheTTL != 10*time.Second || r.RequestsPerSecond != 20 {
+		t.Errorf("reports not as written: %+v", r)
+	}
 	q := cfg.QueueConfig.Get()
 	if q == nil || q.StorageID == nil || *q.StorageID != storage || q.QueueSize != 100000 {
 		t.Errorf("sending_queue: %+v", q)
@@ -73,7 +78,9 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 		t.Fatal("bad config validated")
 	}
 	for _, key := range []string{"path:", "memory_limit:", "threads:", "checkpoint_threshold:", "retention:",
-		"retention_interval:", "timeout:", "reports.endpoint:"} {
+		"retention_interval:", "timeout:", "reports.endpoint:", "reports.bearer_token:", "reports.max_concurrent:",
+		"reports.query_time_share:", "reports.max_queued:", "reports.query_timeout:", "reports.cache_ttl:",
+		"reports.requests_per_second:"} {
 		if !strings.Contains(err.Error(), key) {
 			t.Errorf("error does not name %s\n%v", key, err)
 		}

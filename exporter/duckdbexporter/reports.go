@@ -13,8 +13,8 @@ import (
 )
 
 // Bounds of the report endpoint's HTTP server. A request is a GET with a short query
-// string: a slow client gets little time to send it; the answer may wait for a slot
-// and a query, each up to reports.query_timeout.
+// string: a slow client gets little time to send it; the answer may wait for its turn,
+// for a slot and for the query, each up to reports.query_timeout.
 const (
 	reportsReadHeaderTimeout = 5 * time.Second
 	reportsReadTimeout       = 10 * time.Second
@@ -59,7 +59,7 @@ func (e *duckdbExporter) serveReports() (*reportServer, error) {
 		Handler:           handler,
 		ReadHeaderTimeout: reportsReadHeaderTimeout,
 		ReadTimeout:       reportsReadTimeout,
-		WriteTimeout:      2*cfg.QueryTimeout + reportsWriteMargin,
+		WriteTimeout:      3*cfg.QueryTimeout + reportsWriteMargin,
 		IdleTimeout:       reportsIdleTimeout,
 		MaxHeaderBytes:    reportsMaxHeaderBytes,
 		ErrorLog:          zap.NewStdLog(e.logger),

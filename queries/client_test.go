@@ -12,7 +12,7 @@ import (
 
 func TestClientRetriesABusyServer(t *testing.T) {
 	db := newFileDB(t)
-	reports := NewHandler(db, DefaultHandlerConfig())
+	reports := NewHandler(db, DefaultLimits(), nil)
 	defer reports.Close()
 	tests := []struct {
 		name         string

@@ -18,40 +18,6 @@ import (
 // FormatArg is the query argument that selects the endpoint's output: json (default) or csv.
 const FormatArg = "format"
 
-// HandlerConfig bounds what the report endpoint spends on queries, so that readers
-// cannot take the database from the process that writes it.
-type HandlerConfig struct {
-	// MaxRunning is how many report queries run at once.
-	MaxRunning int
-	// QueryShare is the share of time a query slot may be busy: after a query of d,
-	// the slot rests d*(1-QueryShare)/QueryShare, so that on a small machine the
-	// writer keeps its CPU however many clients ask. 0 or 1 means no rest.
-	QueryShare float64
-	// MaxWaiting is how many more distinct requests wait for a query slot; beyond
-	// them a request is answered 503 with Retry-After.
-	MaxWaiting int
-	// QueryTimeout stops a query that runs longer (DuckDB interrupts it); a request
-	// also waits at most this long for a slot.
-	QueryTimeout time.Duration
-	// CacheTTL is how long a result also answers identical requests; 0 shares a
-	// result only among requests that arrive while it is computed.
-	CacheTTL time.Duration
-	// MaxRate is how many requests per second are answered, cached ones included;
-	// more wait their turn (up to QueryTimeout, then 503 with Retry-After). Waiting
-	// costs no CPU, answering does: clients that ask again as soon as they have an
-	// answer would otherwise take the CPU from the writer. 0 means no limit.
-	MaxRate float64
-	// LogError receives the cause of each 500, which the response does not carry.
-	LogError func(report string, err error)
-}
-
-// DefaultHandlerConfig is one query at a time for at most half the time, 16 waiting,
-// 15 s per query, results reused for 2 s and 100 requests a second.
-func DefaultHandlerConfig() HandlerConfig {
-	return HandlerConfig{MaxRunning: 1, QueryShare: 0.5, MaxWaiting: 16, QueryTimeout: 15 * time.Second,
-		CacheTTL: 2 * time.Second, MaxRate: 100}
-}
-
 // Handler serves the read-only reports over HTTP:
 //
 //	GET /reports                      the reports, their parameters and columns (JSON)
@@ -59,27 +25,29 @@ func DefaultHandlerConfig() HandlerConfig {
 //
 // Parameters are query arguments, validated as [Report.Bind] does; a query string it
 // cannot read or a bad value is a 400 naming the argument. Reports that write
-// (retention, roll-up) are not served (403). Queries run within the bounds of its
-// [HandlerConfig]; a request beyond them is a 503 with Retry-After. Authentication is
-// the caller's: wrap the handler.
+// (retention, roll-up) are not served (403). Queries run within its [Limits]; a
+// request beyond them is a 503 with Retry-After. Authentication is the caller's: wrap
+// the handler.
 type Handler struct {
-	mux   *http.ServeMux
-	runs  *sharedRuns
-	turns *rate.Limiter // nil: no limit
-	cfg   HandlerConfig
+	mux      *http.ServeMux
+	runs     *sharedRuns
+	turns    *rate.Limiter // nil: no limit
+	lim      Limits
+	logError func(report string, err error)
 }
 
-// NewHandler returns the report endpoint on db; a MaxRunning below 1 counts as 1 and a
-// QueryTimeout of 0 as the default.
-func NewHandler(db *sql.DB, cfg HandlerConfig) *Handler {
-	cfg.MaxRunning = max(cfg.MaxRunning, 1)
-	cfg.MaxWaiting = max(cfg.MaxWaiting, 0)
-	if cfg.QueryTimeout <= 0 {
-		cfg.QueryTimeout = DefaultHandlerConfig().QueryTimeout
+// NewHandler returns the report endpoint on db within lim; a MaxConcurrent below 1
+// counts as 1 and a QueryTimeout of 0 as the default. logError, if not nil, receives
+// the cause of each 500, which the response does not carry.
+func NewHandler(db *sql.DB, lim Limits, logError func(report string, err error)) *Handler {
+	lim.MaxConcurrent = max(lim.MaxConcurrent, 1)
+	lim.MaxQueued = max(lim.MaxQueued, 0)
+	if lim.QueryTimeout <= 0 {
+		lim.QueryTimeout = DefaultLimits().QueryTimeout
 	}
-	h := &Handler{mux: http.NewServeMux(), runs: newSharedRuns(db, cfg), cfg: cfg}
-	if cfg.MaxRate > 0 {
-		h.turns = rate.NewLimiter(rate.Limit(cfg.MaxRate), max(1, int(cfg.MaxRate/10)))
+	h := &Handler{mux: http.NewServeMux(), runs: newSharedRuns(db, lim), lim: lim, logError: logError}
+	if lim.RequestsPerSecond > 0 {
+		h.turns = rate.NewLimiter(rate.Limit(lim.RequestsPerSecond), max(1, int(lim.RequestsPerSecond/10)))
 	}
 	h.mux.HandleFunc("GET /reports", h.serveList)
 	h.mux.HandleFunc("GET /reports/{name}", h.serveReport)
@@ -94,15 +62,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
 }
 
-// awaitTurn waits until MaxRate lets r be answered, or answers it 503 if that is
+// awaitTurn waits until RequestsPerSecond lets r be answered, or answers it 503 if that is
 // further away than QueryTimeout.
 func (h *Handler) awaitTurn(w http.ResponseWriter, r *http.Request) bool {
 	turn := h.turns.Reserve()
 	wait := turn.Delay()
-	if wait > h.cfg.QueryTimeout {
+	if wait > h.lim.QueryTimeout {
 		turn.Cancel()
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		WriteError(w, http.StatusServiceUnavailable, fmt.Errorf("the report endpoint is busy: more requests than the %g a second it answers", h.cfg.MaxRate))
+		WriteError(w, http.StatusServiceUnavailable, fmt.Errorf("the report endpoint is busy: more requests than the %g a second it answers", h.lim.RequestsPerSecond))
 		return false
 	}
 	if wait == 0 {
@@ -203,8 +171,8 @@ func (h *Handler) writeRunError(w http.ResponseWriter, r *http.Request, rep *Rep
 	case r.Context().Err() != nil:
 		// The client is gone; nobody reads an answer.
 	default:
-		if h.cfg.LogError != nil {
-			h.cfg.LogError(rep.Name, err)
+		if h.logError != nil {
+			h.logError(rep.Name, err)
 		}
 		WriteError(w, http.StatusInternalServerError, fmt.Errorf("report %s failed; the cause is in the collector's log", rep.Name))
 	}

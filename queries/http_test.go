@@ -16,7 +16,7 @@ import (
 
 func TestHandlerAndClient(t *testing.T) {
 	db := newFileDB(t)
-	srv := httptest.NewServer(NewHandler(db, DefaultHandlerConfig()))
+	srv := httptest.NewServer(NewHandler(db, DefaultLimits(), nil))
 	defer srv.Close()
 	ctx := context.Background()
 	c := &Client{BaseURL: srv.URL}
@@ -49,7 +49,7 @@ func TestHandlerAndClient(t *testing.T) {
 	var gotAuth string
 	authSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gotAuth = r.Header.Get("Authorization")
-		NewHandler(db, DefaultHandlerConfig()).ServeHTTP(w, r)
+		NewHandler(db, DefaultLimits(), nil).ServeHTTP(w, r)
 	}))
 	defer authSrv.Close()
 	_, err = (&Client{BaseURL: authSrv.URL, Token: "s3cret"}).Run(ctx, "users", map[string]string{"days": "x"})
@@ -77,7 +77,7 @@ func get(t *testing.T, srv *httptest.Server, path string) (int, string, string) 
 }
 
 func TestHandlerAnswers(t *testing.T) {
-	srv := httptest.NewServer(NewHandler(newFileDB(t), DefaultHandlerConfig()))
+	srv := httptest.NewServer(NewHandler(newFileDB(t), DefaultLimits(), nil))
 	defer srv.Close()
 	long := strings.Repeat("x", 900_000)
 	many := strings.Repeat("a=1&", 10_000) + "a=1"
@@ -154,7 +154,7 @@ func TestHandlerAnswers(t *testing.T) {
 // TestParameterExtremesRun: the bounds of every served parameter run on DuckDB, so
 // that what Bind accepts never turns into a 500.
 func TestParameterExtremesRun(t *testing.T) {
-	srv := httptest.NewServer(NewHandler(newFileDB(t), HandlerConfig{MaxRunning: 1, MaxWaiting: 64, QueryTimeout: time.Minute}))
+	srv := httptest.NewServer(NewHandler(newFileDB(t), Limits{MaxConcurrent: 1, MaxQueued: 64, QueryTimeout: time.Minute}, nil))
 	defer srv.Close()
 	extremes := map[string][]string{
 		"DATE":        {"0000-01-01", "9999-12-31"},
@@ -202,7 +202,7 @@ func FuzzHandler(f *testing.F) {
 	} {
 		f.Add(uint8(0), q)
 	}
-	h := NewHandler(newFileDB(f), HandlerConfig{MaxRunning: 1, MaxWaiting: 1 << 20, QueryTimeout: time.Minute})
+	h := NewHandler(newFileDB(f), Limits{MaxConcurrent: 1, MaxQueued: 1 << 20, QueryTimeout: time.Minute}, nil)
 	var names []string
 	for _, r := range All() {
 		if r.ReadOnly() {

@@ -34,12 +34,12 @@ func (e *TimeoutError) Error() string {
 const maxCached = 64
 
 // sharedRuns runs the endpoint's report queries so that readers cannot take the
-// database from the writer: at most MaxRunning at once, each slot busy at most
-// QueryShare of the time, at most MaxWaiting more in line, identical requests in flight
+// database from the writer: at most MaxConcurrent at once, each slot busy at most
+// QueryTimeShare of the time, at most MaxQueued more in line, identical requests in flight
 // sharing one run, and a result answering identical requests for CacheTTL after it.
 type sharedRuns struct {
 	db    *sql.DB
-	cfg   HandlerConfig
+	lim   Limits
 	slots chan struct{}
 
 	ctx    context.Context // ends when the handler closes
@@ -64,9 +64,9 @@ type sharedRun struct {
 	cancel  context.CancelFunc
 }
 
-func newSharedRuns(db *sql.DB, cfg HandlerConfig) *sharedRuns {
+func newSharedRuns(db *sql.DB, lim Limits) *sharedRuns {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &sharedRuns{db: db, cfg: cfg, slots: make(chan struct{}, cfg.MaxRunning), ctx: ctx, cancel: cancel,
+	return &sharedRuns{db: db, lim: lim, slots: make(chan struct{}, lim.MaxConcurrent), ctx: ctx, cancel: cancel,
 		runs: map[string]*sharedRun{}, avg: time.Second}
 }
 
@@ -95,11 +95,11 @@ func (s *sharedRuns) result(ctx context.Context, rep *Report, vals map[string]st
 			}
 		}
 	}
-	if s.inFlight >= s.cfg.MaxRunning+s.cfg.MaxWaiting {
+	if s.inFlight >= s.lim.MaxConcurrent+s.lim.MaxQueued {
 		retry := s.retryAfter()
 		s.mu.Unlock()
 		return nil, &BusyError{RetryAfter: retry, Reason: fmt.Sprintf(
-			"the report endpoint is busy: %d queries running or waiting, the most it takes", s.cfg.MaxRunning+s.cfg.MaxWaiting)}
+			"the report endpoint is busy: %d queries running or waiting, the most it takes", s.lim.MaxConcurrent+s.lim.MaxQueued)}
 	}
 	runCtx, cancel := context.WithCancel(s.ctx)
 	run := &sharedRun{key: key, done: make(chan struct{}), waiters: 1, cancel: cancel}
@@ -140,8 +140,8 @@ func (s *sharedRuns) execute(ctx context.Context, run *sharedRun, rep *Report, v
 	run.res, run.err = res, err
 	if s.runs[run.key] == run { // else a new run replaced this stopped one
 		s.sweep()
-		if err == nil && s.cfg.CacheTTL > 0 && s.cached < maxCached {
-			run.expires = time.Now().Add(s.cfg.CacheTTL)
+		if err == nil && s.lim.CacheTTL > 0 && s.cached < maxCached {
+			run.expires = time.Now().Add(s.lim.CacheTTL)
 			s.cached++
 		} else {
 			delete(s.runs, run.key)
@@ -154,7 +154,7 @@ func (s *sharedRuns) runInSlot(ctx context.Context, rep *Report, vals map[string
 	if err := s.acquire(ctx); err != nil {
 		return nil, err
 	}
-	qctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
+	qctx, cancel := context.WithTimeout(ctx, s.lim.QueryTimeout)
 	defer cancel()
 	start := time.Now()
 	res, err := rep.runBound(qctx, s.db, vals)
@@ -164,7 +164,7 @@ func (s *sharedRuns) runInSlot(ctx context.Context, rep *Report, vals map[string
 	s.avg = (3*s.avg + took) / 4
 	s.mu.Unlock()
 	if err != nil && errors.Is(qctx.Err(), context.DeadlineExceeded) {
-		return nil, &TimeoutError{Report: rep.Name, Limit: s.cfg.QueryTimeout}
+		return nil, &TimeoutError{Report: rep.Name, Limit: s.lim.QueryTimeout}
 	}
 	return res, err
 }
@@ -177,7 +177,7 @@ func (s *sharedRuns) acquire(ctx context.Context) error {
 		return nil
 	default:
 	}
-	wait := time.NewTimer(s.cfg.QueryTimeout)
+	wait := time.NewTimer(s.lim.QueryTimeout)
 	defer wait.Stop()
 	select {
 	case s.slots <- struct{}{}:
@@ -186,20 +186,20 @@ func (s *sharedRuns) acquire(ctx context.Context) error {
 		s.mu.Lock()
 		retry := s.retryAfter()
 		s.mu.Unlock()
-		return &BusyError{RetryAfter: retry, Reason: fmt.Sprintf("the report endpoint is busy: no query slot came free within %s", s.cfg.QueryTimeout)}
+		return &BusyError{RetryAfter: retry, Reason: fmt.Sprintf("the report endpoint is busy: no query slot came free within %s", s.lim.QueryTimeout)}
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
 // release frees the slot of a query that took d, after a rest that keeps the slot's
-// queries to QueryShare of the time.
+// queries to QueryTimeShare of the time.
 func (s *sharedRuns) release(d time.Duration) {
-	if s.cfg.QueryShare <= 0 || s.cfg.QueryShare >= 1 {
+	if s.lim.QueryTimeShare <= 0 || s.lim.QueryTimeShare >= 1 {
 		<-s.slots
 		return
 	}
-	time.AfterFunc(time.Duration(float64(d)*(1-s.cfg.QueryShare)/s.cfg.QueryShare), func() { <-s.slots })
+	time.AfterFunc(time.Duration(float64(d)*(1-s.lim.QueryTimeShare)/s.lim.QueryTimeShare), func() { <-s.slots })
 }
 
 // sweep drops cached results that have expired. s.mu is held.
@@ -225,10 +225,10 @@ func (s *sharedRuns) forget(run *sharedRun) {
 // retryAfter estimates when a slot is free for a new request: the queries ahead of it
 // at the recent average time each and its rest, shared among the slots. s.mu is held.
 func (s *sharedRuns) retryAfter() time.Duration {
-	ahead := float64(s.inFlight+1) / float64(s.cfg.MaxRunning)
+	ahead := float64(s.inFlight+1) / float64(s.lim.MaxConcurrent)
 	each := s.avg.Seconds()
-	if s.cfg.QueryShare > 0 && s.cfg.QueryShare < 1 {
-		each /= s.cfg.QueryShare
+	if s.lim.QueryTimeShare > 0 && s.lim.QueryTimeShare < 1 {
+		each /= s.lim.QueryTimeShare
 	}
 	secs := math.Ceil(ahead * each)
 	return time.Duration(min(max(secs, 1), 60)) * time.Second

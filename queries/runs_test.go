@@ -53,7 +53,7 @@ func (s *sharedRuns) inFlightNow() int {
 
 func TestQueryTimeoutInterruptsDuckDB(t *testing.T) {
 	db, _ := newDB(t)
-	s := newSharedRuns(db, HandlerConfig{MaxRunning: 1, QueryTimeout: 300 * time.Millisecond})
+	s := newSharedRuns(db, Limits{MaxConcurrent: 1, QueryTimeout: 300 * time.Millisecond})
 	defer s.close()
 	start := time.Now()
 	_, err := s.result(context.Background(), slowReport(t), n(1))
@@ -70,7 +70,7 @@ func TestQueryTimeoutInterruptsDuckDB(t *testing.T) {
 
 func TestBusyEndpointAnswersRetryAfter(t *testing.T) {
 	db, _ := newDB(t)
-	s := newSharedRuns(db, HandlerConfig{MaxRunning: 1, MaxWaiting: 0, QueryTimeout: time.Minute})
+	s := newSharedRuns(db, Limits{MaxConcurrent: 1, MaxQueued: 0, QueryTimeout: time.Minute})
 	defer s.close()
 	slow := slowReport(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -105,7 +105,7 @@ func TestBusyEndpointAnswersRetryAfter(t *testing.T) {
 
 func TestIdenticalRequestsShareOneRun(t *testing.T) {
 	db, _ := newDB(t)
-	s := newSharedRuns(db, HandlerConfig{MaxRunning: 1, MaxWaiting: 1, QueryTimeout: time.Minute})
+	s := newSharedRuns(db, Limits{MaxConcurrent: 1, MaxQueued: 1, QueryTimeout: time.Minute})
 	defer s.close()
 	slow := slowReport(t)
 	// Hold the only slot, so that the next run waits in line.
@@ -147,7 +147,7 @@ func TestResultCache(t *testing.T) {
 		ttl  time.Duration
 		same bool
 	}{{time.Hour, true}, {0, false}} {
-		s := newSharedRuns(db, HandlerConfig{MaxRunning: 1, QueryTimeout: time.Minute, CacheTTL: tt.ttl})
+		s := newSharedRuns(db, Limits{MaxConcurrent: 1, QueryTimeout: time.Minute, CacheTTL: tt.ttl})
 		a, err1 := s.result(context.Background(), slow, n(0))
 		b, err2 := s.result(context.Background(), slow, n(0))
 		if err1 != nil || err2 != nil || (a == b) != tt.same {
@@ -159,7 +159,7 @@ func TestResultCache(t *testing.T) {
 
 func TestCloseStopsQueries(t *testing.T) {
 	db, _ := newDB(t)
-	s := newSharedRuns(db, HandlerConfig{MaxRunning: 1, QueryTimeout: time.Hour})
+	s := newSharedRuns(db, Limits{MaxConcurrent: 1, QueryTimeout: time.Hour})
 	errs := make(chan error, 1)
 	go func() { _, err := s.result(context.Background(), slowReport(t), n(1)); errs <- err }()
 	eventually(t, "the slow query runs", func() bool { return s.inFlightNow() == 1 })
@@ -177,24 +177,24 @@ func TestHandlerBusyStatuses(t *testing.T) {
 	db := newFileDB(t)
 	tests := []struct {
 		name           string
-		cfg            HandlerConfig
+		cfg            Limits
 		hold           string // "query": a slow query holds the only slot; "slot": the slot is taken
 		wantStatus     int
 		wantRetryAfter bool
 		wantBody       string
 	}{
-		{"no slot and no waiting place", HandlerConfig{MaxRunning: 1, QueryTimeout: time.Minute}, "query",
+		{"no slot and no waiting place", Limits{MaxConcurrent: 1, QueryTimeout: time.Minute}, "query",
 			503, true, "the report endpoint is busy: 1 queries running or waiting"},
-		{"no slot within the timeout", HandlerConfig{MaxRunning: 1, MaxWaiting: 1, QueryTimeout: 200 * time.Millisecond}, "slot",
+		{"no slot within the timeout", Limits{MaxConcurrent: 1, MaxQueued: 1, QueryTimeout: 200 * time.Millisecond}, "slot",
 			503, true, "no query slot came free within 200ms"},
-		{"query timeout", HandlerConfig{MaxRunning: 1, QueryTimeout: time.Nanosecond}, "",
+		{"query timeout", Limits{MaxConcurrent: 1, QueryTimeout: time.Nanosecond}, "",
 			503, false, "report daily ran longer than 1ns and was stopped"},
-		{"over the request rate", HandlerConfig{MaxRunning: 1, QueryTimeout: 100 * time.Millisecond, MaxRate: 0.5}, "",
+		{"over the request rate", Limits{MaxConcurrent: 1, QueryTimeout: 100 * time.Millisecond, RequestsPerSecond: 0.5}, "",
 			503, true, "more requests than the 0.5 a second it answers"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := NewHandler(db, tt.cfg)
+			h := NewHandler(db, tt.cfg, nil)
 			srv := httptest.NewServer(h)
 			defer srv.Close()
 			defer h.Close()
@@ -208,7 +208,7 @@ func TestHandlerBusyStatuses(t *testing.T) {
 				go h.runs.result(ctx, slowReport(t), n(1)) //nolint:errcheck // canceled at the end
 				eventually(t, "the slot is taken", func() bool { return h.runs.inFlightNow() == 1 })
 			}
-			if tt.cfg.MaxRate > 0 { // the first request takes the one turn there is
+			if tt.cfg.RequestsPerSecond > 0 { // the first request takes the one turn there is
 				if code, _, body := get(t, srv, "/reports/daily"); code != http.StatusOK {
 					t.Fatalf("first request: %d %s", code, body)
 				}

@@ -162,7 +162,7 @@ func TestReportThroughServerMatchesFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(queries.NewHandler(db, queries.DefaultHandlerConfig()))
+	srv := httptest.NewServer(queries.NewHandler(db, queries.DefaultLimits(), nil))
 	defer srv.Close()
 	defer db.Close()
 	code, out, errOut := runCLI("report", "daily", "--server", srv.URL, "--from", "2026-11-01", "--to", "2026-11-02", "--format", "csv")
@@ -181,7 +181,7 @@ func TestReportFromBusyServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	reports := queries.NewHandler(db, queries.DefaultHandlerConfig())
+	reports := queries.NewHandler(db, queries.DefaultLimits(), nil)
 	defer reports.Close()
 	for _, tt := range []struct {
 		name     string

@@ -63,23 +63,9 @@ type ReportsConfig struct {
 	BearerToken configopaque.String `mapstructure:"bearer_token"`
 	// AllowNonLoopback must be set to listen on an address other than loopback.
 	AllowNonLoopback bool `mapstructure:"allow_non_loopback"`
-	// MaxConcurrent is how many report queries run at once: each takes CPU and
-	// memory from the writer.
-	MaxConcurrent int `mapstructure:"max_concurrent"`
-	// QueryTimeShare is the share of time each query slot may be busy: after a query
-	// it rests, so that the writer keeps CPU however many clients ask.
-	QueryTimeShare float64 `mapstructure:"query_time_share"`
-	// MaxQueued is how many more distinct requests wait for a query slot; beyond them
-	// a request is answered 503 with Retry-After.
-	MaxQueued int `mapstructure:"max_queued"`
-	// QueryTimeout stops a report query that runs longer; a request also waits at
-	// most this long for a slot.
-	QueryTimeout time.Duration `mapstructure:"query_timeout"`
-	// CacheTTL is how long a report's result also answers identical requests.
-	CacheTTL time.Duration `mapstructure:"cache_ttl"`
-	// RequestsPerSecond is how many requests the endpoint answers a second, cached
-	// ones included; more wait their turn.
-	RequestsPerSecond float64 `mapstructure:"requests_per_second"`
+	// Limits bound what report clients can take from ingest: max_concurrent,
+	// query_time_share, max_queued, query_timeout, cache_ttl, requests_per_second.
+	queries.Limits `mapstructure:",squash"`
 }
 
 // minPublicToken is the shortest bearer token accepted for a non-loopback endpoint.
@@ -87,9 +73,7 @@ const minPublicToken = 16
 
 // defaultReportsConfig is the endpoint off, and the bounds it runs with when on.
 func defaultReportsConfig() ReportsConfig {
-	d := queries.DefaultHandlerConfig()
-	return ReportsConfig{Endpoint: defaultReportsEndpoint, MaxConcurrent: d.MaxRunning, QueryTimeShare: d.QueryShare, MaxQueued: d.MaxWaiting,
-		QueryTimeout: d.QueryTimeout, CacheTTL: d.CacheTTL, RequestsPerSecond: d.MaxRate}
+	return ReportsConfig{Endpoint: defaultReportsEndpoint, Limits: queries.DefaultLimits()}
 }
 
 var _ component.Config = (*Config)(nil)
@@ -156,23 +140,8 @@ func (r ReportsConfig) validate() error {
 		// Header parsing trims surrounding blanks, so such a token could never match.
 		errs = append(errs, errors.New("reports.bearer_token: must not be blank, start or end with a space, or hold control characters"))
 	}
-	if r.MaxConcurrent < 1 || r.MaxConcurrent > 64 {
-		errs = append(errs, fmt.Errorf("reports.max_concurrent: %d must be 1 to 64 (queries share the CPU with ingest)", r.MaxConcurrent))
-	}
-	if !(r.QueryTimeShare > 0 && r.QueryTimeShare <= 1) { // also NaN
-		errs = append(errs, fmt.Errorf("reports.query_time_share: %g must be more than 0 and at most 1", r.QueryTimeShare))
-	}
-	if r.MaxQueued < 0 || r.MaxQueued > 10000 {
-		errs = append(errs, fmt.Errorf("reports.max_queued: %d must be 0 to 10000", r.MaxQueued))
-	}
-	if r.QueryTimeout <= 0 {
-		errs = append(errs, fmt.Errorf("reports.query_timeout: %s must be positive", r.QueryTimeout))
-	}
-	if !(r.RequestsPerSecond >= 1 && r.RequestsPerSecond <= 100000) { // also NaN
-		errs = append(errs, fmt.Errorf("reports.requests_per_second: %g must be 1 to 100000", r.RequestsPerSecond))
-	}
-	if r.CacheTTL < 0 {
-		errs = append(errs, fmt.Errorf("reports.cache_ttl: %s must not be negative (0 = share results only among simultaneous requests)", r.CacheTTL))
+	for _, err := range r.Limits.Check() {
+		errs = append(errs, fmt.Errorf("reports.%w", err))
 	}
 	return errors.Join(errs...)
 }

@@ -40,16 +40,8 @@ func (e *duckdbExporter) serveReports() (*reportServer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reports.endpoint: listen on %s: %w", cfg.Endpoint, err)
 	}
-	h := queries.NewHandler(e.db, queries.HandlerConfig{
-		MaxRunning:   cfg.MaxConcurrent,
-		QueryShare:   cfg.QueryTimeShare,
-		MaxWaiting:   cfg.MaxQueued,
-		QueryTimeout: cfg.QueryTimeout,
-		CacheTTL:     cfg.CacheTTL,
-		MaxRate:      cfg.RequestsPerSecond,
-		LogError: func(report string, err error) {
-			e.logger.Error("duckdb report failed", zap.String("report", report), zap.Error(err))
-		},
+	h := queries.NewHandler(e.db, cfg.Limits, func(report string, err error) {
+		e.logger.Error("duckdb report failed", zap.String("report", report), zap.Error(err))
 	})
 	handler := requireToken(string(cfg.BearerToken), h)
 	if host, _, _ := net.SplitHostPort(cfg.Endpoint); isLoopback(host) {

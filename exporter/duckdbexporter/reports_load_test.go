@@ -167,7 +167,7 @@ func TestIngestWithReportClients(t *testing.T) {
 		return ingestFigures{spans: len(pushes) * loadBatch, elapsed: elapsed, pushP99: pushes[len(pushes)*99/100]}
 	}
 
-	unbounded := httptest.NewServer(queries.NewHandler(e.db, queries.HandlerConfig{MaxRunning: clients, QueryTimeout: time.Minute}))
+	unbounded := httptest.NewServer(queries.NewHandler(e.db, queries.Limits{MaxConcurrent: clients, QueryTimeout: time.Minute}, nil))
 	defer unbounded.Close()
 	endpoints := []struct{ name, base string }{
 		{"shipped bounds", "http://" + cfg.Reports.Endpoint + "/reports/"},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/net/netutil"
 
 	"github.com/aiusage/aiusage/queries"
 )
@@ -23,6 +24,9 @@ const (
 	// reportsMaxHeaderBytes holds the request line too: the longest query string
 	// (a 4 KB limits value, escaped) and ordinary headers.
 	reportsMaxHeaderBytes = 32 << 10
+	// reportsMaxConnections bounds the memory of clients waiting their turn: more
+	// connections wait in the kernel's accept queue, costing the collector nothing.
+	reportsMaxConnections = 128
 )
 
 // reportServer is the running report endpoint.
@@ -47,6 +51,7 @@ func (e *duckdbExporter) serveReports() (*reportServer, error) {
 	if host, _, _ := net.SplitHostPort(cfg.Endpoint); isLoopback(host) {
 		handler = requireLoopbackHost(host, ln.Addr().(*net.TCPAddr).Port, handler)
 	}
+	ln = netutil.LimitListener(ln, reportsMaxConnections)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: reportsReadHeaderTimeout,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -151,8 +152,21 @@ func snapshots() []snapshot {
 // newDB returns an in-memory database at the current schema holding the data set.
 func newDB(t testing.TB) (*sql.DB, []call) {
 	t.Helper()
+	return openDataset(t, "")
+}
+
+// newFileDB is newDB in a DuckDB file, as the exporter's endpoint serves it.
+func newFileDB(t testing.TB) *sql.DB {
+	t.Helper()
+	db, _ := openDataset(t, filepath.Join(t.TempDir(), "usage.duckdb"))
+	return db
+}
+
+// openDataset opens path ("" in memory) and fills it with the data set.
+func openDataset(t testing.TB, path string) (*sql.DB, []call) {
+	t.Helper()
 	ctx := context.Background()
-	db, err := sql.Open("duckdb", "")
+	db, err := sql.Open("duckdb", path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,17 +2,17 @@ package queries
 
 import (
 	"bytes"
-	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"math"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // FormatArg is the query argument that selects the endpoint's output: json (default) or csv.
@@ -23,67 +23,130 @@ const FormatArg = "format"
 //	GET /reports                      the reports, their parameters and columns (JSON)
 //	GET /reports/{name}?param=value   a report's result as JSON, or CSV with format=csv
 //
-// Parameters are query arguments, validated as [Report.Bind] does; a bad one is a 400
-// naming it. Reports that write (retention, roll-up) are not served. Authentication is
-// the caller's: wrap the handler.
-func Handler(db *sql.DB) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /reports", func(w http.ResponseWriter, r *http.Request) {
-		var list []*Report
-		for _, rep := range All() {
-			if rep.ReadOnly() {
-				list = append(list, rep)
-			}
-		}
-		writeJSON(w, http.StatusOK, list)
-	})
-	mux.HandleFunc("GET /reports/{name}", func(w http.ResponseWriter, r *http.Request) {
-		serveReport(w, r, db)
-	})
-	return mux
+// Parameters are query arguments, validated as [Report.Bind] does; a query string it
+// cannot read or a bad value is a 400 naming the argument. Reports that write
+// (retention, roll-up) are not served (403). Queries run within its [Limits]; a
+// request beyond them is a 503 with Retry-After. Authentication is the caller's: wrap
+// the handler.
+type Handler struct {
+	mux      *http.ServeMux
+	runs     *sharedRuns
+	turns    *rate.Limiter // nil: no limit
+	lim      Limits
+	logError func(report string, err error)
 }
 
-func serveReport(w http.ResponseWriter, r *http.Request, db *sql.DB) {
+// NewHandler returns the report endpoint on db within lim; a MaxConcurrent below 1
+// counts as 1 and a QueryTimeout of 0 as the default. logError, if not nil, receives
+// the cause of each 500, which the response does not carry.
+func NewHandler(db *sql.DB, lim Limits, logError func(report string, err error)) *Handler {
+	lim.MaxConcurrent = max(lim.MaxConcurrent, 1)
+	lim.MaxQueued = max(lim.MaxQueued, 0)
+	if lim.QueryTimeout <= 0 {
+		lim.QueryTimeout = DefaultLimits().QueryTimeout
+	}
+	h := &Handler{mux: http.NewServeMux(), runs: newSharedRuns(db, lim), lim: lim, logError: logError}
+	if lim.RequestsPerSecond > 0 {
+		h.turns = rate.NewLimiter(rate.Limit(lim.RequestsPerSecond), max(1, int(lim.RequestsPerSecond/10)))
+	}
+	h.mux.HandleFunc("GET /reports", h.serveList)
+	h.mux.HandleFunc("GET /reports/{name}", h.serveReport)
+	return h
+}
+
+// ServeHTTP answers one request when its turn comes.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.turns != nil && !h.awaitTurn(w, r) {
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// awaitTurn waits until RequestsPerSecond lets r be answered, or answers it 503 if that is
+// further away than QueryTimeout.
+func (h *Handler) awaitTurn(w http.ResponseWriter, r *http.Request) bool {
+	turn := h.turns.Reserve()
+	wait := turn.Delay()
+	if wait > h.lim.QueryTimeout {
+		turn.Cancel()
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		WriteError(w, http.StatusServiceUnavailable, fmt.Errorf("the report endpoint is busy: more requests than the %g a second it answers", h.lim.RequestsPerSecond))
+		return false
+	}
+	if wait == 0 {
+		return true
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		turn.Cancel()
+		return false
+	}
+}
+
+// Close stops the queries running and waits for them; later requests get a 503.
+func (h *Handler) Close() { h.runs.close() }
+
+func (h *Handler) serveList(w http.ResponseWriter, r *http.Request) {
+	args, err := parseQuery(r.URL.RawQuery)
+	if err != nil {
+		WriteError(w, http.StatusBadRequest, err)
+		return
+	}
+	for name := range args {
+		WriteError(w, http.StatusBadRequest, &QueryError{Arg: name, Reason: "the report list takes no arguments"})
+		return
+	}
+	var list []*Report
+	for _, rep := range All() {
+		if rep.ReadOnly() {
+			list = append(list, rep)
+		}
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
+func (h *Handler) serveReport(w http.ResponseWriter, r *http.Request) {
+	args, err := parseQuery(r.URL.RawQuery)
+	if err != nil {
+		WriteError(w, http.StatusBadRequest, err)
+		return
+	}
 	rep, err := Lookup(r.PathValue("name"))
 	if err != nil {
-		writeError(w, http.StatusNotFound, err)
+		WriteError(w, http.StatusNotFound, err)
 		return
 	}
 	if !rep.ReadOnly() {
-		writeError(w, http.StatusForbidden, fmt.Errorf("report %s changes the database (%s) and is not served over HTTP", rep.Name, strings.Join(rep.Writes, ", ")))
+		WriteError(w, http.StatusForbidden, fmt.Errorf("report %s changes the database (%s) and is not served over HTTP", rep.Name, strings.Join(rep.Writes, ", ")))
 		return
 	}
-	args := map[string]string{}
 	format := "json"
-	for k, vs := range r.URL.Query() {
-		if len(vs) != 1 {
-			writeError(w, http.StatusBadRequest, fmt.Errorf("query argument %s: given %d times, want once", k, len(vs)))
-			return
-		}
-		if k == FormatArg {
-			format = vs[0]
-			continue
-		}
-		args[k] = vs[0]
+	if f, ok := args[FormatArg]; ok {
+		format = f
+		delete(args, FormatArg)
 	}
 	if format != "json" && format != "csv" {
-		writeError(w, http.StatusBadRequest, fmt.Errorf("query argument %s: %q is not json or csv", FormatArg, format))
+		WriteError(w, http.StatusBadRequest, &QueryError{Arg: FormatArg, Reason: Quote(format) + " is not json or csv"})
 		return
 	}
-	res, err := rep.Run(r.Context(), db, args)
-	var perr *ParamError
-	switch {
-	case errors.As(err, &perr):
-		writeError(w, http.StatusBadRequest, err)
+	vals, err := rep.Bind(args)
+	if err != nil {
+		WriteError(w, http.StatusBadRequest, err)
 		return
-	case err != nil:
-		writeError(w, http.StatusInternalServerError, err)
+	}
+	res, err := h.runs.result(r.Context(), rep, vals)
+	if err != nil {
+		h.writeRunError(w, r, rep, err)
 		return
 	}
 	if format == "csv" {
 		var buf bytes.Buffer
 		if err := res.Write(&buf, "csv"); err != nil {
-			writeError(w, http.StatusInternalServerError, err)
+			h.writeRunError(w, r, rep, err)
 			return
 		}
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -94,13 +157,43 @@ func serveReport(w http.ResponseWriter, r *http.Request, db *sql.DB) {
 	writeJSON(w, http.StatusOK, res)
 }
 
+// writeRunError answers a failed run: busy and timed out are 503s that say so; any
+// other failure is a 500 whose cause goes to the log, not to the client.
+func (h *Handler) writeRunError(w http.ResponseWriter, r *http.Request, rep *Report, err error) {
+	var busy *BusyError
+	var timeout *TimeoutError
+	switch {
+	case errors.As(err, &busy):
+		w.Header().Set("Retry-After", strconv.Itoa(int(busy.RetryAfter.Seconds())))
+		WriteError(w, http.StatusServiceUnavailable, err)
+	case errors.As(err, &timeout):
+		WriteError(w, http.StatusServiceUnavailable, err)
+	case r.Context().Err() != nil:
+		// The client is gone; nobody reads an answer.
+	default:
+		if h.logError != nil {
+			h.logError(rep.Name, err)
+		}
+		WriteError(w, http.StatusInternalServerError, fmt.Errorf("report %s failed; the cause is in the collector's log", rep.Name))
+	}
+}
+
 // errorBody is the JSON of a failed request.
 type errorBody struct {
 	Error string `json:"error"`
 }
 
-func writeError(w http.ResponseWriter, status int, err error) {
-	writeJSON(w, status, errorBody{Error: err.Error()})
+// maxErrorBody bounds an error message sent to a client.
+const maxErrorBody = 1024
+
+// WriteError answers with status and err's message as the endpoint's JSON error body,
+// {"error": "..."}, cut to a bounded length.
+func WriteError(w http.ResponseWriter, status int, err error) {
+	msg := err.Error()
+	if len(msg) > maxErrorBody {
+		msg = strings.ToValidUTF8(msg[:maxErrorBody], "") + "…"
+	}
+	writeJSON(w, status, errorBody{Error: msg})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -112,116 +205,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write(append(body, '\n'))
-}
-
-// Client reads reports from a [Handler], e.g. the one the collector's duckdb exporter
-// serves while it holds the database file.
-type Client struct {
-	// BaseURL is where the handler is mounted, e.g. http://127.0.0.1:8089.
-	BaseURL string
-	// Token, when set, is sent as a bearer token.
-	Token string
-	// HTTPClient defaults to a client with a 60 s timeout.
-	HTTPClient *http.Client
-}
-
-// Reports lists the reports the server serves.
-func (c *Client) Reports(ctx context.Context) ([]*Report, error) {
-	var list []*Report
-	if err := c.get(ctx, "/reports", nil, func(dec *json.Decoder) error { return dec.Decode(&list) }); err != nil {
-		return nil, err
-	}
-	return list, nil
-}
-
-// Run runs the report called name on the server with args as its parameters.
-func (c *Client) Run(ctx context.Context, name string, args map[string]string) (*Result, error) {
-	q := url.Values{}
-	for k, v := range args {
-		q.Set(k, v)
-	}
-	var res Result
-	err := c.get(ctx, "/reports/"+url.PathEscape(name), q, func(dec *json.Decoder) error {
-		dec.UseNumber()
-		if err := dec.Decode(&res); err != nil {
-			return err
-		}
-		for _, row := range res.Rows {
-			for i := range row {
-				if i < len(res.Columns) {
-					row[i] = fromJSON(res.Columns[i].Type, row[i])
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &res, nil
-}
-
-func (c *Client) get(ctx context.Context, path string, q url.Values, decode func(*json.Decoder) error) error {
-	u, err := url.Parse(strings.TrimRight(c.BaseURL, "/") + path)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("server URL %q: want http://host:port", c.BaseURL)
-	}
-	u.RawQuery = q.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return fmt.Errorf("server URL %q: %w", c.BaseURL, err)
-	}
-	if c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-	}
-	hc := c.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: 60 * time.Second}
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("report server: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		var eb errorBody
-		if json.Unmarshal(body, &eb) == nil && eb.Error != "" {
-			return fmt.Errorf("report server %s: %s", resp.Status, eb.Error)
-		}
-		return fmt.Errorf("report server %s: %s", resp.Status, strings.TrimSpace(string(body)))
-	}
-	if err := decode(json.NewDecoder(resp.Body)); err != nil {
-		return fmt.Errorf("report server %s: decode response: %w", u.Redacted(), err)
-	}
-	return nil
-}
-
-// fromJSON turns a decoded JSON cell back into the type [Report.Run] returns for its column.
-func fromJSON(dbType string, v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if isIntegerType(dbType) {
-			if n, err := strconv.ParseInt(x.String(), 10, 64); err == nil {
-				return n
-			}
-		}
-		f, _ := x.Float64()
-		return f
-	case []any:
-		elem := strings.TrimSuffix(dbType, "[]")
-		for i := range x {
-			x[i] = fromJSON(elem, x[i])
-		}
-		return x
-	}
-	return v
-}
-
-func isIntegerType(t string) bool {
-	switch t {
-	case "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT":
-		return true
-	}
-	return false
 }

@@ -1,6 +1,7 @@
 package queries
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -17,14 +18,36 @@ type ParamError struct {
 }
 
 func (e *ParamError) Error() string {
-	if e.Value == "" && e.Reason != "" {
-		return fmt.Sprintf("report %s: parameter %s: %s", e.Report, e.Param, e.Reason)
+	return fmt.Sprintf("report %s: parameter %s: %s", e.Report, e.Param, e.Detail())
+}
+
+// Detail is what is wrong with the value: a short quoted prefix of it, never the
+// whole of a long one, and the reason.
+func (e *ParamError) Detail() string {
+	if e.Value == "" {
+		return e.Reason
 	}
-	return fmt.Sprintf("report %s: parameter %s: %q %s", e.Report, e.Param, e.Value, e.Reason)
+	return Quote(e.Value) + " " + e.Reason
 }
 
 // maxVarcharParam bounds free-text parameters (user ids, JSON limits).
 const maxVarcharParam = 4096
+
+// quoteMax is how many bytes of a bad value an error message repeats.
+const quoteMax = 64
+
+// Quote quotes s for an error message, cut to its first bytes when long, so that an
+// error never echoes a large value back.
+func Quote(s string) string {
+	if len(s) <= quoteMax {
+		return strconv.Quote(s)
+	}
+	cut := quoteMax
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(s[:cut]), len(s))
+}
 
 // Bind checks args against the report's parameters and returns each parameter's value
 // in the canonical text form DuckDB casts to the parameter's type; a parameter not in
@@ -49,12 +72,12 @@ func (r *Report) Bind(args map[string]string) (map[string]string, error) {
 			if len(known) > 0 {
 				reason = "not a parameter of this report (it takes " + strings.Join(known, ", ") + ")"
 			}
-			return nil, &ParamError{Report: r.Name, Param: n, Reason: reason}
+			return nil, &ParamError{Report: r.Name, Param: shorten(n), Reason: reason}
 		}
 		if v == "" {
 			continue
 		}
-		canon, err := canonical(p.Type, v)
+		canon, err := p.canonical(v)
 		if err != nil {
 			return nil, &ParamError{Report: r.Name, Param: n, Value: v, Reason: err.Error()}
 		}
@@ -63,10 +86,19 @@ func (r *Report) Bind(args map[string]string) (map[string]string, error) {
 	return out, nil
 }
 
-// canonical validates v as a value of type typ and returns it in a form DuckDB casts
-// unambiguously.
-func canonical(typ, v string) (string, error) {
-	switch typ {
+// shorten cuts a name that is not a parameter to the length an error may repeat,
+// quoted if cut.
+func shorten(name string) string {
+	if len(name) <= quoteMax {
+		return name
+	}
+	return Quote(name)
+}
+
+// canonical validates v as a value of the parameter and returns it in a form DuckDB
+// casts unambiguously, within the range or shape the header declares.
+func (p Param) canonical(v string) (string, error) {
+	switch p.Type {
 	case "DATE":
 		t, err := time.Parse(time.DateOnly, v)
 		if err != nil {
@@ -76,14 +108,20 @@ func canonical(typ, v string) (string, error) {
 	case "TIMESTAMPTZ":
 		for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05Z07:00", "2006-01-02T15:04:05", "2006-01-02 15:04:05", time.DateOnly} {
 			if t, err := time.Parse(layout, v); err == nil { // layouts without a zone mean UTC
-				return t.UTC().Format(time.RFC3339Nano), nil
+				if t = t.UTC(); t.Year() < 0 || t.Year() > 9999 {
+					return "", fmt.Errorf("is outside the years 0000 to 9999 (in UTC)")
+				}
+				return t.Format(time.RFC3339Nano), nil
 			}
 		}
 		return "", fmt.Errorf("is not a time (want RFC 3339, e.g. 2026-11-03T15:04:05Z, or YYYY-MM-DD)")
 	case "INTEGER":
-		n, err := strconv.ParseInt(v, 10, 32)
-		if err != nil {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
 			return "", fmt.Errorf("is not a whole number")
+		}
+		if rg := p.bounds(); err != nil || n < rg.Min || n > rg.Max {
+			return "", fmt.Errorf("is out of range (want %s)", rg)
 		}
 		return strconv.FormatInt(n, 10), nil
 	case "DOUBLE":
@@ -96,7 +134,36 @@ func canonical(typ, v string) (string, error) {
 		if len(v) > maxVarcharParam || !utf8.ValidString(v) {
 			return "", fmt.Errorf("is not valid UTF-8 text of at most %d bytes", maxVarcharParam)
 		}
+		if p.Shape != "" {
+			shape, err := parseShape(p.Shape)
+			if err != nil {
+				return "", err
+			}
+			doc, err := decodeJSON(v)
+			if err != nil {
+				return "", err
+			}
+			if err := shape.match(doc, ""); err != nil {
+				return "", fmt.Errorf("does not fit the JSON shape %s: %w", p.Shape, err)
+			}
+		}
 		return v, nil
 	}
-	return "", fmt.Errorf("has unsupported type %s", typ)
+	return "", fmt.Errorf("has unsupported type %s", p.Type)
+}
+
+// Range bounds an INTEGER parameter, both ends included.
+type Range struct {
+	Min int64 `json:"min"`
+	Max int64 `json:"max"`
+}
+
+func (r Range) String() string { return fmt.Sprintf("%d..%d", r.Min, r.Max) }
+
+// bounds is the parameter's declared range, or that of DuckDB's INTEGER.
+func (p Param) bounds() Range {
+	if p.Range != nil {
+		return *p.Range
+	}
+	return Range{math.MinInt32, math.MaxInt32}
 }

@@ -11,12 +11,18 @@
 //	-- Question: how much did we use each model, day by day?
 //	--
 //	-- Parameters (SET VARIABLE name = value; unset = default):
-//	--   from  DATE  first UTC day (default: 6 days before `to`)
-//	--   to    DATE  last UTC day, inclusive (default: today, UTC)
+//	--   from  DATE     first UTC day (default: 6 days before `to`)
+//	--   to    DATE     last UTC day, inclusive (default: today, UTC)
+//	--   days  INTEGER  1..366  days to cover (default: 7)
 //	--
 //	-- Columns:
 //	--   day       DATE    UTC day
 //	--   requests  BIGINT  calls made
+//
+// An INTEGER parameter declares its range after the type (min..max, both included); a
+// VARCHAR parameter that holds JSON declares its shape there, as the query's from_json
+// reads it (e.g. [{"provider":"VARCHAR","rpm":"BIGINT"}]). Values outside them are
+// refused before DuckDB sees them.
 //
 // A file whose header has a "Writes:" line changes the database (retention, roll-up);
 // the HTTP handler does not serve it.
@@ -24,10 +30,12 @@ package queries
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -58,6 +66,10 @@ type Param struct {
 	Name string `json:"name"`
 	// Type is the DuckDB type the value is cast to: DATE, TIMESTAMPTZ, INTEGER, DOUBLE or VARCHAR.
 	Type string `json:"type"`
+	// Range bounds an INTEGER parameter.
+	Range *Range `json:"range,omitempty"`
+	// Shape is the JSON a VARCHAR parameter must hold, in from_json notation; "" for plain text.
+	Shape string `json:"shape,omitempty"`
 	// Doc describes the parameter and its default.
 	Doc string `json:"doc"`
 }
@@ -115,7 +127,7 @@ func Lookup(name string) (*Report, error) {
 type UnknownReportError struct{ Name string }
 
 func (e *UnknownReportError) Error() string {
-	return fmt.Sprintf("unknown report %q (known: %s)", e.Name, strings.Join(Names(), ", "))
+	return fmt.Sprintf("unknown report %s (known: %s)", Quote(e.Name), strings.Join(Names(), ", "))
 }
 
 var loadAll = sync.OnceValues(func() ([]*Report, error) {
@@ -143,6 +155,9 @@ var (
 	identifier = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 	// entry is a parameter or column line: name, type, description.
 	entry = regexp.MustCompile(`^(\S+)\s+(\S+)\s*(.*)$`)
+	// constraint is a parameter's range or JSON shape, between its type and description.
+	rangeDecl = regexp.MustCompile(`^(-?[0-9]+)\.\.(-?[0-9]+)(?:\s+|$)`)
+	shapeDecl = regexp.MustCompile(`^([\[{]\S*)(?:\s+|$)`)
 	// paramTypes are the types a parameter may have; each has a validator in params.go.
 	paramTypes = map[string]bool{"DATE": true, "TIMESTAMPTZ": true, "INTEGER": true, "DOUBLE": true, "VARCHAR": true}
 )
@@ -187,6 +202,12 @@ func Parse(name, sqlText string) (*Report, error) {
 				section = ""
 				continue
 			}
+			if strings.HasPrefix(text, "   ") { // deeper: the description goes on
+				if err := r.continueDoc(section, strings.TrimSpace(text)); err != nil {
+					return nil, lineErr("%v", err)
+				}
+				continue
+			}
 			m := entry.FindStringSubmatch(strings.TrimSpace(text))
 			if m == nil {
 				return nil, lineErr("want `name TYPE description`, got %q", text)
@@ -207,7 +228,11 @@ func Parse(name, sqlText string) (*Report, error) {
 			if _, dup := r.Param(m[1]); dup {
 				return nil, lineErr("parameter %s declared twice", m[1])
 			}
-			r.Params = append(r.Params, Param{Name: m[1], Type: m[2], Doc: m[3]})
+			p, err := parseConstraint(Param{Name: m[1], Type: m[2], Doc: m[3]}, r.SQL)
+			if err != nil {
+				return nil, lineErr("parameter %s: %v", m[1], err)
+			}
+			r.Params = append(r.Params, p)
 		}
 	}
 	r.Question = strings.Join(question, " ")
@@ -225,4 +250,52 @@ func Parse(name, sqlText string) (*Report, error) {
 		}
 	}
 	return r, nil
+}
+
+// continueDoc appends text to the description of the section's last entry.
+func (r *Report) continueDoc(section, text string) error {
+	doc := (*string)(nil)
+	switch {
+	case section == "params" && len(r.Params) > 0:
+		doc = &r.Params[len(r.Params)-1].Doc
+	case section == "columns" && len(r.Columns) > 0:
+		doc = &r.Columns[len(r.Columns)-1].Doc
+	default:
+		return fmt.Errorf("indented line %q continues no entry", text)
+	}
+	*doc = strings.TrimSpace(*doc + " " + text)
+	return nil
+}
+
+// parseConstraint moves the range or JSON shape at the start of p.Doc into p. Every
+// INTEGER has a range, so that no value overflows the query's arithmetic; a shape must
+// be the one the query passes to from_json.
+func parseConstraint(p Param, sqlText string) (Param, error) {
+	switch {
+	case p.Type == "INTEGER":
+		m := rangeDecl.FindStringSubmatch(p.Doc)
+		if m == nil {
+			return p, errors.New("an INTEGER declares its range after the type, e.g. `days  INTEGER  1..366  days to cover`")
+		}
+		lo, err1 := strconv.ParseInt(m[1], 10, 32)
+		hi, err2 := strconv.ParseInt(m[2], 10, 32)
+		if err1 != nil || err2 != nil || lo > hi {
+			return p, fmt.Errorf("range %s..%s is not min..max within INTEGER", m[1], m[2])
+		}
+		p.Range = &Range{Min: lo, Max: hi}
+		p.Doc = p.Doc[len(m[0]):]
+	case p.Type == "VARCHAR" && shapeDecl.MatchString(p.Doc):
+		m := shapeDecl.FindStringSubmatch(p.Doc)
+		if _, err := parseShape(m[1]); err != nil {
+			return p, err
+		}
+		if !strings.Contains(sqlText, "'"+m[1]+"'") {
+			return p, fmt.Errorf("JSON shape %s is not the one the query passes to from_json", m[1])
+		}
+		p.Shape = m[1]
+		p.Doc = p.Doc[len(m[0]):]
+	case rangeDecl.MatchString(p.Doc):
+		return p, fmt.Errorf("a range applies to INTEGER parameters, not %s", p.Type)
+	}
+	return p, nil
 }

@@ -1,7 +1,10 @@
 package queries
 
 import (
+	"encoding/json"
 	"errors"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -18,17 +21,18 @@ func TestParseHeader(t *testing.T) {
 		t.Errorf("question %q", r.Question)
 	}
 	want := []Param{
-		{"days", "INTEGER", "UTC days to cover, ending with to_day (default: 30)"},
-		{"to_day", "DATE", "last UTC day, inclusive (default: today, UTC)"},
-		{"user_id", "VARCHAR", "only this user.id (default: every user; '' is calls without one)"},
+		{Name: "days", Type: "INTEGER", Range: &Range{1, 36500}, Doc: "UTC days to cover, ending with to_day (default: 30)"},
+		{Name: "to_day", Type: "DATE", Doc: "last UTC day, inclusive (default: today, UTC)"},
+		{Name: "user_id", Type: "VARCHAR", Doc: "only this user.id (default: every user; '' is calls without one)"},
 	}
-	if len(r.Params) != len(want) {
-		t.Fatalf("params %v", r.Params)
+	if !reflect.DeepEqual(r.Params, want) {
+		t.Errorf("params\n %+v\nwant\n %+v", r.Params, want)
 	}
-	for i := range want {
-		if r.Params[i] != want[i] {
-			t.Errorf("param %d = %+v, want %+v", i, r.Params[i], want[i])
-		}
+	rates, _ := Lookup("rates")
+	limits, _ := rates.Param("limits")
+	if limits.Shape != `[{"provider":"VARCHAR","model":"VARCHAR","rpm":"BIGINT","rpd":"BIGINT","tpm":"BIGINT"}]` ||
+		!strings.HasPrefix(limits.Doc, "JSON list of limits, e.g. [{") || !strings.HasSuffix(limits.Doc, "(default: none)") {
+		t.Errorf("limits: shape %s, doc %q (the indented line continues it)", limits.Shape, limits.Doc)
 	}
 	if c := r.Columns[len(r.Columns)-1]; c != (Column{"last_seen", "TIMESTAMPTZ", "the user's latest call"}) {
 		t.Errorf("last column %+v", c)
@@ -51,8 +55,15 @@ func TestParseErrors(t *testing.T) {
 		{"x", "-- t\n-- Question: q?\n-- Parameters:\n--   days  BIGINT  n\n" + cols, `line 4: parameter days: type "BIGINT" is not one of`},
 		{"x", "-- t\n-- Question: q?\n-- Parameters:\n--   Days  INTEGER  n\n" + cols, `line 4: parameter "Days" is not a lower-case identifier`},
 		{"x", "-- t\n-- Question: q?\n-- Parameters:\n--   format  VARCHAR  n\n" + cols, "may not be called format"},
-		{"x", "-- t\n-- Question: q?\n-- Parameters:\n--   a  INTEGER  n\n--   a  INTEGER  n\n" + cols, "parameter a declared twice"},
-		{"x", "-- t\n-- Question: q?\n-- Parameters:\n--   days  INTEGER  n\n" + cols + "SELECT 1", "never reads getvariable('days')"},
+		{"x", "-- t\n-- Question: q?\n-- Parameters:\n--   a  DATE  n\n--   a  DATE  n\n" + cols, "parameter a declared twice"},
+		{"x", "-- t\n-- Question: q?\n-- Parameters:\n--   days  INTEGER  1..7  n\n" + cols + "SELECT 1", "never reads getvariable('days')"},
+		{"x", "-- t\n-- Question: q?\n-- Parameters:\n--   days  INTEGER  n\n" + cols, "line 4: parameter days: an INTEGER declares its range"},
+		{"x", "-- t\n-- Question: q?\n-- Parameters:\n--   days  INTEGER  9..1  n\n" + cols, "range 9..1 is not min..max"},
+		{"x", "-- t\n-- Question: q?\n-- Parameters:\n--   days  INTEGER  0..2147483648  n\n" + cols, "is not min..max within INTEGER"},
+		{"x", "-- t\n-- Question: q?\n-- Parameters:\n--   f  DOUBLE  0..1  n\n" + cols, "a range applies to INTEGER parameters, not DOUBLE"},
+		{"x", "-- t\n-- Question: q?\n-- Parameters:\n--   l  VARCHAR  [{\"a\":\"BIGINT\"}]  n\n" + cols + "SELECT getvariable('l')", "is not the one the query passes to from_json"},
+		{"x", "-- t\n-- Question: q?\n-- Parameters:\n--   l  VARCHAR  [\"UUID\"]  n\n" + cols, `type "UUID" is not one of`},
+		{"x", "-- t\n-- Question: q?\n-- Parameters:\n--     more text\n" + cols, "continues no entry"},
 	}
 	for _, tt := range tests {
 		_, err := Parse(tt.name, tt.file)
@@ -98,14 +109,16 @@ func TestBind(t *testing.T) {
 }
 
 // FuzzBind: any text for any parameter type is either rejected with a ParamError or
-// turned into a canonical value that binds to itself.
+// turned into a canonical value that binds to itself, within the declared range or shape.
 func FuzzBind(f *testing.F) {
-	for _, v := range []string{"2026-11-05", "2026-11-05T10:00:00+02:00", "7", "-1", "0.9", "1e308", "NaN", "ana", "\xff"} {
+	for _, v := range []string{"2026-11-05", "2026-11-05T10:00:00+02:00", "7", "-1", "0.9", "1e308", "NaN", "ana", "\xff",
+		"2147483648", "0000-01-01T00:00:00+01:00", `[{"a":1,"b":"x"}]`, `[{"a":1.5}]`, `[null]`, `{"a":1}`} {
 		f.Add(v)
 	}
 	r := &Report{Name: "fuzz", Params: []Param{
-		{Name: "d", Type: "DATE"}, {Name: "t", Type: "TIMESTAMPTZ"}, {Name: "i", Type: "INTEGER"},
-		{Name: "f", Type: "DOUBLE"}, {Name: "s", Type: "VARCHAR"},
+		{Name: "d", Type: "DATE"}, {Name: "t", Type: "TIMESTAMPTZ"}, {Name: "i", Type: "INTEGER", Range: &Range{-5, 400}},
+		{Name: "n", Type: "INTEGER"}, {Name: "f", Type: "DOUBLE"}, {Name: "s", Type: "VARCHAR"},
+		{Name: "j", Type: "VARCHAR", Shape: `[{"a":"BIGINT","b":"VARCHAR","c":"DOUBLE","d":"BOOLEAN"}]`},
 	}}
 	f.Fuzz(func(t *testing.T, v string) {
 		for _, p := range r.Params {
@@ -114,6 +127,9 @@ func FuzzBind(f *testing.F) {
 				var perr *ParamError
 				if !errors.As(err, &perr) || perr.Param != p.Name {
 					t.Fatalf("%s %q: error %v does not name the parameter", p.Type, v, err)
+				}
+				if len(err.Error()) > 400 {
+					t.Fatalf("%s %q: error of %d bytes", p.Type, v, len(err.Error()))
 				}
 				continue
 			}
@@ -124,6 +140,15 @@ func FuzzBind(f *testing.F) {
 			again, err := r.Bind(map[string]string{p.Name: c})
 			if err != nil || again[p.Name] != c {
 				t.Fatalf("%s %q: canonical %q rebinds to %q, %v", p.Type, v, c, again[p.Name], err)
+			}
+			if p.Type == "INTEGER" {
+				n, err := strconv.ParseInt(c, 10, 64)
+				if rg := p.bounds(); err != nil || n < rg.Min || n > rg.Max {
+					t.Fatalf("%s: %q accepted outside %s", p.Name, c, rg)
+				}
+			}
+			if p.Shape != "" && !json.Valid([]byte(c)) {
+				t.Fatalf("%s: %q accepted as JSON", p.Name, c)
 			}
 		}
 	})

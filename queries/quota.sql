@@ -8,9 +8,9 @@
 --   the end of its window: the next minute, or the next midnight Pacific for a Gemini day.
 --
 -- Parameters (SET VARIABLE name = value; before running; unset = default):
---   as_of      TIMESTAMPTZ  status as it stood at this time (default: now)
---   days       INTEGER      ignore snapshots taken more than this many days before as_of (default: 7)
---   threshold  DOUBLE       utilization from which `warning` is set (default: 0.9)
+--   as_of      TIMESTAMPTZ           status as it stood at this time (default: now)
+--   days       INTEGER      1..36500  ignore snapshots taken more than this many days before as_of (default: 7)
+--   threshold  DOUBLE                utilization from which `warning` is set (default: 0.9)
 --
 -- Columns:
 --   provider     VARCHAR      gen_ai.provider.name

@@ -3,8 +3,8 @@
 -- Question: which quotas did we hit recently, how often, and how long were we told to wait?
 --
 -- Parameters (SET VARIABLE name = value; before running; unset = default):
---   as_of  TIMESTAMPTZ  end of the period (default: now)
---   hours  INTEGER      length of the period (default: 24)
+--   as_of  TIMESTAMPTZ            end of the period (default: now)
+--   hours  INTEGER      1..876000  length of the period (default: 24)
 --
 -- Columns:
 --   provider           VARCHAR      gen_ai.provider.name

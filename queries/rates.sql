@@ -8,8 +8,9 @@
 --
 -- Parameters (SET VARIABLE name = value; before running; unset = default):
 --   as_of   TIMESTAMPTZ  the moment rates are measured at (default: now)
---   hours   INTEGER      period searched for the busiest minute (default: 24)
---   limits  VARCHAR      JSON list of limits, e.g. [{"provider":"gcp.gemini","model":"gemini-2.5-flash","rpm":10,"rpd":250,"tpm":250000}]; a missing or "" model applies to every model of the provider, an exact model wins (default: none)
+--   hours   INTEGER      1..876000  period searched for the busiest minute (default: 24)
+--   limits  VARCHAR      [{"provider":"VARCHAR","model":"VARCHAR","rpm":"BIGINT","rpd":"BIGINT","tpm":"BIGINT"}]
+--                        JSON list of limits, e.g. [{"provider":"gcp.gemini","model":"gemini-2.5-flash","rpm":10,"rpd":250,"tpm":250000}]; a missing or "" model applies to every model of the provider, an exact model wins; keys other than these are refused (default: none)
 --
 -- Columns:
 --   provider          VARCHAR      gen_ai.provider.name

@@ -8,8 +8,8 @@
 -- Writes: ai_usage_log, ai_quota_snapshot
 --
 -- Parameters (SET VARIABLE name = value; before running; unset = default):
---   days   INTEGER  raw days to keep before `as_of` (default: 30)
---   as_of  DATE     the cutoff is as_of - days (default: today, UTC)
+--   days   INTEGER  0..36500  raw days to keep before `as_of` (default: 30)
+--   as_of  DATE               the cutoff is as_of - days (default: today, UTC)
 --
 -- Columns:
 --   cutoff                   DATE     raw rows of days before this are deleted

@@ -27,6 +27,11 @@ func (r *Report) Run(ctx context.Context, db *sql.DB, args map[string]string) (*
 	if err != nil {
 		return nil, err
 	}
+	return r.runBound(ctx, db, vals)
+}
+
+// runBound is Run with values [Report.Bind] returned.
+func (r *Report) runBound(ctx context.Context, db *sql.DB, vals map[string]string) (*Result, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("report %s: connect: %w", r.Name, err)

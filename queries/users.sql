@@ -4,9 +4,9 @@
 --   Days whose raw rows retention has removed come from the ai_usage_daily roll-up.
 --
 -- Parameters (SET VARIABLE name = value; before running; unset = default):
---   days     INTEGER  UTC days to cover, ending with to_day (default: 30)
---   to_day   DATE     last UTC day, inclusive (default: today, UTC)
---   user_id  VARCHAR  only this user.id (default: every user; '' is calls without one)
+--   days     INTEGER  1..36500  UTC days to cover, ending with to_day (default: 30)
+--   to_day   DATE               last UTC day, inclusive (default: today, UTC)
+--   user_id  VARCHAR            only this user.id (default: every user; '' is calls without one)
 --
 -- Columns:
 --   user_id                     VARCHAR  user.id ('' for calls without one)

@@ -50,7 +50,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	format := fs.String("format", "table", "output: "+strings.Join(queries.Formats, ", "))
 	values := map[string]*string{}
 	for _, p := range rep.Params {
-		values[p.Name] = fs.String(flagName(p.Name), "", fmt.Sprintf("%s: %s", p.Type, p.Doc))
+		values[p.Name] = fs.String(flagName(p.Name), "", fmt.Sprintf("%s: %s", declared(p), p.Doc))
 	}
 	for alias, param := range flagAliases {
 		if v, ok := values[param]; ok {
@@ -96,13 +96,20 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 func flagError(err error) error {
 	var perr *queries.ParamError
 	if errors.As(err, &perr) {
-		reason := perr.Reason
-		if perr.Value != "" {
-			reason = fmt.Sprintf("%q %s", perr.Value, perr.Reason)
-		}
-		return fmt.Errorf("--%s: %s", flagName(perr.Param), reason)
+		return fmt.Errorf("--%s: %s", flagName(perr.Param), perr.Detail())
 	}
 	return err
+}
+
+// declared is a parameter's type as its header declares it, range or JSON shape included.
+func declared(p queries.Param) string {
+	switch {
+	case p.Range != nil:
+		return p.Type + " " + p.Range.String()
+	case p.Shape != "":
+		return "JSON " + p.Shape
+	}
+	return p.Type
 }
 
 func flagName(param string) string { return strings.ReplaceAll(param, "_", "-") }

@@ -6,7 +6,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -113,6 +115,10 @@ func TestReportCommand(t *testing.T) {
 		{"bad date", []string{"report", "daily", "--db", db, "--from", "2026-02-30"}, 1, nil, `--from-day: "2026-02-30" is not a date (want YYYY-MM-DD)`},
 		{"bad number", []string{"report", "quota", "--db", db, "--threshold", "high"}, 1, nil, `--threshold: "high" is not a finite number`},
 		{"unknown flag", []string{"report", "daily", "--db", db, "--user", "ana"}, 1, nil, "flag provided but not defined: -user"},
+		{"malformed limits", []string{"report", "rates", "--db", db, "--limits", `[{"provider":`}, 1, nil, `--limits: "[{\"provider\":" is not JSON (unexpected end)`},
+		{"malformed limits over server", []string{"report", "rates", "--server", "http://127.0.0.1:1", "--limits", `{`}, 1, nil, `--limits: "{" is not JSON`},
+		{"a typo in limits", []string{"report", "rates", "--db", db, "--limits", `[{"provider":"groq","rmp":5}]`}, 1, nil, `at [0]: unknown key "rmp" (known: model, provider, rpd, rpm, tpm)`},
+		{"days overflow", []string{"report", "quota", "--db", db, "--days", "2147483647"}, 1, nil, `--days: "2147483647" is out of range (want 1..36500)`},
 		{"bad format", []string{"report", "daily", "--db", db, "--format", "xml"}, 1, nil, `--format: "xml" is not one of table, csv, json, markdown`},
 		{"missing file", []string{"report", "daily", "--db", filepath.Join(t.TempDir(), "gone.duckdb")}, 1, nil, "gone.duckdb\" does not exist"},
 		{"no schema", []string{"report", "daily", "--db", noSchema}, 1, nil, "holds no aiusage schema"},
@@ -156,7 +162,7 @@ func TestReportThroughServerMatchesFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(queries.Handler(db))
+	srv := httptest.NewServer(queries.NewHandler(db, queries.DefaultLimits(), nil))
 	defer srv.Close()
 	defer db.Close()
 	code, out, errOut := runCLI("report", "daily", "--server", srv.URL, "--from", "2026-11-01", "--to", "2026-11-02", "--format", "csv")
@@ -166,6 +172,42 @@ func TestReportThroughServerMatchesFile(t *testing.T) {
 	code, _, errOut = runCLI("report", "daily", "--server", srv.URL, "--from", "2026-11-31")
 	if code != 1 || !strings.Contains(errOut, `--from-day: "2026-11-31" is not a date`) {
 		t.Errorf("bad date over --server: exit %d, %s", code, errOut)
+	}
+}
+
+func TestReportFromBusyServer(t *testing.T) {
+	db, err := openDB(context.Background(), fixtureDB(t), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	reports := queries.NewHandler(db, queries.DefaultLimits(), nil)
+	defer reports.Close()
+	for _, tt := range []struct {
+		name     string
+		busy     int // answers 503 with Retry-After before the report
+		wantCode int
+		wantErr  string
+	}{
+		{"busy, then free", 2, 0, ""},
+		{"busy for good", 100, 1, "503 Service Unavailable: all slots taken (still busy after 4 attempts; try again later)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			requests := 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if requests++; requests <= tt.busy {
+					w.Header().Set("Retry-After", "0")
+					queries.WriteError(w, http.StatusServiceUnavailable, errors.New("all slots taken"))
+					return
+				}
+				reports.ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			code, out, errOut := runCLI("report", "daily", "--server", srv.URL, "--from", "2026-11-01", "--to", "2026-11-02", "--format", "csv")
+			if code != tt.wantCode || !strings.Contains(errOut, tt.wantErr) || code == 0 && out != fixtureDailyCSV {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d, %q", code, out, errOut, tt.wantCode, tt.wantErr)
+			}
+		})
 	}
 }
 

@@ -7,12 +7,15 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/aiusage/aiusage/queries"
 )
 
 // Config is the configuration of the duckdb exporter.
@@ -55,10 +58,22 @@ type Config struct {
 type ReportsConfig struct {
 	// Endpoint is the host:port to listen on; empty turns the endpoint off.
 	Endpoint string `mapstructure:"endpoint"`
-	// BearerToken, when set, is required as "Authorization: Bearer <token>".
+	// BearerToken, when set, is required as "Authorization: Bearer <token>". A
+	// non-loopback endpoint needs one of at least minPublicToken bytes.
 	BearerToken configopaque.String `mapstructure:"bearer_token"`
 	// AllowNonLoopback must be set to listen on an address other than loopback.
 	AllowNonLoopback bool `mapstructure:"allow_non_loopback"`
+	// Limits bound what report clients can take from ingest: max_concurrent,
+	// query_time_share, max_queued, query_timeout, cache_ttl, requests_per_second.
+	queries.Limits `mapstructure:",squash"`
+}
+
+// minPublicToken is the shortest bearer token accepted for a non-loopback endpoint.
+const minPublicToken = 16
+
+// defaultReportsConfig is the endpoint off, and the bounds it runs with when on.
+func defaultReportsConfig() ReportsConfig {
+	return ReportsConfig{Endpoint: defaultReportsEndpoint, Limits: queries.DefaultLimits()}
 }
 
 var _ component.Config = (*Config)(nil)
@@ -102,26 +117,33 @@ func (cfg *Config) Validate() error {
 }
 
 func (r ReportsConfig) validate() error {
+	token := string(r.BearerToken)
 	if r.Endpoint == "" {
-		if r.BearerToken != "" {
+		if token != "" {
 			return errors.New("reports.bearer_token: set without reports.endpoint")
 		}
 		return nil
 	}
+	var errs []error
 	host, port, err := net.SplitHostPort(r.Endpoint)
-	if err != nil {
-		return fmt.Errorf("reports.endpoint: %q is not host:port: %w", r.Endpoint, err)
+	switch {
+	case err != nil:
+		errs = append(errs, fmt.Errorf("reports.endpoint: %q is not host:port: %w", r.Endpoint, err))
+	case port == "":
+		errs = append(errs, fmt.Errorf("reports.endpoint: %q has no port", r.Endpoint))
+	case !r.AllowNonLoopback && !isLoopback(host):
+		errs = append(errs, fmt.Errorf("reports.endpoint: %q is not a loopback address; set reports.allow_non_loopback (and a bearer_token) to serve reports beyond this machine", r.Endpoint))
+	case !isLoopback(host) && len(token) < minPublicToken:
+		errs = append(errs, fmt.Errorf("reports.bearer_token: a token of at least %d bytes is required when reports.endpoint %q is not loopback (have %d)", minPublicToken, r.Endpoint, len(token)))
 	}
-	if port == "" {
-		return fmt.Errorf("reports.endpoint: %q has no port", r.Endpoint)
+	if token != "" && (strings.TrimSpace(token) == "" || strings.TrimSpace(token) != token || strings.ContainsFunc(token, unicode.IsControl)) {
+		// Header parsing trims surrounding blanks, so such a token could never match.
+		errs = append(errs, errors.New("reports.bearer_token: must not be blank, start or end with a space, or hold control characters"))
 	}
-	if !r.AllowNonLoopback && !isLoopback(host) {
-		return fmt.Errorf("reports.endpoint: %q is not a loopback address; set reports.allow_non_loopback (and a bearer_token) to serve reports beyond this machine", r.Endpoint)
+	for _, err := range r.Limits.Check() {
+		errs = append(errs, fmt.Errorf("reports.%w", err))
 	}
-	if r.AllowNonLoopback && !isLoopback(host) && r.BearerToken == "" {
-		return fmt.Errorf("reports.bearer_token: required when reports.endpoint %q is not loopback", r.Endpoint)
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func isLoopback(host string) bool {

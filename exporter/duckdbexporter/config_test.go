@@ -8,6 +8,7 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
@@ -38,7 +39,8 @@ func TestDefaultConfig(t *testing.T) {
 	if err != nil {
 		t.Fatalf("minimal config: %v", err)
 	}
-	if cfg.MemoryLimit != "512MB" || !cfg.CreateSchema || cfg.Retention != 0 || cfg.Reports.Endpoint != "" {
+	if cfg.MemoryLimit != "512MB" || !cfg.CreateSchema || cfg.Retention != 0 || cfg.Reports != defaultReportsConfig() ||
+		cfg.Reports.Endpoint != "" || cfg.Reports.MaxConcurrent != 1 || cfg.Reports.QueryTimeout != 15*time.Second {
 		t.Errorf("defaults: %+v", cfg)
 	}
 	q := cfg.QueueConfig.Get()
@@ -62,6 +64,10 @@ func TestFullConfig(t *testing.T) {
 		cfg.BackOffConfig.MaxElapsedTime != 10*time.Minute:
 		t.Errorf("config not as written: %+v", cfg)
 	}
+	if r := cfg.Reports; r.MaxConcurrent != 2 || r.QueryTimeShare != 0.25 || r.MaxQueued != 4 || r.QueryTimeout != 5*time.Second ||
+		r.CacheTTL != 10*time.Second || r.RequestsPerSecond != 20 {
+		t.Errorf("reports not as written: %+v", r)
+	}
 	q := cfg.QueueConfig.Get()
 	if q == nil || q.StorageID == nil || *q.StorageID != storage || q.QueueSize != 100000 {
 		t.Errorf("sending_queue: %+v", q)
@@ -74,7 +80,9 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 		t.Fatal("bad config validated")
 	}
 	for _, key := range []string{"path:", "memory_limit:", "threads:", "checkpoint_threshold:", "retention:",
-		"retention_interval:", "timeout:", "reports.endpoint:"} {
+		"retention_interval:", "timeout:", "reports.endpoint:", "reports.bearer_token:", "reports.max_concurrent:",
+		"reports.query_time_share:", "reports.max_queued:", "reports.query_timeout:", "reports.cache_ttl:",
+		"reports.requests_per_second:"} {
 		if !strings.Contains(err.Error(), key) {
 			t.Errorf("error does not name %s\n%v", key, err)
 		}
@@ -82,24 +90,52 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 }
 
 func TestValidateReports(t *testing.T) {
+	const longToken configopaque.String = "0123456789abcdef"
 	tests := []struct {
-		reports ReportsConfig
+		name    string
+		edit    func(*ReportsConfig)
 		wantErr string
 	}{
-		{ReportsConfig{Endpoint: "127.0.0.1:8765"}, ""},
-		{ReportsConfig{Endpoint: "localhost:8765", BearerToken: "t"}, ""},
-		{ReportsConfig{Endpoint: "[::1]:8765"}, ""},
-		{ReportsConfig{Endpoint: "10.0.0.1:8765", AllowNonLoopback: true, BearerToken: "t"}, ""},
-		{ReportsConfig{Endpoint: "10.0.0.1:8765", AllowNonLoopback: true}, "reports.bearer_token"},
-		{ReportsConfig{Endpoint: ":8765"}, "not a loopback"},
-		{ReportsConfig{Endpoint: "127.0.0.1"}, "not host:port"},
-		{ReportsConfig{BearerToken: "t"}, "without reports.endpoint"},
+		{"off", func(*ReportsConfig) {}, ""},
+		{"loopback without a token", func(r *ReportsConfig) { r.Endpoint = "127.0.0.1:8765" }, ""},
+		{"loopback with a short token", func(r *ReportsConfig) { r.Endpoint = "localhost:8765"; r.BearerToken = "t" }, ""},
+		{"IPv6 loopback", func(r *ReportsConfig) { r.Endpoint = "[::1]:8765" }, ""},
+		{"public with a long token", func(r *ReportsConfig) {
+			r.Endpoint, r.AllowNonLoopback, r.BearerToken = "10.0.0.1:8765", true, longToken
+		}, ""},
+		{"public without a token", func(r *ReportsConfig) { r.Endpoint, r.AllowNonLoopback = "10.0.0.1:8765", true },
+			"reports.bearer_token: a token of at least 16 bytes is required when reports.endpoint \"10.0.0.1:8765\" is not loopback (have 0)"},
+		{"public with a one-byte token", func(r *ReportsConfig) {
+			r.Endpoint, r.AllowNonLoopback, r.BearerToken = "10.0.0.1:8765", true, "t"
+		}, "at least 16 bytes"},
+		{"public on every address with 15 bytes", func(r *ReportsConfig) {
+			r.Endpoint, r.AllowNonLoopback, r.BearerToken = ":8765", true, longToken[1:]
+		}, "(have 15)"},
+		{"blank token", func(r *ReportsConfig) {
+			r.Endpoint, r.AllowNonLoopback, r.BearerToken = "10.0.0.1:8765", true, "                 "
+		}, "reports.bearer_token: must not be blank"},
+		{"token with a trailing space", func(r *ReportsConfig) { r.Endpoint, r.BearerToken = "127.0.0.1:8765", longToken+" " },
+			"start or end with a space"},
+		{"token with a newline", func(r *ReportsConfig) { r.Endpoint, r.BearerToken = "127.0.0.1:8765", "abc\ndef" },
+			"control characters"},
+		{"every address without allow_non_loopback", func(r *ReportsConfig) { r.Endpoint = ":8765" }, "not a loopback"},
+		{"no port", func(r *ReportsConfig) { r.Endpoint = "127.0.0.1" }, "not host:port"},
+		{"token without endpoint", func(r *ReportsConfig) { r.BearerToken = "t" }, "without reports.endpoint"},
+		{"no query slot", func(r *ReportsConfig) { r.Endpoint, r.MaxConcurrent = "127.0.0.1:8765", 0 }, "reports.max_concurrent: 0 must be 1 to 64"},
+		{"negative queue", func(r *ReportsConfig) { r.Endpoint, r.MaxQueued = "127.0.0.1:8765", -1 }, "reports.max_queued: -1"},
+		{"no timeout", func(r *ReportsConfig) { r.Endpoint, r.QueryTimeout = "127.0.0.1:8765", 0 }, "reports.query_timeout: 0s must be positive"},
+		{"negative cache", func(r *ReportsConfig) { r.Endpoint, r.CacheTTL = "127.0.0.1:8765", -time.Second }, "reports.cache_ttl: -1s"},
+		{"no cache", func(r *ReportsConfig) { r.Endpoint, r.CacheTTL = "127.0.0.1:8765", 0 }, ""},
 	}
 	for _, tt := range tests {
-		err := tt.reports.validate()
-		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
-			t.Errorf("%+v: %v, want %q", tt.reports, err, tt.wantErr)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			r := defaultReportsConfig()
+			tt.edit(&r)
+			err := r.validate()
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("validate: %v, want %q", err, tt.wantErr)
+			}
+		})
 	}
 }
 

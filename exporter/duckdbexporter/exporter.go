@@ -88,7 +88,7 @@ func (e *duckdbExporter) start(ctx context.Context, host component.Host) error {
 		}
 		jobs.Go(func() {
 			<-bg.Done()
-			srv.Close()
+			srv.close()
 		})
 	}
 	go func() { jobs.Wait(); close(e.stopped) }()

@@ -3,10 +3,7 @@ package duckdbexporter
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -198,57 +195,6 @@ func TestRetentionDeletesWholeOldDaysAndKeepsTheRollup(t *testing.T) {
 	}
 	if deleted != 1+8 { // one span; gauge 3, sum, histogram, exp histogram, summary, snapshot
 		t.Errorf("deleted %d rows, want 9", deleted)
-	}
-}
-
-func TestReportsEndpoint(t *testing.T) {
-	ctx := context.Background()
-	cfg := testConfig(t)
-	cfg.Reports.Endpoint = freeAddr(t)
-	cfg.Reports.BearerToken = "t0ken"
-	e := startExporter(t, cfg)
-	day := time.Now().UTC()
-	if err := e.pushTraces(ctx, buildTraces(testSpan{n: 1, attrs: groqCall(), start: day})); err != nil {
-		t.Fatal(err)
-	}
-	get := func(path, token string) (int, string) {
-		req, _ := http.NewRequest("GET", "http://"+cfg.Reports.Endpoint+path, nil)
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	if code, _ := get("/reports", ""); code != http.StatusUnauthorized {
-		t.Errorf("no token: %d, want 401", code)
-	}
-	if code, _ := get("/reports", "wrong"); code != http.StatusUnauthorized {
-		t.Errorf("wrong token: %d, want 401", code)
-	}
-	code, body := get("/reports", "t0ken")
-	if code != http.StatusOK || !strings.Contains(body, "daily") {
-		t.Fatalf("report list: %d %s", code, body)
-	}
-	code, body = get("/reports/daily?format=csv", "t0ken")
-	if code != http.StatusOK || !strings.Contains(body, "llama-3.1-8b-instant") {
-		t.Errorf("daily report as CSV: %d %s", code, body)
-	}
-	code, body = get("/reports/daily?from=not-a-date", "t0ken")
-	if code != http.StatusBadRequest || !strings.Contains(body, "from") {
-		t.Errorf("bad parameter: %d %s", code, body)
-	}
-	// Reports that write are not served.
-	if code, _ := get("/reports/retention", "t0ken"); code == http.StatusOK {
-		t.Error("the retention report ran over HTTP")
-	}
-	var list []map[string]any
-	if _, body := get("/reports", "t0ken"); json.Unmarshal([]byte(body), &list) != nil || len(list) == 0 {
-		t.Errorf("report list is not a JSON array: %s", body)
 	}
 }
 

@@ -75,7 +75,7 @@ func createDefaultConfig() component.Config {
 		CreateSchema:        true,
 		RetentionInterval:   defaultRetentionInterval,
 		Tables:              defaultTables(),
-		Reports:             ReportsConfig{Endpoint: defaultReportsEndpoint},
+		Reports:             defaultReportsConfig(),
 	}
 }
 

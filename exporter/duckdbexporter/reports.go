@@ -1,54 +1,79 @@
 package duckdbexporter
 
 import (
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/net/netutil"
 
 	"github.com/aiusage/aiusage/queries"
 )
 
+// Bounds of the report endpoint's HTTP server. A request is a GET with a short query
+// string: a slow client gets little time to send it; the answer may wait for its turn,
+// for a slot and for the query, each up to reports.query_timeout.
+const (
+	reportsReadHeaderTimeout = 5 * time.Second
+	reportsReadTimeout       = 10 * time.Second
+	reportsIdleTimeout       = 60 * time.Second
+	reportsWriteMargin       = 10 * time.Second
+	// reportsMaxHeaderBytes holds the request line too: the longest query string
+	// (a 4 KB limits value, escaped) and ordinary headers.
+	reportsMaxHeaderBytes = 32 << 10
+	// reportsMaxConnections bounds the memory of clients waiting their turn: more
+	// connections wait in the kernel's accept queue, costing the collector nothing.
+	reportsMaxConnections = 128
+)
+
+// reportServer is the running report endpoint.
+type reportServer struct {
+	srv     *http.Server
+	handler *queries.Handler
+}
+
 // serveReports starts the report endpoint: the read-only reports of package queries,
-// run against the exporter's database, behind the optional bearer token.
-func (e *duckdbExporter) serveReports() (*http.Server, error) {
-	ln, err := net.Listen("tcp", e.cfg.Reports.Endpoint)
+// run against the exporter's database within the configured bounds, behind the Host
+// check of a loopback endpoint and the optional bearer token.
+func (e *duckdbExporter) serveReports() (*reportServer, error) {
+	cfg := e.cfg.Reports
+	ln, err := net.Listen("tcp", cfg.Endpoint)
 	if err != nil {
-		return nil, fmt.Errorf("reports.endpoint: listen on %s: %w", e.cfg.Reports.Endpoint, err)
+		return nil, fmt.Errorf("reports.endpoint: listen on %s: %w", cfg.Endpoint, err)
 	}
+	h := queries.NewHandler(e.db, cfg.Limits, func(report string, err error) {
+		e.logger.Error("duckdb report failed", zap.String("report", report), zap.Error(err))
+	})
+	handler := requireToken(string(cfg.BearerToken), h)
+	if host, _, _ := net.SplitHostPort(cfg.Endpoint); isLoopback(host) {
+		handler = requireLoopbackHost(host, ln.Addr().(*net.TCPAddr).Port, handler)
+	}
+	ln = netutil.LimitListener(ln, reportsMaxConnections)
 	srv := &http.Server{
-		Handler:           requireToken(string(e.cfg.Reports.BearerToken), queries.Handler(e.db)),
-		ReadHeaderTimeout: 10 * time.Second,
+		Handler:           handler,
+		ReadHeaderTimeout: reportsReadHeaderTimeout,
+		ReadTimeout:       reportsReadTimeout,
+		WriteTimeout:      3*cfg.QueryTimeout + reportsWriteMargin,
+		IdleTimeout:       reportsIdleTimeout,
+		MaxHeaderBytes:    reportsMaxHeaderBytes,
 		ErrorLog:          zap.NewStdLog(e.logger),
 	}
-	e.logger.Info("serving duckdb reports", zap.String("endpoint", ln.Addr().String()))
+	e.logger.Info("serving duckdb reports", zap.String("endpoint", ln.Addr().String()),
+		zap.Int("max_concurrent", cfg.MaxConcurrent), zap.Duration("query_timeout", cfg.QueryTimeout))
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			e.logger.Error("duckdb report endpoint stopped", zap.Error(err))
 		}
 	}()
-	return srv, nil
+	return &reportServer{srv: srv, handler: h}, nil
 }
 
-// requireToken wraps next so that it answers only requests carrying
-// "Authorization: Bearer <token>"; an empty token lets every request through.
-func requireToken(token string, next http.Handler) http.Handler {
-	if token == "" {
-		return next
-	}
-	want := []byte(token)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(got), want) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="aiusage reports"`)
-			http.Error(w, "missing or wrong bearer token", http.StatusUnauthorized)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+// close stops the endpoint: no new requests, running queries interrupted and waited
+// for, so the database can close after it.
+func (s *reportServer) close() {
+	s.srv.Close()
+	s.handler.Close()
 }

@@ -32,8 +32,11 @@ func TestConfigEnvironment(t *testing.T) {
 			"AIUSAGE_EXPORT_TIMEOUT=1m", "AIUSAGE_TELEMETRY_LEVEL=detailed", "AIUSAGE_MEMORY_CHECK_INTERVAL=2s",
 		}},
 		{name: "reports beyond loopback with a token", env: []string{
-			"AIUSAGE_REPORTS_ENDPOINT=0.0.0.0:8765", "AIUSAGE_REPORTS_PUBLIC=true", "AIUSAGE_REPORTS_TOKEN=s3cret",
+			"AIUSAGE_REPORTS_ENDPOINT=0.0.0.0:8765", "AIUSAGE_REPORTS_PUBLIC=true", "AIUSAGE_REPORTS_TOKEN=s3cret-0123456789",
 		}},
+		{name: "reports beyond loopback with a short token", env: []string{
+			"AIUSAGE_REPORTS_ENDPOINT=0.0.0.0:8765", "AIUSAGE_REPORTS_PUBLIC=true", "AIUSAGE_REPORTS_TOKEN=s3cret",
+		}, wantErr: "reports.bearer_token: a token of at least 16 bytes"},
 		{name: "reports beyond loopback without a token", env: []string{
 			"AIUSAGE_REPORTS_ENDPOINT=0.0.0.0:8765", "AIUSAGE_REPORTS_PUBLIC=true",
 		}, wantErr: "reports.bearer_token"},

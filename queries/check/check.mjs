@@ -42,6 +42,7 @@ function header(sql) {
     if (text.startsWith('Parameters')) section = 'params';
     else if (text.startsWith('Columns')) section = 'columns';
     else if (!text.startsWith('  ')) section = '';
+    else if (text.startsWith('   ')) continue; // the description goes on
     else if (section) {
       const [name, type] = text.trim().split(/\s+/);
       if (section === 'params') params[name] = type;

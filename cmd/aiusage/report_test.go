@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -114,7 +115,7 @@ func TestReportCommand(t *testing.T) {
 		{"bad number", []string{"report", "quota", "--db", db, "--threshold", "high"}, 1, nil, `--threshold: "high" is not a finite number`},
 		{"unknown flag", []string{"report", "daily", "--db", db, "--user", "ana"}, 1, nil, "flag provided but not defined: -user"},
 		{"bad format", []string{"report", "daily", "--db", db, "--format", "xml"}, 1, nil, `--format: "xml" is not one of table, csv, json, markdown`},
-		{"missing file", []string{"report", "daily", "--db", filepath.Join(t.TempDir(), "gone.duckdb")}, 1, nil, "gone.duckdb\" does not exist"},
+		{"missing file", []string{"report", "daily", "--db", filepath.Join(t.TempDir(), "gone.duckdb")}, 1, nil, "gone.duckdb\": does not exist"},
 		{"no schema", []string{"report", "daily", "--db", noSchema}, 1, nil, "holds no aiusage schema"},
 		{"not duckdb", []string{"report", "daily", "--db", notDuckDB}, 1, nil, "open duckdb"},
 		{"nowhere", []string{"report", "daily"}, 1, nil, "say where the data is: --db FILE"},
@@ -194,8 +195,8 @@ func TestReportOnFileHeldByAnotherProcess(t *testing.T) {
 		t.Fatalf("holder did not open the file: %q %s", line, holderErr.String())
 	}
 	code, _, errOut := runCLI("report", "daily", "--db", path)
-	if code != 1 || !strings.Contains(errOut, "is locked by another process, most likely the collector's duckdb exporter") ||
-		!strings.Contains(errOut, "--server URL") {
+	if code != 1 || !strings.Contains(errOut, fmt.Sprintf("locked by another process (PID %d", holder.Process.Pid)) ||
+		!strings.Contains(errOut, "most likely the collector's duckdb exporter") || !strings.Contains(errOut, "--server URL") {
 		t.Errorf("exit %d, stderr %s", code, errOut)
 	}
 }

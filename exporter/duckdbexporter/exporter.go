@@ -4,11 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/url"
-	"os"
+	"errors"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.uber.org/zap"
 
+	"github.com/aiusage/aiusage/internal/duckdbfile"
 	"github.com/aiusage/aiusage/internal/schema"
 )
 
@@ -157,7 +155,7 @@ func (e *duckdbExporter) open(ctx context.Context) error {
 		openPathsMu.Unlock()
 		return err
 	}
-	db, err := openDB(abs, e.cfg)
+	db, err := openDB(ctx, abs, e.cfg)
 	if err != nil {
 		openPathsMu.Lock()
 		delete(openPaths, abs)
@@ -177,47 +175,14 @@ func (e *duckdbExporter) open(ctx context.Context) error {
 	return nil
 }
 
-// openDB opens the file with the configured limits and no extension downloads.
-func openDB(path string, cfg *Config) (*sql.DB, error) {
-	dir := filepath.Dir(path)
-	if st, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("open duckdb %q: directory: %w", path, err)
-	} else if !st.IsDir() {
-		return nil, fmt.Errorf("open duckdb %q: %s is not a directory", path, dir)
+// openDB opens the file with the configured limits.
+func openDB(ctx context.Context, path string, cfg *Config) (*sql.DB, error) {
+	db, err := duckdbfile.Open(ctx, path, duckdbfile.Options{Create: true, MemoryLimit: cfg.MemoryLimit,
+		Threads: cfg.Threads, CheckpointThreshold: cfg.CheckpointThreshold})
+	if errors.Is(err, duckdbfile.ErrLocked) {
+		return nil, fmt.Errorf("%w; stop that process or configure another path", err)
 	}
-	opts := url.Values{}
-	opts.Set("memory_limit", strings.TrimSpace(cfg.MemoryLimit))
-	if cfg.Threads > 0 {
-		opts.Set("threads", strconv.Itoa(cfg.Threads))
-	}
-	opts.Set("autoinstall_known_extensions", "false")
-	opts.Set("autoload_known_extensions", "false")
-	if cfg.CheckpointThreshold != "" {
-		opts.Set("checkpoint_threshold", strings.TrimSpace(cfg.CheckpointThreshold))
-	}
-	connector, err := duckdb.NewConnector(path+"?"+opts.Encode(), nil)
-	if err != nil {
-		return nil, explainOpenError(path, err)
-	}
-	db := sql.OpenDB(connector)
-	// Probe that the file can be written now rather than at the first batch.
-	if _, err := db.Exec("CREATE TABLE IF NOT EXISTS aiusage_write_probe (x INTEGER); DROP TABLE aiusage_write_probe"); err != nil {
-		db.Close()
-		return nil, explainOpenError(path, err)
-	}
-	return db, nil
-}
-
-// explainOpenError says what an operator can do about the common failures to open.
-func explainOpenError(path string, err error) error {
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "Could not set lock"), strings.Contains(msg, "Conflicting lock"):
-		return fmt.Errorf("open duckdb %q: the file is locked by another process (another collector, or a DuckDB client holding it); stop that process or configure another path: %w", path, err)
-	case strings.Contains(msg, "Permission denied"), strings.Contains(msg, "read-only"), strings.Contains(msg, "Read-only"):
-		return fmt.Errorf("open duckdb %q: the file or its directory is not writable by this process: %w", path, err)
-	}
-	return fmt.Errorf("open duckdb %q: %w", path, err)
+	return db, err
 }
 
 // prepare brings the schema to the version this exporter writes and loads prices.

@@ -51,7 +51,7 @@ func TestHandlerAndClient(t *testing.T) {
 		{"/reports/daily?from_day=2026-11-01&from_day=2026-11-02", 400, "from_day: given 2 times"},
 		{"/reports/daily?format=xml", 400, `format: \"xml\" is not json or csv`},
 		{"/reports/dialy", 404, `unknown report \"dialy\" (known: cost, daily,`},
-		{"/reports/retention", 403, "changes the database (ai_usage_log, ai_quota_snapshot) and is not served"},
+		{"/reports/retention", 403, "changes the database (ai_usage_log, ai_quota_snapshot, ai_metric_gauge,"},
 		{"/reports/rollup?from_day=2026-11-01", 403, "not served"},
 	}
 	for _, tt := range tests {

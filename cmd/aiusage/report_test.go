@@ -208,7 +208,7 @@ func TestWritingReports(t *testing.T) {
 		t.Errorf("rollup: exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, errOut = runCLI("report", "retention", "--db", db, "--as-of", "2026-12-15", "--days", "30", "--format", "csv")
-	if code != 0 || out != "cutoff,days_deleted,rows_deleted,snapshots_deleted,days_kept_not_rolled_up\n2026-11-15,2,7,2,\n" {
+	if code != 0 || out != "cutoff,days_deleted,rows_deleted,snapshots_deleted,points_deleted,days_kept_not_rolled_up\n2026-11-15,2,7,2,0,\n" {
 		t.Errorf("retention: exit %d\n%s%s", code, out, errOut)
 	}
 	// The history survives in the roll-up.

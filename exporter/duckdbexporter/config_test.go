@@ -37,7 +37,8 @@ func TestDefaultConfig(t *testing.T) {
 	if err != nil {
 		t.Fatalf("minimal config: %v", err)
 	}
-	if cfg.MemoryLimit != "512MB" || !cfg.CreateSchema || cfg.Retention != 0 || cfg.Reports.Endpoint != "" {
+	if cfg.MemoryLimit != "512MB" || !cfg.CreateSchema || cfg.Retention != 0 || cfg.Reports.Endpoint != "" ||
+		cfg.AttributeLimits != (AttributeLimitsConfig{MaxCount: 128, MaxBytes: 64 << 10}) {
 		t.Errorf("defaults: %+v", cfg)
 	}
 	q := cfg.QueueConfig.Get()
@@ -56,6 +57,7 @@ func TestFullConfig(t *testing.T) {
 	case cfg.MemoryLimit != "1GB", cfg.Threads != 2, cfg.CheckpointThreshold != "256MB", cfg.CreateSchema,
 		cfg.Retention != 720*time.Hour, cfg.RetentionInterval != 30*time.Minute,
 		cfg.PricesFile != "/etc/aiusage/prices.csv", cfg.Reports.Endpoint != "127.0.0.1:8765",
+		cfg.AttributeLimits != AttributeLimitsConfig{MaxCount: 64, MaxBytes: 32768},
 		string(cfg.Reports.BearerToken) != "s3cret", cfg.Timeout != 10*time.Second,
 		cfg.BackOffConfig.MaxElapsedTime != 10*time.Minute:
 		t.Errorf("config not as written: %+v", cfg)
@@ -72,7 +74,7 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 		t.Fatal("bad config validated")
 	}
 	for _, key := range []string{"path:", "memory_limit:", "threads:", "checkpoint_threshold:", "retention:",
-		"retention_interval:", "timeout:", "reports.endpoint:"} {
+		"retention_interval:", "timeout:", "attribute_limits.max_count:", "attribute_limits.max_bytes:", "reports.endpoint:"} {
 		if !strings.Contains(err.Error(), key) {
 			t.Errorf("error does not name %s\n%v", key, err)
 		}

@@ -3,8 +3,8 @@ package duckdbexporter
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"time"
@@ -43,11 +43,12 @@ type duckdbExporter struct {
 	latestSpan, latestPoint time.Time
 
 	stats *stats
-	sql   statements // the exporter's SQL, with the configured table names
+	sql   statements       // the exporter's SQL, with the configured table names
+	now   func() time.Time // the clock that dates arrivals, bounds timestamps and drives retention
 }
 
 func newExporter(cfg *Config, set exporter.Settings, release func()) *duckdbExporter {
-	return &duckdbExporter{cfg: cfg, set: set, logger: set.Logger, release: release}
+	return &duckdbExporter{cfg: cfg, set: set, logger: set.Logger, release: release, now: time.Now}
 }
 
 // openPaths keeps two exporters of one process off the same file: DuckDB would hand
@@ -204,6 +205,9 @@ func (e *duckdbExporter) prepare(ctx context.Context) error {
 		if v != want {
 			return fmt.Errorf("duckdb %q holds schema version %d but this exporter writes version %d; with create_schema: false the operator must migrate it (or set create_schema: true)", e.cfg.Path, v, want)
 		}
+	}
+	if err := checkUsageColumns(ctx, e.db, e.cfg.Tables.UsageLog); err != nil {
+		return fmt.Errorf("duckdb %q: %w", e.cfg.Path, err)
 	}
 	if err := e.loadWatermarks(ctx); err != nil {
 		return err

@@ -16,31 +16,29 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/aiusage/aiusage/exporter/duckdbexporter/internal/metadata"
 )
 
-// typeStr is the component type in collector configuration.
-const typeStr = "duckdb"
-
-// componentType is the component type in collector configuration.
-var componentType = component.MustNewType(typeStr)
-
 const (
-	stability = component.StabilityLevelAlpha
-
 	defaultMemoryLimit         = "512MB"
 	defaultCheckpointThreshold = "64MB"
 	defaultRetentionInterval   = time.Hour
 	defaultReportsEndpoint     = "" // off unless configured; the README shows 127.0.0.1:8765
 	defaultBatchSize           = 8192
+	// The OTel SDK's default attribute count limit; 64 KiB holds the contract's
+	// attributes plus recorded prompt and response content (16 KiB a value).
+	defaultAttributeMaxCount = 128
+	defaultAttributeMaxBytes = 64 << 10
 )
 
 // NewFactory returns the factory of the duckdb exporter.
 func NewFactory() exporter.Factory {
 	return exporter.NewFactory(
-		componentType,
+		metadata.Type,
 		createDefaultConfig,
-		exporter.WithTraces(createTraces, stability),
-		exporter.WithMetrics(createMetrics, stability),
+		exporter.WithTraces(createTraces, metadata.TracesStability),
+		exporter.WithMetrics(createMetrics, metadata.MetricsStability),
 	)
 }
 
@@ -65,6 +63,7 @@ func createDefaultConfig() component.Config {
 		CheckpointThreshold: defaultCheckpointThreshold,
 		CreateSchema:        true,
 		RetentionInterval:   defaultRetentionInterval,
+		AttributeLimits:     AttributeLimitsConfig{MaxCount: defaultAttributeMaxCount, MaxBytes: defaultAttributeMaxBytes},
 		Tables:              defaultTables(),
 		Reports:             ReportsConfig{Endpoint: defaultReportsEndpoint},
 	}

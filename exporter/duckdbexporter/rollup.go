@@ -29,10 +29,10 @@ func (e *duckdbExporter) lastRowBefore(ctx context.Context, conn *sql.Conn, from
 	return rowid, nil
 }
 
-// rollUp adds to the daily roll-up, in the connection's transaction, the rows appended
-// with start times in [from, to] after row before.
-func (e *duckdbExporter) rollUp(ctx context.Context, conn *sql.Conn, from, to time.Time, before int64) error {
-	if _, err := conn.ExecContext(ctx, e.sql.rollup, from, to, before); err != nil {
+// rollUp adds to the daily roll-up, in the writer's transaction, the rows appended with
+// start times in [from, to] after row before.
+func (e *duckdbExporter) rollUp(ctx context.Context, from, to time.Time, before int64) error {
+	if _, err := e.rollup.ExecContext(ctx, from, to, before); err != nil {
 		return fmt.Errorf("update daily roll-up %s: %w", e.cfg.Tables.Daily, err)
 	}
 	return nil

@@ -36,12 +36,9 @@ type spanBatch struct {
 	stats            batchStats
 }
 
-// batchSpan is a span to write, when it started (see timeWindow.spanStart) and the
-// index of its resource in spanBatch.resources.
+// batchSpan is a span to write and the index of its resource in spanBatch.resources.
 type batchSpan struct {
 	span     ptrace.Span
-	start    time.Time
-	dated    bool
 	resource int
 }
 
@@ -59,7 +56,7 @@ func collectSpans(td ptrace.Traces, w timeWindow, lim attrLimits) spanBatch {
 					b.stats.spansNotGenAI++
 					continue
 				}
-				start, dated, verdict := w.spanStart(span)
+				start, _, verdict := w.spanStart(span)
 				if verdict != timeOK {
 					b.stats.spansRejected[verdict]++
 					continue
@@ -76,7 +73,7 @@ func collectSpans(td ptrace.Traces, w timeWindow, lim attrLimits) spanBatch {
 					b.resources = append(b.resources, rs.Resource().Attributes())
 					resource = len(b.resources) - 1
 				}
-				b.spans = append(b.spans, batchSpan{span: span, start: start, dated: dated, resource: resource})
+				b.spans = append(b.spans, batchSpan{span: span, resource: resource})
 				if b.minTime.IsZero() || start.Before(b.minTime) {
 					b.minTime = start
 				}
@@ -113,7 +110,7 @@ func (b *spanBatch) eachRow(skip func(ptrace.Span) bool, fn func(*usageRow) erro
 			continue
 		}
 		row = usageRow{}
-		rb.fill(s)
+		rb.fill(s.span)
 		row[colServiceName] = services[s.resource]
 		row[colResourceAttributes] = resJSON[s.resource]
 		if err := fn(&row); err != nil {
@@ -295,14 +292,14 @@ func (rb *rowBuilder) number(col int, k string, val pcommon.Value, limit float64
 	}
 }
 
-// fill maps a span to the row's columns.
-func (rb *rowBuilder) fill(s batchSpan) {
-	v, span := rb.v, s.span
+// fill maps a span, one its time window accepts, to the row's columns.
+func (rb *rowBuilder) fill(span ptrace.Span) {
+	v := rb.v
 	v[colTraceID], v[colSpanID] = idStrings(span.TraceID(), span.SpanID())
-	if !s.dated {
+	st, dated, _ := rb.window.spanStart(span) // as collectSpans found: the window fixes the arrival time
+	if !dated {
 		rb.fixes.coerced++
 	}
-	st := s.start
 	v[colStartTime] = st
 	day := time.Date(st.Year(), st.Month(), st.Day(), 0, 0, 0, 0, time.UTC)
 	if last, ok := rb.lastDay.(time.Time); !ok || !last.Equal(day) {
@@ -421,7 +418,7 @@ func (e *duckdbExporter) pushTraces(ctx context.Context, td ptrace.Traces) error
 			if err != nil || b.stats.spansWritten == 0 {
 				return err
 			}
-			return e.rollUp(ctx, conn, b.minTime, b.maxTime, before)
+			return e.rollUp(ctx, b.minTime, b.maxTime, before)
 		}, func() {
 			if b.maxTime.After(e.latestSpan) {
 				e.latestSpan = b.maxTime

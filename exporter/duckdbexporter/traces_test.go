@@ -333,3 +333,27 @@ func TestDailyRollupAccumulatesAcrossBatches(t *testing.T) {
 		t.Error("no roll-up row for unattributed calls")
 	}
 }
+
+// TestDailyRollupOfBatchesBetweenStoredRows: a batch whose spans fall between rows
+// stored before (a late or re-batched delivery) adds only its own rows to the roll-up,
+// though its time range holds older ones.
+func TestDailyRollupOfBatchesBetweenStoredRows(t *testing.T) {
+	e := startExporter(t, testConfig(t))
+	ctx := context.Background()
+	batch := func(parity int) ptrace.Traces {
+		var spans []testSpan
+		for i := parity; i < 40; i += 2 {
+			spans = append(spans, testSpan{n: uint64(i), attrs: groqCall(), start: testStart.Add(time.Duration(i) * time.Second)})
+		}
+		return buildTraces(spans...)
+	}
+	for _, td := range []ptrace.Traces{batch(0), batch(1), batch(1), batch(0)} {
+		if err := e.pushTraces(ctx, td); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := queryInt(t, e.db, "SELECT sum(requests) FROM ai_usage_daily"); n != 40 {
+		t.Errorf("the roll-up counts %d requests, want 40", n)
+	}
+	assertDailyMatchesLog(t, e)
+}

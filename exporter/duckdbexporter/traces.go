@@ -259,13 +259,8 @@ func (rb *rowBuilder) rest(k string, val pcommon.Value) {
 // keep adds to the attributes JSON an attribute whose column could not take its
 // value: never left out, so the value the column lacks is always there to read.
 func (rb *rowBuilder) keep(k string, val pcommon.Value) {
-	if rb.kept > 0 {
-		rb.buf = append(rb.buf, ',')
-	}
+	rb.buf = rb.fixes.appendMember(rb.buf, rb.kept, k, val, 0)
 	rb.kept++
-	rb.buf = rb.fixes.appendJSONString(rb.buf, k)
-	rb.buf = append(rb.buf, ':')
-	rb.buf = rb.fixes.appendJSONValue(rb.buf, val, 0)
 }
 
 func (rb *rowBuilder) str(col int, k string, val pcommon.Value) {
@@ -404,9 +399,12 @@ func (e *duckdbExporter) pushTraces(ctx context.Context, td ptrace.Traces) error
 					return err
 				}
 			}
-			skip := func(s ptrace.Span) bool {
-				_, dup := stored[spanKey{trace: s.TraceID(), span: s.SpanID()}]
-				return dup
+			var skip func(ptrace.Span) bool
+			if len(stored) > 0 {
+				skip = func(s ptrace.Span) bool {
+					_, dup := stored[spanKey{trace: s.TraceID(), span: s.SpanID()}]
+					return dup
+				}
 			}
 			b.stats.spansDuplicate += int64(len(stored))
 			err := appendRows(conn, e.cfg.Tables.UsageLog, usageColumnNames, func(add func(...driver.Value) error) error {

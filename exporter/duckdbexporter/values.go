@@ -219,12 +219,7 @@ func (f *valueFixes) appendLimited(buf []byte, start, n int, k string, v pcommon
 		return buf, false
 	}
 	mark, saved := len(buf), *f
-	if n > 0 {
-		buf = append(buf, ',')
-	}
-	buf = f.appendJSONString(buf, k)
-	buf = append(buf, ':')
-	buf = f.appendJSONValue(buf, v, 0)
+	buf = f.appendMember(buf, n, k, v, 0)
 	if len(buf)+1-start > lim.maxBytes { // +1: the closing brace
 		*f = saved
 		f.droppedByBytes++
@@ -242,15 +237,20 @@ func (f *valueFixes) appendJSONMap(buf []byte, m pcommon.Map, depth int) []byte 
 			f.repaired++
 			break
 		}
-		if n > 0 {
-			buf = append(buf, ',')
-		}
+		buf = f.appendMember(buf, n, k, v, depth)
 		n++
-		buf = f.appendJSONString(buf, k)
-		buf = append(buf, ':')
-		buf = f.appendJSONValue(buf, v, depth)
 	}
 	return append(buf, '}')
+}
+
+// appendMember appends `"k":v` to a JSON object that holds n members so far.
+func (f *valueFixes) appendMember(buf []byte, n int, k string, v pcommon.Value, depth int) []byte {
+	if n > 0 {
+		buf = append(buf, ',')
+	}
+	buf = f.appendJSONString(buf, k)
+	buf = append(buf, ':')
+	return f.appendJSONValue(buf, v, depth)
 }
 
 func (f *valueFixes) appendJSONValue(buf []byte, v pcommon.Value, depth int) []byte {

@@ -1,43 +1,24 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/aiusage/aiusage/internal/duckdbfile/duckdbfiletest"
 	"github.com/aiusage/aiusage/internal/schema"
 	"github.com/aiusage/aiusage/queries"
 )
 
-// holdEnv makes the test binary a process that holds a DuckDB file open, as the
-// collector does, until its standard input closes.
-const holdEnv = "AIUSAGE_TEST_HOLD_DB"
-
 func TestMain(m *testing.M) {
-	if path := os.Getenv(holdEnv); path != "" {
-		db, err := sql.Open("duckdb", path)
-		if err == nil {
-			err = db.Ping()
-		}
-		if err != nil {
-			os.Stderr.WriteString(err.Error())
-			os.Exit(1)
-		}
-		os.Stdout.WriteString("held\n")
-		io.Copy(io.Discard, os.Stdin) //nolint:errcheck // until the parent closes it
-		db.Close()
-		os.Exit(0)
-	}
+	duckdbfiletest.Serve() // for TestReportOnFileHeldByAnotherProcess
 	os.Exit(m.Run())
 }
 
@@ -172,30 +153,9 @@ func TestReportThroughServerMatchesFile(t *testing.T) {
 
 func TestReportOnFileHeldByAnotherProcess(t *testing.T) {
 	path := fixtureDB(t)
-	holder := exec.Command(os.Args[0], "-test.run=^$")
-	holder.Env = append(os.Environ(), holdEnv+"="+path)
-	stdin, err := holder.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := holder.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var holderErr bytes.Buffer
-	holder.Stderr = &holderErr
-	if err := holder.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		stdin.Close()
-		holder.Wait() //nolint:errcheck
-	}()
-	if line, _ := bufio.NewReader(stdout).ReadString('\n'); line != "held\n" {
-		t.Fatalf("holder did not open the file: %q %s", line, holderErr.String())
-	}
+	pid := duckdbfiletest.Hold(t, path)
 	code, _, errOut := runCLI("report", "daily", "--db", path)
-	if code != 1 || !strings.Contains(errOut, fmt.Sprintf("locked by another process (PID %d", holder.Process.Pid)) ||
+	if code != 1 || !strings.Contains(errOut, fmt.Sprintf("locked by another process (PID %d", pid)) ||
 		!strings.Contains(errOut, "most likely the collector's duckdb exporter") || !strings.Contains(errOut, "--server URL") {
 		t.Errorf("exit %d, stderr %s", code, errOut)
 	}

@@ -2,28 +2,13 @@ package duckdbexporter
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/aiusage/aiusage/internal/schema"
+	"github.com/aiusage/aiusage/internal/schema/schematest"
 )
-
-// migratedDB is a fresh file at the schema's latest version.
-func migratedDB(t *testing.T) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("duckdb", filepath.Join(t.TempDir(), "usage.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := schema.Migrate(context.Background(), db); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
 
 // contractDiff lists how a table differs from the column table want: a column
 // missing, extra, out of order or of another type, or NOT NULL where the exporter may
@@ -54,7 +39,7 @@ func contractDiff(table []tableColumn, want []usageColumn) []string {
 // migrations create it: the same columns, in the same order, of the same types, every
 // NOT NULL column one the exporter always fills, and no attribute in two columns.
 func TestUsageColumnsMatchTheSchema(t *testing.T) {
-	cols, err := describe(context.Background(), migratedDB(t), "ai_usage_log")
+	cols, err := describe(context.Background(), schematest.Open(t, filepath.Join(t.TempDir(), "usage.duckdb")), "ai_usage_log")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,20 +67,10 @@ func TestStartRefusesATableWithoutAColumn(t *testing.T) {
 		"ALTER TABLE ai_usage_log ALTER COLUMN input_tokens TYPE DOUBLE",
 	} {
 		cfg := testConfig(t)
-		db, err := sql.Open("duckdb", cfg.Path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := schema.Migrate(ctx, db); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Exec(alter); err != nil {
-			t.Fatal(err)
-		}
-		db.Close()
+		migrateFile(t, cfg.Path, alter)
 		cfg.CreateSchema = false
 		e := newExporter(cfg, exportertestSettings(), func() {})
-		err = e.start(ctx, nil)
+		err := e.start(ctx, nil)
 		if err == nil {
 			e.shutdown(ctx)
 			t.Fatalf("%s: start succeeded", alter)
@@ -112,7 +87,7 @@ func TestStartRefusesATableWithoutAColumn(t *testing.T) {
 // migration that adds it breaks the contract until the column table has its entry,
 // and nothing else.
 func TestANewColumnIsOneEntryAndOneMigration(t *testing.T) {
-	db := migratedDB(t)
+	db := schematest.Open(t, filepath.Join(t.TempDir(), "usage.duckdb"))
 	if _, err := db.Exec("ALTER TABLE ai_usage_log ADD COLUMN audio_input_tokens BIGINT"); err != nil {
 		t.Fatal(err)
 	}

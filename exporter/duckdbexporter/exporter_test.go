@@ -2,7 +2,6 @@ package duckdbexporter
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -130,14 +129,7 @@ func TestStartFailsClearly(t *testing.T) {
 func TestCreateSchemaFalseAcceptsAMigratedFile(t *testing.T) {
 	ctx := context.Background()
 	cfg := testConfig(t)
-	db, err := sql.Open("duckdb", cfg.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := schema.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	migrateFile(t, cfg.Path)
 	cfg.CreateSchema = false
 	e := startExporter(t, cfg)
 	if err := e.pushTraces(ctx, buildTraces(testSpan{n: 1, attrs: groqCall(), start: testStart})); err != nil {
@@ -312,25 +304,17 @@ func TestOwnTelemetryCountsOutcomes(t *testing.T) {
 func TestRenamedTables(t *testing.T) {
 	ctx := context.Background()
 	cfg := testConfig(t)
-	db, err := sql.Open("duckdb", cfg.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := schema.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
 	tables := defaultTables()
 	renames := map[*string]string{&tables.UsageLog: "calls", &tables.Daily: "calls_daily",
 		&tables.QuotaSnapshot: "quota", &tables.MetricGauge: "gauges", &tables.MetricSum: "sums",
 		&tables.MetricHistogram: "histograms", &tables.MetricExponentialHistogram: "exp_histograms",
 		&tables.MetricSummary: "summaries"}
+	var alters []string
 	for field, name := range renames {
-		if _, err := db.Exec(fmt.Sprintf(`ALTER TABLE %s RENAME TO %s`, *field, name)); err != nil {
-			t.Fatal(err)
-		}
+		alters = append(alters, fmt.Sprintf(`ALTER TABLE %s RENAME TO %s`, *field, name))
 		*field = name
 	}
-	db.Close()
+	migrateFile(t, cfg.Path, alters...)
 	cfg.CreateSchema = false
 	cfg.Tables = tables
 	if err := cfg.Validate(); err != nil {

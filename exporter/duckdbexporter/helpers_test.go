@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/aiusage/aiusage/exporter/duckdbexporter/internal/metadata"
+	"github.com/aiusage/aiusage/internal/schema/schematest"
 )
 
 // testConfig is the default configuration on a fresh file, with a small footprint
@@ -32,6 +33,21 @@ func testConfig(t testing.TB) *Config {
 	cfg.Threads = 1
 	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
 	return cfg
+}
+
+// migrateFile creates the schema in the file at path, runs then on it and closes it,
+// for an exporter to open.
+func migrateFile(t testing.TB, path string, then ...string) {
+	t.Helper()
+	db := schematest.Open(t, path)
+	for _, q := range then {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // startExporter starts the shared exporter state directly, so a test can push batches

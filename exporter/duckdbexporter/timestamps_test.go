@@ -62,10 +62,7 @@ func TestSpanTimestampsAtTheWindowsEdges(t *testing.T) {
 			td := rawSpan(uint64(i), tt.start, tt.end)
 			b := collectSpans(td, newTimeWindow(clockNow), testLimits)
 			b.eachRow(nil, func(*usageRow) error { return nil })
-			var rejected rejections
-			if tt.reject != timeOK {
-				rejected[tt.reject] = 1
-			}
+			rejected := rejectedOnce(tt.reject)
 			if b.stats.spansRejected != rejected || b.stats.coerced != tt.coerced || b.stats.nulled != tt.nulled {
 				t.Errorf("rejected %v, coerced %d, nulled %d; want %v, %d, %d", b.stats.spansRejected,
 					b.stats.coerced, b.stats.nulled, rejected, tt.coerced, tt.nulled)
@@ -124,10 +121,7 @@ func TestPointTimestampsAtTheWindowsEdges(t *testing.T) {
 			p.SetTimestamp(tt.ts)
 			p.SetStartTimestamp(tt.start)
 			b := convertMetrics(md, newTimeWindow(clockNow), testLimits)
-			var rejected rejections
-			if tt.reject != timeOK {
-				rejected[tt.reject] = 1
-			}
+			rejected := rejectedOnce(tt.reject)
 			if b.stats.pointsRejected != rejected || b.stats.coerced != tt.coerced || b.stats.nulled != tt.nulled {
 				t.Errorf("rejected %v, coerced %d, nulled %d; want %v, %d, %d", b.stats.pointsRejected,
 					b.stats.coerced, b.stats.nulled, rejected, tt.coerced, tt.nulled)
@@ -175,4 +169,12 @@ func TestRejectedSpansAreCountedByReason(t *testing.T) {
 	if points := counterPoints(t, tel, metricPoints); points["rejected/too_old"] != 1 {
 		t.Errorf("points by outcome/reason: %v", points)
 	}
+}
+
+// rejectedOnce is what one span or point refused by verdict v (or not) counts.
+func rejectedOnce(v timeVerdict) (r rejections) {
+	if v != timeOK {
+		r[v] = 1
+	}
+	return r
 }

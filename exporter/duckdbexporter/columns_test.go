@@ -46,6 +46,15 @@ func TestUsageColumnsMatchTheSchema(t *testing.T) {
 	for _, d := range contractDiff(cols, usageColumns[:]) {
 		t.Error(d)
 	}
+	var notNull []string
+	for _, c := range cols {
+		if c.notNull {
+			notNull = append(notNull, c.name)
+		}
+	}
+	if strings.Join(notNull, ",") != "trace_id,span_id,start_time,day,provider" {
+		t.Errorf("NOT NULL columns read as %v", notNull)
+	}
 	attrs := map[string]string{}
 	for _, c := range usageColumns {
 		if c.attr == "" {

@@ -127,7 +127,7 @@ func TestHandlerAnswers(t *testing.T) {
 		{"unknown report", "/reports/dialy", 404, `unknown report \"dialy\" (known: cost, daily,`},
 		{"long unknown report", "/reports/" + strings.Repeat("r", 5000), 404, `unknown report \"rrr`},
 		{"path traversal", "/reports/..%2F..%2Fetc%2Fpasswd", 404, `unknown report \"../../etc/passwd\"`},
-		{"retention writes", "/reports/retention", 403, "changes the database (ai_usage_log, ai_quota_snapshot) and is not served"},
+		{"retention writes", "/reports/retention", 403, "changes the database (ai_usage_log, ai_quota_snapshot, ai_metric_gauge,"},
 		{"rollup writes", "/reports/rollup?from_day=2026-11-01", 403, "not served"},
 	}
 	for _, tt := range tests {

@@ -40,7 +40,8 @@ func TestParseHeader(t *testing.T) {
 	if !r.ReadOnly() {
 		t.Error("users is read-only")
 	}
-	if rr, _ := Lookup("retention"); rr.ReadOnly() || strings.Join(rr.Writes, ",") != "ai_usage_log,ai_quota_snapshot" {
+	if rr, _ := Lookup("retention"); rr.ReadOnly() || strings.Join(rr.Writes, ",") != "ai_usage_log,ai_quota_snapshot,ai_metric_gauge,ai_metric_sum,"+
+		"ai_metric_histogram,ai_metric_exponential_histogram,ai_metric_summary" {
 		t.Errorf("retention writes %v", rr.Writes)
 	}
 }

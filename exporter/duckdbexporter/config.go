@@ -45,6 +45,8 @@ type Config struct {
 	// PricesFile replaces model_prices at start with a table in the prices.csv format.
 	// Empty: the embedded table is loaded when model_prices is empty.
 	PricesFile string `mapstructure:"prices_file"`
+	// AttributeLimits caps the attributes JSON of each span, metric point and resource.
+	AttributeLimits AttributeLimitsConfig `mapstructure:"attribute_limits"`
 	// Tables names the tables written; the defaults are the schema's.
 	Tables TablesConfig `mapstructure:"tables"`
 	// Reports serves the report queries over HTTP, since no other process can open the file.
@@ -52,6 +54,40 @@ type Config struct {
 
 	// prevent unkeyed literal initialization
 	_ struct{}
+}
+
+// AttributeLimitsConfig caps what one span, metric point or resource puts in its
+// attributes JSON column, so that a runaway instrumentation (thousands of attributes)
+// cannot bloat rows, batches and the file. Attributes past a limit are left out and
+// counted; the attributes that have a typed column are never left out.
+type AttributeLimitsConfig struct {
+	// MaxCount is the most attributes kept in one attributes JSON.
+	MaxCount int `mapstructure:"max_count"`
+	// MaxBytes is the largest one attributes JSON may grow.
+	MaxBytes int `mapstructure:"max_bytes"`
+}
+
+// Bounds of attribute_limits: at least room for one bounded string value, at most what
+// a row should ever hold.
+const (
+	maxAttributeCount = 1 << 16
+	minAttributeBytes = 1 << 10
+	maxAttributeBytes = 16 << 20
+)
+
+func (l AttributeLimitsConfig) limits() attrLimits {
+	return attrLimits{maxCount: l.MaxCount, maxBytes: l.MaxBytes}
+}
+
+func (l AttributeLimitsConfig) validate() []error {
+	var errs []error
+	if l.MaxCount < 1 || l.MaxCount > maxAttributeCount {
+		errs = append(errs, fmt.Errorf("attribute_limits.max_count: %d must be between 1 and %d", l.MaxCount, maxAttributeCount))
+	}
+	if l.MaxBytes < minAttributeBytes || l.MaxBytes > maxAttributeBytes {
+		errs = append(errs, fmt.Errorf("attribute_limits.max_bytes: %d must be between %d (1 KiB) and %d (16 MiB)", l.MaxBytes, minAttributeBytes, maxAttributeBytes))
+	}
+	return errs
 }
 
 // ReportsConfig configures the report endpoint.
@@ -109,6 +145,7 @@ func (cfg *Config) Validate() error {
 	if cfg.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("timeout: %s must not be negative", cfg.Timeout))
 	}
+	errs = append(errs, cfg.AttributeLimits.validate()...)
 	errs = append(errs, cfg.Tables.validate(cfg.CreateSchema, cfg.Reports.Endpoint != "")...)
 	if err := cfg.Reports.validate(); err != nil {
 		errs = append(errs, err)

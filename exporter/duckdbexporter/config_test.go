@@ -40,7 +40,8 @@ func TestDefaultConfig(t *testing.T) {
 		t.Fatalf("minimal config: %v", err)
 	}
 	if cfg.MemoryLimit != "512MB" || !cfg.CreateSchema || cfg.Retention != 0 || cfg.Reports != defaultReportsConfig() ||
-		cfg.Reports.Endpoint != "" || cfg.Reports.MaxConcurrent != 1 || cfg.Reports.QueryTimeout != 15*time.Second {
+		cfg.Reports.Endpoint != "" || cfg.Reports.MaxConcurrent != 1 || cfg.Reports.QueryTimeout != 15*time.Second ||
+		cfg.AttributeLimits != (AttributeLimitsConfig{MaxCount: 128, MaxBytes: 64 << 10}) {
 		t.Errorf("defaults: %+v", cfg)
 	}
 	q := cfg.QueueConfig.Get()
@@ -60,6 +61,7 @@ func TestFullConfig(t *testing.T) {
 	case cfg.MemoryLimit != "1GB", cfg.Threads != 2, cfg.CheckpointThreshold != "256MB", cfg.CreateSchema,
 		cfg.Retention != 720*time.Hour, cfg.RetentionInterval != 30*time.Minute,
 		cfg.PricesFile != "/etc/aiusage/prices.csv", cfg.Reports.Endpoint != "127.0.0.1:8765",
+		cfg.AttributeLimits != AttributeLimitsConfig{MaxCount: 64, MaxBytes: 32768},
 		string(cfg.Reports.BearerToken) != "s3cret", cfg.Timeout != 10*time.Second,
 		cfg.BackOffConfig.MaxElapsedTime != 10*time.Minute:
 		t.Errorf("config not as written: %+v", cfg)
@@ -80,7 +82,8 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 		t.Fatal("bad config validated")
 	}
 	for _, key := range []string{"path:", "memory_limit:", "threads:", "checkpoint_threshold:", "retention:",
-		"retention_interval:", "timeout:", "reports.endpoint:", "reports.bearer_token:", "reports.max_concurrent:",
+		"retention_interval:", "timeout:", "attribute_limits.max_count:", "attribute_limits.max_bytes:",
+		"reports.endpoint:", "reports.bearer_token:", "reports.max_concurrent:",
 		"reports.query_time_share:", "reports.max_queued:", "reports.query_timeout:", "reports.cache_ttl:",
 		"reports.requests_per_second:"} {
 		if !strings.Contains(err.Error(), key) {

@@ -182,7 +182,7 @@ type shown struct {
 	Today, Month map[string]string
 	Quota        []struct {
 		Provider, Model, Resource, Window, State string
-		Remaining, Limit, Utilization, Badge   string
+		Remaining, Limit, Utilization, Badge     string
 	}
 	Users  []struct{ Key, Value string }
 	Widget []struct{ Provider, State, Text string }
@@ -312,7 +312,7 @@ func expectPanels(t *testing.T, col *testCollector, got shown, today string, ans
 	for _, q := range quota {
 		i := slices.IndexFunc(got.Quota, func(s struct {
 			Provider, Model, Resource, Window, State string
-			Remaining, Limit, Utilization, Badge   string
+			Remaining, Limit, Utilization, Badge     string
 		}) bool {
 			return s.Provider == q["provider"] && s.Model == q["model"] && s.Resource == q["resource"] && s.Window == q["window"]
 		})

@@ -151,13 +151,13 @@ type StaticReport struct {
 
 // staticData is the JSON the page's script reads in place of the report endpoint.
 type staticData struct {
-	Generated string                      `json:"generated"`
-	To        string                      `json:"to"`
-	Days      int                         `json:"days"`
-	AsOf      string                      `json:"as_of"`
-	Reports   []*queries.Report           `json:"reports"`
-	Results   map[string]*queries.Result  `json:"results"`
-	Calls     []Call                      `json:"calls"`
+	Generated string                     `json:"generated"`
+	To        string                     `json:"to"`
+	Days      int                        `json:"days"`
+	AsOf      string                     `json:"as_of"`
+	Reports   []*queries.Report          `json:"reports"`
+	Results   map[string]*queries.Result `json:"results"`
+	Calls     []Call                     `json:"calls"`
 }
 
 // WriteStatic writes r as one self-contained page: the console's stylesheet and

@@ -136,7 +136,9 @@ func TestValidateReports(t *testing.T) {
 		{"CORS origin with a path", func(r *ReportsConfig) {
 			r.Endpoint, r.CORSAllowedOrigins = "127.0.0.1:8765", []string{"https://app.example.com", "https://app.example.com/"}
 		}, `reports.cors_allowed_origins[1]: "https://app.example.com/" is not an origin`},
-		{"CORS origin without a scheme", func(r *ReportsConfig) { r.Endpoint, r.CORSAllowedOrigins = "127.0.0.1:8765", []string{"app.example.com"} },
+		{"CORS origin without a scheme", func(r *ReportsConfig) {
+			r.Endpoint, r.CORSAllowedOrigins = "127.0.0.1:8765", []string{"app.example.com"}
+		},
 			"reports.cors_allowed_origins[0]:"},
 		{"CORS without endpoint", func(r *ReportsConfig) { r.CORSAllowedOrigins = []string{"https://app.example.com"} },
 			"reports.cors_allowed_origins: set without reports.endpoint"},

@@ -464,7 +464,7 @@
 
   function days(v) {
     var out = [], d = new Date(fromDay(v) + 'T00:00:00Z'), end = v.to;
-    for (var i = 0; i < 400; i++) {
+    for (var i = 0; i < 4000; i++) {
       var s = d.toISOString().slice(0, 10);
       out.push(s);
       if (s >= end) break;
@@ -607,7 +607,7 @@
     var top = a.rows.slice().sort(function (x, y) { return y.total_tokens - x.total_tokens || (x.user_id < y.user_id ? -1 : 1); }).slice(0, 10);
     replace(body('top-users'), [
       notes(a, 'the users report is not split that way.'),
-      h('p', { class: 'note', text: 'Top 10 by tokens, last ' + vars().days + ' days. Click a user to narrow every panel.' }),
+      h('p', { class: 'note', text: 'Top 10 by tokens, last ' + vars().days + ' days.' + (STATIC ? '' : ' Click a user to narrow every panel.') }),
       hbars(top.map(function (r) { return { key: r.user_id, value: r.total_tokens, cost: r.cost_usd }; }), 'user_id', function (i) { return fmtInt(i.value) + ' tok \u00b7 ' + fmtUSD(i.cost); }),
       table('users', 'Users, last ' + vars().days + ' days', columnsOf(a, ['user_id', 'requests', 'total_tokens', 'cost_usd', 'unpriced_requests', 'last_seen']), a.rows, {
         cell: function (c, r) { return c.name === 'user_id' ? filterButton('user_id', r.user_id, r.user_id || '(none)') : null; }
@@ -627,7 +627,7 @@
     var top = Object.keys(per).map(function (k) { return per[k]; }).sort(function (x, y) { return y.value - x.value; }).slice(0, 10);
     replace(body('top-projects'), [
       notes(a, 'the projects report is not split that way.'),
-      h('p', { class: 'note', text: 'Top 10 by tokens, last ' + vars().days + ' days. Click a project to narrow every panel.' }),
+      h('p', { class: 'note', text: 'Top 10 by tokens, last ' + vars().days + ' days.' + (STATIC ? '' : ' Click a project to narrow every panel.') }),
       hbars(top, 'project_id', function (i) { return fmtInt(i.value) + ' tok \u00b7 ' + fmtUSD(costOf(i.priced, 'cost_usd')); }),
       table('projects', 'Projects and actions, last ' + vars().days + ' days', columnsOf(a, ['project_id', 'action_type', 'requests', 'users', 'input_tokens', 'output_tokens', 'cost_usd', 'unpriced_requests']), a.rows, {
         cell: function (c, r) { return c.name === 'project_id' ? filterButton('project_id', r.project_id, r.project_id || '(none)') : null; }
@@ -639,7 +639,7 @@
     if (missing('cost', 'cost')) return;
     var a = answer('cost');
     replace(body('cost'), [notes(a, 'the cost report is not split that way.'),
-      h('p', { class: 'note', text: 'Priced on the day of use from the price table; unpriced models are listed apart, never as free. Click a model to narrow every panel.' }),
+      h('p', { class: 'note', text: 'Priced on the day of use from the price table; unpriced models are listed apart, never as free.' + (STATIC ? '' : ' Click a model to narrow every panel.') }),
       table('cost', 'Cost, month to date, by provider and model', columnsOf(a), a.rows, {
         rowClass: function (r) { return r.status === 'unpriced' ? 'unpriced' : ''; },
         cell: function (c, r) { return c.name === 'model' ? filterButton('model', r.model, r.model) : null; }

@@ -1,8 +1,7 @@
-// aiusage quota widget: <aiusage-quota> shows one line per provider with the quota
-// that is closest to running out, read from the collector's quota report.
-//
-//   <script src="http://127.0.0.1:8765/console/widget.js"></script>
-//   <aiusage-quota token="..."></aiusage-quota>
+// aiusage quota widget: the element aiusage-quota shows one line per provider with the
+// quota that is closest to running out, read from the collector's quota report. An app
+// loads this script from the collector (/console/widget.js on its report endpoint) and
+// puts the element in its header; the README has the snippet.
 //
 // Attributes: endpoint (the report endpoint's base URL; default: where this script came
 // from), token (its bearer token; or set the token property), refresh (seconds between

@@ -52,7 +52,6 @@ exporters:
   duckdb:
     path: %[2]s
     memory_limit: 256MB
-    threads: 1
     sending_queue:
       batch:
         flush_timeout: 200ms
@@ -60,7 +59,7 @@ exporters:
       endpoint: %[3]s
       bearer_token: %[4]s
       cors_allowed_origins: [%[5]s]
-service:
+%[6]sservice:
   telemetry:
     logs:
       level: warn
@@ -76,18 +75,19 @@ service:
 `
 
 // startCollector runs a collector until the test ends; its report endpoint lets pages
-// of origins read the reports. An existing db file is served as it is.
-func startCollector(t testing.TB, db string, origins ...string) *testCollector {
+// of origins read the reports. An existing db file is served as it is; reports holds
+// more settings of the report endpoint (YAML lines, indented to sit under reports:).
+func startCollector(t testing.TB, db, reports string, origins ...string) *testCollector {
 	t.Helper()
 	dir := t.TempDir()
 	if db == "" {
 		db = filepath.Join(dir, "usage.duckdb")
 	}
 	c := &testCollector{otlp: freeAddr(t), db: db, Token: "console-test-token-0123"}
-	reports := freeAddr(t)
-	c.URL = "http://" + reports
+	endpoint := freeAddr(t)
+	c.URL = "http://" + endpoint
 	path := filepath.Join(dir, "config.yaml")
-	cfg := fmt.Sprintf(collectorConfig, c.otlp, db, reports, c.Token, strings.Join(origins, ", "))
+	cfg := fmt.Sprintf(collectorConfig, c.otlp, db, endpoint, c.Token, strings.Join(origins, ", "), reports)
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ import (
 // the page works at phone and desktop widths and logs no error.
 func TestConsoleInBrowser(t *testing.T) {
 	b := newBrowser(t)
-	col := startCollector(t, "")
+	col := startCollector(t, "", "")
 	col.feed(t)
 
 	// The token comes in the fragment, which never reaches a server or a log.
@@ -88,7 +88,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	if h := eval[string](t, b, `location.hash`); h != "#user_id="+user {
 		t.Errorf("the filter is not in the address (to share or reload): %q", h)
 	}
-	b.screenshot(t, "console-user-"+user, "")
+	b.screenshot(t, "console-filtered-by-user", "")
 
 	// Removing the filter shows everyone again.
 	renders = eval[string](t, b, `document.body.dataset.renders`)
@@ -107,7 +107,7 @@ func TestConsoleInBrowser(t *testing.T) {
 // the console says it is busy, asks again after the wait, and then shows the answers.
 func TestConsoleWaitsForABusyCollector(t *testing.T) {
 	b := newBrowser(t)
-	col := startCollector(t, "")
+	col := startCollector(t, "", "")
 	col.feed(t)
 	target, _ := url.Parse(col.URL)
 	proxy := httputil.NewSingleHostReverseProxy(target)

@@ -20,7 +20,7 @@ import (
 // page, nothing fetched and no error logged.
 func TestStaticReportInBrowser(t *testing.T) {
 	b := newBrowser(t)
-	col := startCollector(t, "")
+	col := startCollector(t, "", "")
 	col.feed(t)
 	ctx := context.Background()
 

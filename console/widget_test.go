@@ -37,7 +37,7 @@ func TestWidgetOnAnotherOrigin(t *testing.T) {
 	defer refused.Close()
 	refusedURL := strings.Replace(refused.URL, "127.0.0.1", "localhost", 1) // another origin still
 
-	col := startCollector(t, "", allowed.URL)
+	col := startCollector(t, "", "", allowed.URL)
 	collectorURL, token = col.URL, col.Token
 	col.feed(t)
 

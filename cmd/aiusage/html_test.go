@@ -41,6 +41,7 @@ func TestReportHTML(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := string(page)
+	t.Log(strings.TrimSpace(stdout))
 	if !strings.Contains(s, "<title>aiusage: 2026-10-27 to 2026-11-02</title>") {
 		t.Error("title does not name the range")
 	}

@@ -24,6 +24,8 @@ func TestParseHeader(t *testing.T) {
 		{Name: "days", Type: "INTEGER", Range: &Range{1, 36500}, Doc: "UTC days to cover, ending with to_day (default: 30)"},
 		{Name: "to_day", Type: "DATE", Doc: "last UTC day, inclusive (default: today, UTC)"},
 		{Name: "user_id", Type: "VARCHAR", Doc: "only this user.id (default: every user; '' is calls without one)"},
+		{Name: "project_id", Type: "VARCHAR", Doc: "only calls of this aiusage.project.id (default: every project; '' is calls without one)"},
+		{Name: "model", Type: "VARCHAR", Doc: "only calls of this model, response model else request model (default: every model)"},
 	}
 	if !reflect.DeepEqual(r.Params, want) {
 		t.Errorf("params\n %+v\nwant\n %+v", r.Params, want)

@@ -96,7 +96,7 @@ func TestReportCommand(t *testing.T) {
 		{"unknown report", []string{"report", "dialy", "--db", db}, 1, nil, `unknown report "dialy" (known: cost, daily, prices,`},
 		{"bad date", []string{"report", "daily", "--db", db, "--from", "2026-02-30"}, 1, nil, `--from-day: "2026-02-30" is not a date (want YYYY-MM-DD)`},
 		{"bad number", []string{"report", "quota", "--db", db, "--threshold", "high"}, 1, nil, `--threshold: "high" is not a finite number`},
-		{"unknown flag", []string{"report", "daily", "--db", db, "--user", "ana"}, 1, nil, "flag provided but not defined: -user"},
+		{"unknown flag", []string{"report", "quota", "--db", db, "--user", "ana"}, 1, nil, "flag provided but not defined: -user"},
 		{"malformed limits", []string{"report", "rates", "--db", db, "--limits", `[{"provider":`}, 1, nil, `--limits: "[{\"provider\":" is not JSON (unexpected end)`},
 		{"malformed limits over server", []string{"report", "rates", "--server", "http://127.0.0.1:1", "--limits", `{`}, 1, nil, `--limits: "{" is not JSON`},
 		{"a typo in limits", []string{"report", "rates", "--db", db, "--limits", `[{"provider":"groq","rmp":5}]`}, 1, nil, `at [0]: unknown key "rmp" (known: model, provider, rpd, rpm, tpm)`},
@@ -108,7 +108,7 @@ func TestReportCommand(t *testing.T) {
 		{"nowhere", []string{"report", "daily"}, 1, nil, "say where the data is: --db FILE"},
 		{"both", []string{"report", "daily", "--db", db, "--server", "http://127.0.0.1:1"}, 1, nil, "give --db or --server, not both"},
 		{"writer over server", []string{"report", "retention", "--server", "http://127.0.0.1:1"}, 1, nil, "report retention changes the database"},
-		{"stray argument", []string{"report", "daily", "--db", db, "2026-11-01"}, 1, nil, `unexpected argument "2026-11-01": parameters are flags (--from-day, --to-day)`},
+		{"stray argument", []string{"report", "daily", "--db", db, "2026-11-01"}, 1, nil, `unexpected argument "2026-11-01": parameters are flags (--from-day, --to-day, --user-id, --project-id, --model)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
+	"github.com/aiusage/aiusage/console"
 	"github.com/aiusage/aiusage/queries"
 )
 
@@ -99,6 +100,10 @@ type ReportsConfig struct {
 	BearerToken configopaque.String `mapstructure:"bearer_token"`
 	// AllowNonLoopback must be set to listen on an address other than loopback.
 	AllowNonLoopback bool `mapstructure:"allow_non_loopback"`
+	// CORSAllowedOrigins are the web origins ("https://app.example.com") whose pages may
+	// read the reports, as the quota widget in an app's header does; empty (the
+	// default) keeps every other origin out.
+	CORSAllowedOrigins []string `mapstructure:"cors_allowed_origins"`
 	// Limits bound what report clients can take from ingest: max_concurrent,
 	// query_time_share, max_queued, query_timeout, cache_ttl, requests_per_second.
 	queries.Limits `mapstructure:",squash"`
@@ -156,10 +161,14 @@ func (cfg *Config) Validate() error {
 func (r ReportsConfig) validate() error {
 	token := string(r.BearerToken)
 	if r.Endpoint == "" {
+		var errs []error
 		if token != "" {
-			return errors.New("reports.bearer_token: set without reports.endpoint")
+			errs = append(errs, errors.New("reports.bearer_token: set without reports.endpoint"))
 		}
-		return nil
+		if len(r.CORSAllowedOrigins) > 0 {
+			errs = append(errs, errors.New("reports.cors_allowed_origins: set without reports.endpoint"))
+		}
+		return errors.Join(errs...)
 	}
 	var errs []error
 	host, port, err := net.SplitHostPort(r.Endpoint)
@@ -176,6 +185,11 @@ func (r ReportsConfig) validate() error {
 	if token != "" && (strings.TrimSpace(token) == "" || strings.TrimSpace(token) != token || strings.ContainsFunc(token, unicode.IsControl)) {
 		// Header parsing trims surrounding blanks, so such a token could never match.
 		errs = append(errs, errors.New("reports.bearer_token: must not be blank, start or end with a space, or hold control characters"))
+	}
+	for i, o := range r.CORSAllowedOrigins {
+		if _, err := console.CheckOrigin(o); err != nil {
+			errs = append(errs, fmt.Errorf("reports.cors_allowed_origins[%d]: %w", i, err))
+		}
 	}
 	for _, err := range r.Limits.Check() {
 		errs = append(errs, fmt.Errorf("reports.%w", err))

@@ -191,15 +191,40 @@ func viewSQL(root string, t Table, cols []column, files []Entry) string {
 		return `SELECT * FROM ` + template + ` UNION ALL BY NAME SELECT * FROM read_parquet(` +
 			FilesList(root, []string{newest.File}) + `)`
 	}
+	rows := `SELECT * FROM ` + template + ` UNION ALL BY NAME ` + filesSQL(root, t, files)
+	if !t.HasDay {
+		rows = `SELECT * EXCLUDE (day) FROM (` + rows + `)`
+	}
+	return combineSQL(t, cols, rows)
+}
+
+// writtenAt is the column filesSQL adds for a KeepNewest table: when the row's file was
+// written.
+const writtenAt = "lake_written_at"
+
+// filesSQL is the SELECT of every row of table t in files, with its partition's day
+// and, for a KeepNewest table, writtenAt.
+func filesSQL(root string, t Table, files []Entry) string {
 	rels := make([]string, len(files))
 	for i, f := range files {
 		rels[i] = f.File
 	}
-	exclude, excludeFilename := "", " EXCLUDE (filename)"
-	if !t.HasDay {
-		exclude, excludeFilename = " EXCLUDE (day)", " EXCLUDE (day, filename)"
-	}
 	scan := `read_parquet(` + FilesList(root, rels) + `, hive_partitioning = true, hive_types = {'day': DATE}, union_by_name = true`
+	if t.Keep != KeepNewest {
+		return `SELECT * FROM ` + scan + `)`
+	}
+	var written []string
+	for _, f := range files {
+		written = append(written, "("+Quote(FilePath(root, f.File))+", "+timeLiteral(f.WrittenAt)+")")
+	}
+	return `SELECT f.* EXCLUDE (filename), w.` + writtenAt + ` FROM ` + scan + `, filename = true) AS f
+JOIN (VALUES ` + strings.Join(written, ", ") + `) AS w(filename, ` + writtenAt + `) USING (filename)`
+}
+
+// combineSQL is the SELECT of rows (a relation of table t's rows, several of a key)
+// with one row per key, kept as t.Keep says; cols are t's columns, which a KeepSum
+// table adds up.
+func combineSQL(t Table, cols []column, rows string) string {
 	key := identList(t.Key)
 	if t.HasDay && !slices.Contains(t.Key, "day") {
 		// Copies of a row share its day: partitioning by it too lets a filter on the day
@@ -221,23 +246,12 @@ func viewSQL(root string, t Table, cols []column, files []Entry) string {
 				sel = append(sel, "sum("+Ident(c.name)+")::"+c.typ+" AS "+Ident(c.name))
 			}
 		}
-		return `SELECT ` + strings.Join(sel, ", ") + ` FROM (SELECT * FROM ` + template +
-			` UNION ALL BY NAME SELECT *` + exclude + ` FROM ` + scan + `)) GROUP BY ` + identList(t.Key)
+		return `SELECT ` + strings.Join(sel, ", ") + ` FROM (` + rows + `) GROUP BY ` + identList(t.Key)
 	case KeepNewest:
-		var written []string
-		for _, f := range files {
-			written = append(written, "("+Quote(FilePath(root, f.File))+", "+timeLiteral(f.WrittenAt)+")")
-		}
-		return `WITH lake_written(filename, lake_written_at) AS (VALUES ` + strings.Join(written, ", ") + `)
-SELECT * EXCLUDE (lake_written_at) FROM (
-    SELECT * FROM ` + template + `
-    UNION ALL BY NAME
-    SELECT f.*` + excludeFilename + `, w.lake_written_at FROM ` + scan + `, filename = true) AS f
-    JOIN lake_written AS w USING (filename)
-) QUALIFY row_number() OVER (PARTITION BY ` + key + ` ORDER BY lake_written_at DESC NULLS LAST) = 1`
+		return `SELECT * EXCLUDE (` + writtenAt + `) FROM (` + rows + `)
+QUALIFY row_number() OVER (PARTITION BY ` + key + ` ORDER BY ` + writtenAt + ` DESC NULLS LAST) = 1`
 	}
-	return `SELECT * FROM (SELECT * FROM ` + template + ` UNION ALL BY NAME SELECT *` + exclude + ` FROM ` + scan + `))
-QUALIFY row_number() OVER (PARTITION BY ` + key + `) = 1`
+	return `SELECT * FROM (` + rows + `) QUALIFY row_number() OVER (PARTITION BY ` + key + `) = 1`
 }
 
 // manifestView is the SELECT of the live manifest entries, shaped as the collectors'

@@ -320,7 +320,7 @@ func TestCollectorIDs(t *testing.T) {
 		"ai_usage_log/day=2026-12-01/gw-1_0b6e.parquet": "gw-1",
 		"compacted_x.parquet":                           CompactorID,
 		"ai_usage_log/day=2026-12-01/noid.parquet":      "",
-		"gw-1_x.json":                                   "",
+		"gw-1_x.json": "",
 	} {
 		if got := WriterOf(file); got != want {
 			t.Errorf("WriterOf(%q) = %q, want %q", file, got, want)

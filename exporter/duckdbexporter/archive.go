@@ -236,18 +236,26 @@ func (a *archiver) newRows(ctx context.Context, conn *sql.Conn, t lake.Table, da
 }
 
 // dailyRows is the SELECT of the roll-up rows a run writes: the roll-up rule over the
-// calls the run archived, so the lake's roll-up counts exactly the lake's calls; or,
-// for a day of the roll-up alone (its calls deleted before the archive was set up),
-// the day's roll-up rows, once.
+// calls the run archived, so the lake's roll-up counts exactly the lake's calls, typed
+// as the table would hold them; or, for a day of the roll-up alone (its calls deleted
+// before the archive was set up), the day's roll-up rows, once.
 func (a *archiver) dailyRows(ctx context.Context, conn *sql.Conn, p pending, usage []lake.Staged) (string, bool, error) {
 	if len(usage) > 0 {
 		paths := make([]string, len(usage))
 		for i, s := range usage {
 			paths[i] = lake.Quote(s.Path)
 		}
-		return `WITH rollup_rows AS (SELECT * FROM read_parquet([` + strings.Join(paths, ", ") +
-			`], hive_partitioning = true, hive_types = {'day': DATE}))
-` + a.rollup, true, nil
+		for _, stmt := range []string{
+			`CREATE OR REPLACE TEMP VIEW rollup_rows AS SELECT * FROM read_parquet([` + strings.Join(paths, ", ") +
+				`], hive_partitioning = true, hive_types = {'day': DATE})`,
+			`CREATE OR REPLACE TEMP TABLE archive_daily AS SELECT * FROM ` + lake.Ident(lake.Daily) + ` LIMIT 0`,
+			`INSERT INTO archive_daily BY NAME ` + a.rollup,
+		} {
+			if _, err := conn.ExecContext(ctx, stmt); err != nil {
+				return "", false, fmt.Errorf("roll up the calls archived: %w", err)
+			}
+		}
+		return `SELECT * FROM archive_daily`, true, nil
 	}
 	if !slices.Contains(p.tables, lake.Daily) {
 		return "", false, nil

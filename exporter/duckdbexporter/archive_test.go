@@ -218,6 +218,18 @@ func TestArchiveWritesSealedDaysOnce(t *testing.T) {
 	if again := queryInt(t, e.db, "SELECT count(*) FROM ai_archive_file"); again != files || files != 17 {
 		t.Errorf("files: %d, then %d after a pass with nothing new; want 17 (8 tables x 2 days + prices) both times", files, again)
 	}
+	// Each file has its table's columns, typed as the table types them; the day is in
+	// the path.
+	for _, f := range queryStrings(t, e.db, "SELECT table_name || ' ' || file FROM ai_archive_file") {
+		table, file, _ := strings.Cut(f, " ")
+		want := queryStrings(t, e.db, `SELECT column_name || ' ' || data_type FROM information_schema.columns
+WHERE table_name = ? AND column_name <> 'day' ORDER BY ordinal_position`, table)
+		got := queryStrings(t, e.db, `SELECT column_name || ' ' || column_type FROM (DESCRIBE SELECT * FROM read_parquet(`+
+			lake.Quote(filepath.Join(root, file))+`, hive_partitioning = false))`)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s has columns\n%v\nthe table has\n%v", file, got, want)
+		}
+	}
 	// The manifest in the lake says what DuckDB recorded.
 	recorded := queryStrings(t, e.db, "SELECT file || ' ' || row_count || ' ' || checksum FROM ai_archive_file ORDER BY file")
 	entries, err := lake.ReadManifest(ctx, e.db, root, time.Time{})

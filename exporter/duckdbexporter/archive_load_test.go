@@ -136,6 +136,7 @@ func BenchmarkArchive(b *testing.B) {
 		}
 		rows = n
 	}
+	rows = (rows + benchBatch - 1) / benchBatch * benchBatch // whole batches
 	for range b.N {
 		benchmarkArchive(b, rows)
 	}
@@ -157,7 +158,7 @@ func benchmarkArchive(b *testing.B, rows int) {
 	fillStart := time.Now()
 	for n := 0; n < rows; n += benchBatch {
 		day := first.AddDate(0, 0, n/perDay)
-		step := 24 * time.Hour / perDay
+		step := 24 * time.Hour / (perDay + benchBatch) // a day's last batch ends on the day
 		restamp(td, uint64(n), day.Add(time.Duration(n%perDay)*step), step)
 		vary(td, n)
 		if err := e.pushTraces(ctx, td); err != nil {

@@ -50,14 +50,14 @@ func (e *duckdbExporter) serveReports() (*reportServer, error) {
 	h := queries.NewHandler(e.db, cfg.Limits, func(report string, err error) {
 		e.logger.Error("duckdb report failed", zap.String("report", report), zap.Error(err))
 	})
-	reports := requireToken(string(cfg.BearerToken), h)
+	reports := queries.RequireToken(string(cfg.BearerToken), h)
 	mux := http.NewServeMux()
 	mux.Handle("/reports", reports)
 	mux.Handle("/reports/", reports)
 	console.Mount(mux)
 	handler := console.AllowOrigins(cfg.CORSAllowedOrigins, mux)
 	if host, _, _ := net.SplitHostPort(cfg.Endpoint); isLoopback(host) {
-		handler = requireLoopbackHost(host, ln.Addr().(*net.TCPAddr).Port, handler)
+		handler = queries.RequireLoopbackHost(host, ln.Addr().(*net.TCPAddr).Port, handler)
 	}
 	ln = netutil.LimitListener(ln, reportsMaxConnections)
 	srv := &http.Server{

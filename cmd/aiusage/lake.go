@@ -14,12 +14,12 @@ import (
 	"github.com/aiusage/aiusage/internal/lake"
 )
 
-// runLake is `aiusage lake verify|compact`.
+// runLake is `aiusage lake verify|compact|serve`.
 func runLake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		lakeUsage(stderr)
 		if len(args) == 0 {
-			return errors.New("name a subcommand: verify or compact")
+			return errors.New("name a subcommand: verify, compact or serve")
 		}
 		return nil
 	}
@@ -28,21 +28,26 @@ func runLake(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return verifyLake(ctx, args[1:], stdout, stderr)
 	case "compact":
 		return compactLake(ctx, args[1:], stdout, stderr)
+	case "serve":
+		return serveLake(ctx, args[1:], stdout, stderr)
 	}
 	lakeUsage(stderr)
-	return fmt.Errorf("unknown subcommand %q (known: verify, compact)", args[0])
+	return fmt.Errorf("unknown subcommand %q (known: verify, compact, serve)", args[0])
 }
 
 func lakeUsage(w io.Writer) {
 	fmt.Fprintln(w, `usage: aiusage lake verify --lake DIR [--no-checksums]
        aiusage lake compact --lake DIR [--day YYYY-MM-DD]
+       aiusage lake serve --lake DIR [--endpoint HOST:PORT] [--token T] [--refresh 1m]
 
 verify checks every file the lake's manifest lists (present, size, rows, sha256) and
 lists the data files no manifest lists; exit status 1 when anything differs.
 compact merges each table's files of a day (every day without --day) into one,
 keeping one row per key as readers do; the merged file is listed in a new manifest
 before the files it replaces are deleted, so readers and collectors may keep working.
-Reports over the lake: aiusage report NAME --lake DIR.`)
+serve answers the report endpoint's requests (GET /reports/NAME, as a collector's) and
+the web console over the lake, taking in newly listed files every --refresh.
+Reports over the lake: aiusage report NAME --lake DIR (or --server on lake serve).`)
 }
 
 func verifyLake(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -18,7 +18,7 @@ import (
 
 // The archive writes every sealed UTC day of the tables to the lake (package lake) and
 // keeps writing what arrives for it later. Its state is in the DuckDB file, migration
-// 0005: ai_archive_file records each file, ai_archive_day marks each table's day as it
+// 0006: ai_archive_file records each file, ai_archive_day marks each table's day as it
 // was when archived. A run archives one day, in one transaction:
 //
 //  1. in the transaction's snapshot, the rows of the day the lake does not hold yet (an

@@ -47,7 +47,7 @@ type Entry struct {
 
 // ManifestColumns are the columns of a manifest file, in order; the day is the
 // partition. The collector's own record, the ai_archive_file table of schema
-// migration 0005, has the same columns with day (and without replaces).
+// migration 0006, has the same columns with day (and without replaces).
 var ManifestColumns = []struct{ Name, Type string }{
 	{"table_name", "VARCHAR"},
 	{"file", "VARCHAR"},

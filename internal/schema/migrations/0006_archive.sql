@@ -1,4 +1,4 @@
--- aiusage storage, version 5: the Parquet archive of sealed days (the lake).
+-- aiusage storage, version 6: the Parquet archive of sealed days (the lake).
 -- The duckdb exporter writes each closed UTC day of the tables below as Parquet files
 -- under one lake directory; ai_archive_file records every file it wrote, and
 -- ai_archive_day marks, per table and day, what the table held when the day was last

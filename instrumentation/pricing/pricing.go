@@ -21,7 +21,9 @@ package pricing
 
 import (
 	"bytes"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"sync"
@@ -61,7 +63,7 @@ type Price struct {
 
 // Cost is the USD price of quantity units at p.
 func (p *Price) Cost(quantity float64) float64 {
-	return quantity * p.USD / p.Per
+	return quantity * (p.USD / p.Per)
 }
 
 // active reports whether p is in force at t.
@@ -82,6 +84,14 @@ var defaultTable = sync.OnceValue(func() *Table {
 	}
 	return t
 })
+
+// DefaultFingerprint identifies the embedded table's content: it changes when a release
+// ships other prices, so that a store filled from an earlier built-in table can be told
+// apart from one an analyst loaded, and refreshed.
+func DefaultFingerprint() string {
+	sum := sha256.Sum256(embedded)
+	return "prices.csv sha256:" + hex.EncodeToString(sum[:8])
+}
 
 // Load reads and validates a price table from a file, in the prices.csv layout or
 // the older one-row-per-model layout (see [Parse]).

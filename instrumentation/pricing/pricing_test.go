@@ -763,3 +763,55 @@ var GlobCases = func() []globCase {
 	}
 	return out
 }()
+
+func TestMatchAndBillingRate(t *testing.T) {
+	table := pricing.Default()
+	at := day("2026-12-01")
+	if m, ok := table.Match(semconv.ProviderGemini, "gemini-2.0-flash-001", at); !ok || m != "gemini-2.0-flash-0*" {
+		t.Errorf("Match(gemini-2.0-flash-001) = %q, %v", m, ok)
+	}
+	if _, ok := table.Match(semconv.ProviderGemini, "gemini-9-ultra", at); ok {
+		t.Error("Match found a row for an unknown model")
+	}
+	for _, c := range []struct {
+		model    string
+		unit     pricing.Unit
+		billedAs pricing.Unit
+		usd      float64
+	}{
+		{"gemini-2.5-flash", pricing.AudioInputTokens, pricing.AudioInputTokens, 1.00},
+		{"gemini-2.5-pro", pricing.AudioInputTokens, pricing.InputTokens, 1.25},
+		{"gemini-2.5-pro", pricing.AudioCacheReadInputTokens, pricing.CacheReadInputTokens, 0.125},
+		{"gemini-2.5-flash", pricing.ReasoningOutputTokens, pricing.OutputTokens, 2.50},
+	} {
+		p, ok := table.BillingRate(semconv.ProviderGemini, c.model, "standard", c.unit, 0, at)
+		if !ok || p.Unit != c.billedAs || !near(p.USD, c.usd) {
+			t.Errorf("BillingRate(%s, %s) = %s %v, %v; want %s %v", c.model, c.unit, p.Unit, p.USD, ok, c.billedAs, c.usd)
+		}
+	}
+	if _, ok := table.BillingRate(semconv.ProviderGemini, "gemini-2.5-flash", "flex", pricing.InputTokens, 0, at); ok {
+		t.Error("BillingRate fell back to the standard tier")
+	}
+}
+
+// TestWriteCSVRoundTrips writes the shipped table and reads it back as the same rows.
+func TestWriteCSVRoundTrips(t *testing.T) {
+	var buf strings.Builder
+	want := pricing.Default().Prices()
+	if err := pricing.WriteCSV(&buf, want); err != nil {
+		t.Fatal(err)
+	}
+	back, err := pricing.Parse(strings.NewReader(buf.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := back.Prices()
+	if len(got) != len(want) {
+		t.Fatalf("%d rows back, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("row %d:\n got %+v\nwant %+v", i, got[i], want[i])
+		}
+	}
+}

@@ -45,7 +45,7 @@ func (s span) has(t int64) bool { return s.from <= t && t < s.to }
 type rate struct {
 	span
 	minInput  int64
-	usd, per  float64
+	perUnit   float64 // USD per unit: usd / per, as the reports' SQL computes it
 	minBilled float64
 	row       int // index in Table.prices
 }
@@ -100,7 +100,7 @@ func newTable(prices []Price, notes []string) *Table {
 		e.spans = append(e.spans, s)
 		tr.spans = append(tr.spans, s)
 		tr.units[p.Unit] = append(tr.units[p.Unit], rate{span: s, minInput: p.MinInputTokens,
-			usd: p.USD, per: p.Per, minBilled: p.MinBilled, row: i})
+			perUnit: p.USD / p.Per, minBilled: p.MinBilled, row: i})
 	}
 	for _, idx := range t.byProvider {
 		for name, e := range idx.exact {
@@ -250,7 +250,7 @@ func (t *Table) Bill(provider, model, tier string, u *usage.Usage, at time.Time)
 			q = r.minBilled
 			b.Quantity[unit] = q
 		}
-		cost := q * r.usd / r.per
+		cost := q * r.perUnit
 		b.UnitUSD[unit] = cost
 		b.USD += cost
 		priced = true
@@ -288,4 +288,33 @@ func (t *Table) Rate(provider, model, tier string, unit Unit, inputTokens int64,
 		return Price{}, false
 	}
 	return t.prices[r.row], true
+}
+
+// Match returns the model name or glob whose rows price model at provider at time at:
+// the exact name if it has a row in force, else the longest glob matching it that has.
+func (t *Table) Match(provider, model string, at time.Time) (pattern string, ok bool) {
+	e := t.find(provider, model, at.Unix())
+	if e == nil {
+		return "", false
+	}
+	return e.pattern, true
+}
+
+// BillingRate returns the row that bills unit of model at provider in tier for a
+// prompt of inputTokens at time at: the unit's own row, else that of the first of its
+// Fallbacks with one (the returned Price's Unit says which). Unlike a bill, it does not
+// fall back to the standard tier. It is how tables are compared.
+func (t *Table) BillingRate(provider, model, tier string, unit Unit, inputTokens int64, at time.Time) (Price, bool) {
+	if unit >= NumUnits {
+		return Price{}, false
+	}
+	if p, ok := t.Rate(provider, model, tier, unit, inputTokens, at); ok {
+		return p, true
+	}
+	for _, f := range units[unit].fallbacks {
+		if p, ok := t.Rate(provider, model, tier, f, inputTokens, at); ok {
+			return p, true
+		}
+	}
+	return Price{}, false
 }

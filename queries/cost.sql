@@ -25,6 +25,7 @@
 --   priced_tier              VARCHAR  the tier whose rates priced them: service_tier, or standard when the table has no rates for it
 --   status                   VARCHAR  priced | partially_priced | unpriced
 --   requests                 BIGINT   calls, month to date
+--   unpriced_requests        BIGINT   of which calls whose cost is unknown: no price, or no usage reported
 --   input_tokens             BIGINT   input tokens, cached ones included
 --   cache_read_input_tokens  BIGINT   input tokens served from the cache
 --   output_tokens            BIGINT   output tokens
@@ -46,6 +47,7 @@ SELECT provider,
        priced_tier,
        status,
        sum(requests)::BIGINT AS requests,
+       sum(unpriced_requests)::BIGINT AS unpriced_requests,
        sum(input_tokens)::BIGINT AS input_tokens,
        sum(cache_read_input_tokens)::BIGINT AS cache_read_input_tokens,
        sum(output_tokens)::BIGINT AS output_tokens,

@@ -254,8 +254,8 @@ func TestCost(t *testing.T) {
 	db, calls := newDB(t)
 	pt := testPrices(t)
 	type agg struct {
-		requests, in, cached, out          int64
-		inUSD, cachedUSD, outUSD, otherUSD float64
+		requests, unpriced, in, cached, out int64
+		inUSD, cachedUSD, outUSD, otherUSD  float64
 	}
 	aggs := map[[5]any]*agg{}
 	var sawTier, sawGlob, sawChange, sawCached bool
@@ -284,6 +284,9 @@ func TestCost(t *testing.T) {
 			aggs[k] = a
 		}
 		a.requests++
+		if bill.Status == "unpriced" && c.status == 200 {
+			a.unpriced++
+		}
 		a.in += c.in
 		a.cached += c.cached
 		a.out += c.out
@@ -301,11 +304,11 @@ func TestCost(t *testing.T) {
 	var want [][]any
 	for k, a := range aggs {
 		if k[4] == "unpriced" {
-			want = append(want, []any{k[0], k[1], k[2], k[3], k[4], a.requests, a.in, a.cached, a.out, nil, nil, nil, nil, nil, nil, nil})
+			want = append(want, []any{k[0], k[1], k[2], k[3], k[4], a.requests, a.unpriced, a.in, a.cached, a.out, nil, nil, nil, nil, nil, nil, nil})
 			continue
 		}
 		total := a.inUSD + a.cachedUSD + a.outUSD + a.otherUSD
-		want = append(want, []any{k[0], k[1], k[2], k[3], k[4], a.requests, a.in, a.cached, a.out, a.inUSD, a.cachedUSD, a.outUSD, a.otherUSD,
+		want = append(want, []any{k[0], k[1], k[2], k[3], k[4], a.requests, a.unpriced, a.in, a.cached, a.out, a.inUSD, a.cachedUSD, a.outUSD, a.otherUSD,
 			total, total / daysElapsed * daysInMonth, nil})
 	}
 	res := runReport(t, db, "cost", dataArgs["cost"])
@@ -320,7 +323,7 @@ func TestCost(t *testing.T) {
 		}
 	}
 	row := keyed(t, res, 5)[fmt.Sprint("gcp.gemini", "gemini-2.5-flash", "standard", "standard", "priced")]
-	if row == nil || !near(row[13].(float64), flash) || !near(row[14].(float64), flash/2*30) {
+	if row == nil || !near(row[14].(float64), flash) || !near(row[15].(float64), flash/2*30) {
 		t.Errorf("gemini-2.5-flash on 2026-11-02: %v, want cost %v", row, flash)
 	}
 }

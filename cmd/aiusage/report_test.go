@@ -91,7 +91,7 @@ func TestReportCommand(t *testing.T) {
 				"| gcp.gemini | gemini-2.5-flash | GenerateRequestsPerDayPerProjectPerModel-FreeTier | RESOURCE_EXHAUSTED | 1 |",
 				"| groq | llama-3.3-70b-versatile |  | rate_limit_exceeded | 1 | 2026-11-02T10:00:20Z | 2026-11-02T10:00:20Z | 300 |"}, ""},
 		{"unpriced apart", []string{"report", "cost", "--db", db, "--as-of", "2026-11-02", "--format", "csv"}, 0,
-			[]string{"groq,groq/compound-mini,standard,,unpriced,1,500,0,50,,,,,,,\n"}, ""},
+			[]string{"groq,groq/compound-mini,standard,,unpriced,1,1,500,0,50,,,,,,,\n"}, ""},
 		{"list", []string{"report", "list"}, 0, []string{"daily ", "rates ", "retention ", "(writes; --db only)"}, ""},
 		{"unknown report", []string{"report", "dialy", "--db", db}, 1, nil, `unknown report "dialy" (known: cost, cost_units, daily, prices,`},
 		{"bad date", []string{"report", "daily", "--db", db, "--from", "2026-02-30"}, 1, nil, `--from-day: "2026-02-30" is not a date (want YYYY-MM-DD)`},

@@ -453,6 +453,8 @@ totals AS (
 SELECT * EXCLUDE (priced_usd, something_priced, missing_units, no_usage_requests, unbilled_requests),
        CASE WHEN priced_tier IS NOT NULL THEN nullif(missing_units, '') END AS missing_units,
        CASE WHEN priced_tier IS NULL THEN 'unpriced'
+            -- Calls that all succeeded without reporting usage: their cost is unknown.
+            WHEN no_usage_requests > 0 AND no_usage_requests + unbilled_requests = requests THEN 'unpriced'
             WHEN missing_units = '' THEN 'priced'
             WHEN something_priced THEN 'partially_priced'
             ELSE 'unpriced' END AS status,

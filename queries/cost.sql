@@ -57,7 +57,7 @@ SELECT provider,
        sum(other_cost_usd)::DOUBLE AS other_cost_usd,
        sum(cost_usd)::DOUBLE AS cost_usd,
        (sum(cost_usd) / (getvariable('cost_to') - getvariable('cost_from') + 1) * day(last_day(getvariable('cost_to'))))::DOUBLE AS projected_month_usd,
-       array_to_string(list_sort(list_distinct(string_split(string_agg(missing_units, ','), ','))), ',') AS missing_units
+       ai_unit_names(bit_or(missing_mask)) AS missing_units
 FROM ai_usage_priced(getvariable('cost_from'), getvariable('cost_to'),
                      getvariable('user_id'), getvariable('project_id'), getvariable('model'))
 GROUP BY provider, model, service_tier, priced_tier, status

@@ -30,8 +30,31 @@ SET VARIABLE units_to = coalesce(getvariable('to_day')::DATE, (now() AT TIME ZON
 SET VARIABLE units_from = coalesce(getvariable('from_day')::DATE, date_trunc('month', getvariable('units_to'))::DATE);
 
 WITH priced AS (
-    SELECT * FROM ai_usage_priced(getvariable('units_from'), getvariable('units_to'),
-                                  getvariable('user_id'), getvariable('project_id'), getvariable('model'))
+    SELECT provider, model, service_tier, priced_tier,
+           bit_or(missing_mask) AS missing_mask,
+           sum(q_input_tokens) AS q_input_tokens, sum(input_tokens_cost_usd) AS input_tokens_cost_usd,
+           sum(q_cache_read_input_tokens) AS q_cache_read_input_tokens, sum(cache_read_input_tokens_cost_usd) AS cache_read_input_tokens_cost_usd,
+           sum(q_audio_input_tokens) AS q_audio_input_tokens, sum(audio_input_tokens_cost_usd) AS audio_input_tokens_cost_usd,
+           sum(q_audio_cache_read_input_tokens) AS q_audio_cache_read_input_tokens, sum(audio_cache_read_input_tokens_cost_usd) AS audio_cache_read_input_tokens_cost_usd,
+           sum(q_image_input_tokens) AS q_image_input_tokens, sum(image_input_tokens_cost_usd) AS image_input_tokens_cost_usd,
+           sum(q_image_cache_read_input_tokens) AS q_image_cache_read_input_tokens, sum(image_cache_read_input_tokens_cost_usd) AS image_cache_read_input_tokens_cost_usd,
+           sum(q_video_input_tokens) AS q_video_input_tokens, sum(video_input_tokens_cost_usd) AS video_input_tokens_cost_usd,
+           sum(q_video_cache_read_input_tokens) AS q_video_cache_read_input_tokens, sum(video_cache_read_input_tokens_cost_usd) AS video_cache_read_input_tokens_cost_usd,
+           sum(q_document_input_tokens) AS q_document_input_tokens, sum(document_input_tokens_cost_usd) AS document_input_tokens_cost_usd,
+           sum(q_document_cache_read_input_tokens) AS q_document_cache_read_input_tokens, sum(document_cache_read_input_tokens_cost_usd) AS document_cache_read_input_tokens_cost_usd,
+           sum(q_output_tokens) AS q_output_tokens, sum(output_tokens_cost_usd) AS output_tokens_cost_usd,
+           sum(q_reasoning_output_tokens) AS q_reasoning_output_tokens, sum(reasoning_output_tokens_cost_usd) AS reasoning_output_tokens_cost_usd,
+           sum(q_audio_output_tokens) AS q_audio_output_tokens, sum(audio_output_tokens_cost_usd) AS audio_output_tokens_cost_usd,
+           sum(q_image_output_tokens) AS q_image_output_tokens, sum(image_output_tokens_cost_usd) AS image_output_tokens_cost_usd,
+           sum(q_video_output_tokens) AS q_video_output_tokens, sum(video_output_tokens_cost_usd) AS video_output_tokens_cost_usd,
+           sum(q_audio_billed_seconds) AS q_audio_billed_seconds, sum(audio_billed_seconds_cost_usd) AS audio_billed_seconds_cost_usd,
+           sum(q_input_characters) AS q_input_characters, sum(input_characters_cost_usd) AS input_characters_cost_usd,
+           sum(q_web_search_queries) AS q_web_search_queries, sum(web_search_queries_cost_usd) AS web_search_queries_cost_usd,
+           sum(q_web_search_requests) AS q_web_search_requests, sum(web_search_requests_cost_usd) AS web_search_requests_cost_usd,
+           sum(q_requests) AS q_requests, sum(requests_cost_usd) AS requests_cost_usd
+    FROM ai_usage_priced(getvariable('units_from'), getvariable('units_to'),
+                         getvariable('user_id'), getvariable('project_id'), getvariable('model'))
+    GROUP BY ALL
 ),
 lines AS (
     UNPIVOT priced
@@ -62,15 +85,14 @@ SELECT provider,
        service_tier,
        coalesce(priced_tier, '') AS priced_tier,
        unit,
-       CASE WHEN bool_or(priced_tier IS NULL) THEN 'unpriced'
-            WHEN bool_or(list_contains(string_split(missing_units, ','), unit)) THEN 'missing'
+       CASE WHEN priced_tier IS NULL THEN 'unpriced'
+            WHEN list_contains(string_split(ai_unit_names(missing_mask), ','), unit) THEN 'missing'
             ELSE 'priced' END AS status,
-       sum(quantity)::DOUBLE AS quantity,
-       sum(line_cost_usd)::DOUBLE AS cost_usd
+       quantity::DOUBLE AS quantity,
+       line_cost_usd::DOUBLE AS cost_usd
 FROM lines
 -- Units with no rate that are not missing either (a request fee the model does not
 -- charge, searches billed per grounded prompt) are left out.
 WHERE quantity > 0
-  AND (line_cost_usd IS NOT NULL OR priced_tier IS NULL OR list_contains(string_split(missing_units, ','), unit))
-GROUP BY provider, model, service_tier, priced_tier, unit
+  AND (line_cost_usd IS NOT NULL OR priced_tier IS NULL OR list_contains(string_split(ai_unit_names(missing_mask), ','), unit))
 ORDER BY provider, model, service_tier, cost_usd DESC NULLS LAST, unit;

@@ -173,18 +173,25 @@ CREATE OR REPLACE MACRO ai_input_tier(n) AS
 CREATE OR REPLACE MACRO ai_audio_billed_seconds(billed, measured) AS
     CASE WHEN billed > 0 THEN billed WHEN measured > 0 THEN measured ELSE 0 END;
 
--- ai_usage_priced prices the calls of [first_day, last_day] (raw rows, and the roll-up for
--- days retention has emptied), optionally of one user, project or model (NULL: all), as
--- instrumentation/pricing does: per group of calls of one day, provider, model, served tier,
--- prompt-size tier, user, project and action, the quantity of each billed unit (each total
--- less the parts billed apart, parts cut to their totals per call) and its cost at the rows
--- of model_prices in force that day. The model's rows are those of its exact name, else of
--- the longest glob matching it; the served tier's rows, else the standard tier's; per unit,
--- the row of the highest prompt-size tier reached, else the row of the first fallback unit
--- (cached audio: cached audio, cached, audio input, input). A unit used without a rate is
--- missing (status partially_priced); a model without rows, or a call of which nothing is
--- priced, is unpriced: cost NULL, never 0; so is a call that succeeded without reporting
--- its usage (unpriced_requests counts both).
+-- ai_unit_names lists the names of the units whose bits a mask sets (bit k: the k-th
+-- unit of pricing.Units), comma-separated, NULL for none.
+CREATE OR REPLACE MACRO ai_unit_names(mask) AS
+    nullif(array_to_string(list_filter(['input_tokens', 'cache_read_input_tokens', 'audio_input_tokens', 'audio_cache_read_input_tokens', 'image_input_tokens', 'image_cache_read_input_tokens', 'video_input_tokens', 'video_cache_read_input_tokens', 'document_input_tokens', 'document_cache_read_input_tokens', 'output_tokens', 'reasoning_output_tokens', 'audio_output_tokens', 'image_output_tokens', 'video_output_tokens', 'audio_billed_seconds', 'input_characters', 'web_search_queries', 'web_search_requests', 'requests'], (u, i) -> (mask >> (i - 1)) & 1 = 1), ','), '');
+
+-- ai_usage_priced prices the calls of [first_day, last_day], optionally of one user,
+-- project or model (NULL: all), as instrumentation/pricing prices a call: a row per call
+-- from ai_usage_log, and a row per roll-up group from ai_usage_daily for the days
+-- retention has emptied. Each total is split into billed units (the parts billed apart
+-- taken out, parts cut to their totals: pricing.QuantitiesOf), each unit priced at the
+-- rows of model_prices in force that day: those of the model's exact name, else of the
+-- longest glob matching it; of the served tier, else of the standard tier (priced_tier);
+-- per unit the row of the highest prompt-size tier the prompt reaches, else the rate of
+-- the first fallback unit (cached audio: cached audio, cached, audio input, input). A
+-- unit used without a rate is missing (missing_mask; status partially_priced); a model
+-- without rows, a call of which nothing is priced, and a call that succeeded without
+-- reporting usage are unpriced: cost NULL, never 0. A call that failed without usage is
+-- not billed (cost 0, not unpriced). Rows of the roll-up are priced as one call of their
+-- sums, with the group's status.
 CREATE OR REPLACE MACRO ai_usage_priced(first_day, last_day, only_user, only_project, only_model) AS TABLE
 WITH raw_days AS (
     SELECT DISTINCT day FROM ai_usage_log WHERE day BETWEEN first_day AND last_day
@@ -257,65 +264,44 @@ clamped AS (
 billed AS (
     SELECT day, provider, model, service_tier, input_tier, user_id, project_id, action_type,
            requests, errors, rate_limited, streamed, no_usage_requests, unbilled_requests, duration_s, last_seen,
-           input_tokens, output_tokens, cache_read_input_tokens, reasoning_output_tokens, audio_seconds,
+           -- A call without usage adds no tokens: reports sum zeros, never NULLs.
+           coalesce(input_tokens, 0) AS input_tokens, coalesce(output_tokens, 0) AS output_tokens,
+           coalesce(cache_read_input_tokens, 0) AS cache_read_input_tokens,
+           coalesce(reasoning_output_tokens, 0) AS reasoning_output_tokens, coalesce(audio_seconds, 0) AS audio_seconds,
            greatest(n_in - n_cached - (n_audio - n_audio_cached) - (n_image - n_image_cached)
-                    - (n_video - n_video_cached) - (n_document - n_document_cached), 0) AS q_input_tokens,
-           greatest(n_cached - n_audio_cached - n_image_cached - n_video_cached - n_document_cached, 0) AS q_cache_read_input_tokens,
-           n_audio - n_audio_cached AS q_audio_input_tokens,
-           n_audio_cached AS q_audio_cache_read_input_tokens,
-           n_image - n_image_cached AS q_image_input_tokens,
-           n_image_cached AS q_image_cache_read_input_tokens,
-           n_video - n_video_cached AS q_video_input_tokens,
-           n_video_cached AS q_video_cache_read_input_tokens,
-           n_document - n_document_cached AS q_document_input_tokens,
-           n_document_cached AS q_document_cache_read_input_tokens,
-           greatest(n_out - n_reasoning - n_audio_out - n_image_out - n_video_out, 0) AS q_output_tokens,
-           n_reasoning AS q_reasoning_output_tokens,
-           n_audio_out AS q_audio_output_tokens,
-           n_image_out AS q_image_output_tokens,
-           n_video_out AS q_video_output_tokens,
-           CASE WHEN audio_billed_seconds > 0 THEN audio_billed_seconds ELSE 0 END AS q_audio_billed_seconds,
-           greatest(coalesce(input_characters, 0), 0) AS q_input_characters,
-           greatest(coalesce(web_search_queries, 0), 0) AS q_web_search_queries,
-           coalesce(web_search_requests, 0) AS q_web_search_requests,
-           requests AS q_requests
+                    - (n_video - n_video_cached) - (n_document - n_document_cached), 0)::DOUBLE AS q_input_tokens,
+           greatest(n_cached - n_audio_cached - n_image_cached - n_video_cached - n_document_cached, 0)::DOUBLE AS q_cache_read_input_tokens,
+           (n_audio - n_audio_cached)::DOUBLE AS q_audio_input_tokens,
+           n_audio_cached::DOUBLE AS q_audio_cache_read_input_tokens,
+           (n_image - n_image_cached)::DOUBLE AS q_image_input_tokens,
+           n_image_cached::DOUBLE AS q_image_cache_read_input_tokens,
+           (n_video - n_video_cached)::DOUBLE AS q_video_input_tokens,
+           n_video_cached::DOUBLE AS q_video_cache_read_input_tokens,
+           (n_document - n_document_cached)::DOUBLE AS q_document_input_tokens,
+           n_document_cached::DOUBLE AS q_document_cache_read_input_tokens,
+           greatest(n_out - n_reasoning - n_audio_out - n_image_out - n_video_out, 0)::DOUBLE AS q_output_tokens,
+           n_reasoning::DOUBLE AS q_reasoning_output_tokens,
+           n_audio_out::DOUBLE AS q_audio_output_tokens,
+           n_image_out::DOUBLE AS q_image_output_tokens,
+           n_video_out::DOUBLE AS q_video_output_tokens,
+           CASE WHEN audio_billed_seconds > 0 THEN audio_billed_seconds ELSE 0 END::DOUBLE AS q_audio_billed_seconds,
+           greatest(coalesce(input_characters, 0), 0)::DOUBLE AS q_input_characters,
+           greatest(coalesce(web_search_queries, 0), 0)::DOUBLE AS q_web_search_queries,
+           coalesce(web_search_requests, 0)::DOUBLE AS q_web_search_requests,
+           requests::DOUBLE AS q_requests
     FROM clamped
 ),
-groups AS (
-    SELECT day, provider, model, service_tier, input_tier, user_id, project_id, action_type,
-           sum(requests) AS requests, sum(errors) AS errors, sum(rate_limited) AS rate_limited, sum(streamed) AS streamed,
-           sum(no_usage_requests) AS no_usage_requests, sum(unbilled_requests) AS unbilled_requests,
-           coalesce(sum(input_tokens), 0) AS input_tokens, coalesce(sum(output_tokens), 0) AS output_tokens,
-           coalesce(sum(cache_read_input_tokens), 0) AS cache_read_input_tokens,
-           coalesce(sum(reasoning_output_tokens), 0) AS reasoning_output_tokens,
-           coalesce(sum(audio_seconds), 0) AS audio_seconds,
-           coalesce(sum(duration_s), 0) AS duration_s, max(last_seen) AS last_seen,
-           sum(q_input_tokens)::DOUBLE AS q_input_tokens,
-           sum(q_cache_read_input_tokens)::DOUBLE AS q_cache_read_input_tokens,
-           sum(q_audio_input_tokens)::DOUBLE AS q_audio_input_tokens,
-           sum(q_audio_cache_read_input_tokens)::DOUBLE AS q_audio_cache_read_input_tokens,
-           sum(q_image_input_tokens)::DOUBLE AS q_image_input_tokens,
-           sum(q_image_cache_read_input_tokens)::DOUBLE AS q_image_cache_read_input_tokens,
-           sum(q_video_input_tokens)::DOUBLE AS q_video_input_tokens,
-           sum(q_video_cache_read_input_tokens)::DOUBLE AS q_video_cache_read_input_tokens,
-           sum(q_document_input_tokens)::DOUBLE AS q_document_input_tokens,
-           sum(q_document_cache_read_input_tokens)::DOUBLE AS q_document_cache_read_input_tokens,
-           sum(q_output_tokens)::DOUBLE AS q_output_tokens,
-           sum(q_reasoning_output_tokens)::DOUBLE AS q_reasoning_output_tokens,
-           sum(q_audio_output_tokens)::DOUBLE AS q_audio_output_tokens,
-           sum(q_image_output_tokens)::DOUBLE AS q_image_output_tokens,
-           sum(q_video_output_tokens)::DOUBLE AS q_video_output_tokens,
-           sum(q_audio_billed_seconds)::DOUBLE AS q_audio_billed_seconds,
-           sum(q_input_characters)::DOUBLE AS q_input_characters,
-           sum(q_web_search_queries)::DOUBLE AS q_web_search_queries,
-           sum(q_web_search_requests)::DOUBLE AS q_web_search_requests,
-           sum(q_requests)::DOUBLE AS q_requests
-    FROM billed
-    GROUP BY ALL
-),
--- Prices are resolved once per day, provider, model, served tier and prompt-size tier.
+-- Prices are resolved once per day, provider, model, served tier and prompt-size tier,
+-- from a narrow scan of the calls.
 price_keys AS (
-    SELECT DISTINCT day, provider, model, service_tier, input_tier FROM groups
+    SELECT DISTINCT day, provider, ai_call_model(response_model, request_model) AS model,
+           ai_served_tier(response_service_tier, request_service_tier) AS service_tier, ai_input_tier(input_tokens) AS input_tier
+    FROM ai_usage_log
+    WHERE day BETWEEN first_day AND last_day
+    UNION
+    SELECT DISTINCT day, provider, model, service_tier, input_tier
+    FROM ai_usage_daily
+    WHERE day BETWEEN first_day AND last_day
 ),
 entry AS (
     SELECT k.*, p.model AS price_model
@@ -381,99 +367,126 @@ rates AS (
           GROUP BY ALL)
 ),
 costs AS (
-    SELECT g.*, r.priced_tier,
-           g.q_input_tokens * r.b_input_tokens AS input_tokens_cost_usd,
-           g.q_cache_read_input_tokens * r.b_cache_read_input_tokens AS cache_read_input_tokens_cost_usd,
-           g.q_audio_input_tokens * r.b_audio_input_tokens AS audio_input_tokens_cost_usd,
-           g.q_audio_cache_read_input_tokens * r.b_audio_cache_read_input_tokens AS audio_cache_read_input_tokens_cost_usd,
-           g.q_image_input_tokens * r.b_image_input_tokens AS image_input_tokens_cost_usd,
-           g.q_image_cache_read_input_tokens * r.b_image_cache_read_input_tokens AS image_cache_read_input_tokens_cost_usd,
-           g.q_video_input_tokens * r.b_video_input_tokens AS video_input_tokens_cost_usd,
-           g.q_video_cache_read_input_tokens * r.b_video_cache_read_input_tokens AS video_cache_read_input_tokens_cost_usd,
-           g.q_document_input_tokens * r.b_document_input_tokens AS document_input_tokens_cost_usd,
-           g.q_document_cache_read_input_tokens * r.b_document_cache_read_input_tokens AS document_cache_read_input_tokens_cost_usd,
-           g.q_output_tokens * r.b_output_tokens AS output_tokens_cost_usd,
-           g.q_reasoning_output_tokens * r.b_reasoning_output_tokens AS reasoning_output_tokens_cost_usd,
-           g.q_audio_output_tokens * r.b_audio_output_tokens AS audio_output_tokens_cost_usd,
-           g.q_image_output_tokens * r.b_image_output_tokens AS image_output_tokens_cost_usd,
-           g.q_video_output_tokens * r.b_video_output_tokens AS video_output_tokens_cost_usd,
-           g.q_audio_billed_seconds * r.b_audio_billed_seconds AS audio_billed_seconds_cost_usd,
-           g.q_input_characters * r.b_input_characters AS input_characters_cost_usd,
-           g.q_web_search_queries * r.b_web_search_queries AS web_search_queries_cost_usd,
-           g.q_web_search_requests * r.b_web_search_requests AS web_search_requests_cost_usd,
-           g.q_requests * r.b_requests AS requests_cost_usd,
-           -- Units used without a rate; searches are covered by a per-query or a per-prompt rate.
-           array_to_string(list_filter([
-               CASE WHEN g.q_input_tokens > 0 AND r.b_input_tokens IS NULL THEN 'input_tokens' END,
-               CASE WHEN g.q_cache_read_input_tokens > 0 AND r.b_cache_read_input_tokens IS NULL THEN 'cache_read_input_tokens' END,
-               CASE WHEN g.q_audio_input_tokens > 0 AND r.b_audio_input_tokens IS NULL THEN 'audio_input_tokens' END,
-               CASE WHEN g.q_audio_cache_read_input_tokens > 0 AND r.b_audio_cache_read_input_tokens IS NULL THEN 'audio_cache_read_input_tokens' END,
-               CASE WHEN g.q_image_input_tokens > 0 AND r.b_image_input_tokens IS NULL THEN 'image_input_tokens' END,
-               CASE WHEN g.q_image_cache_read_input_tokens > 0 AND r.b_image_cache_read_input_tokens IS NULL THEN 'image_cache_read_input_tokens' END,
-               CASE WHEN g.q_video_input_tokens > 0 AND r.b_video_input_tokens IS NULL THEN 'video_input_tokens' END,
-               CASE WHEN g.q_video_cache_read_input_tokens > 0 AND r.b_video_cache_read_input_tokens IS NULL THEN 'video_cache_read_input_tokens' END,
-               CASE WHEN g.q_document_input_tokens > 0 AND r.b_document_input_tokens IS NULL THEN 'document_input_tokens' END,
-               CASE WHEN g.q_document_cache_read_input_tokens > 0 AND r.b_document_cache_read_input_tokens IS NULL THEN 'document_cache_read_input_tokens' END,
-               CASE WHEN g.q_output_tokens > 0 AND r.b_output_tokens IS NULL THEN 'output_tokens' END,
-               CASE WHEN g.q_reasoning_output_tokens > 0 AND r.b_reasoning_output_tokens IS NULL THEN 'reasoning_output_tokens' END,
-               CASE WHEN g.q_audio_output_tokens > 0 AND r.b_audio_output_tokens IS NULL THEN 'audio_output_tokens' END,
-               CASE WHEN g.q_image_output_tokens > 0 AND r.b_image_output_tokens IS NULL THEN 'image_output_tokens' END,
-               CASE WHEN g.q_video_output_tokens > 0 AND r.b_video_output_tokens IS NULL THEN 'video_output_tokens' END,
-               CASE WHEN g.q_audio_billed_seconds > 0 AND r.b_audio_billed_seconds IS NULL THEN 'audio_billed_seconds' END,
-               CASE WHEN g.q_input_characters > 0 AND r.b_input_characters IS NULL THEN 'input_characters' END,
-               CASE WHEN g.q_web_search_queries > 0 AND r.b_web_search_queries IS NULL AND r.b_web_search_requests IS NULL THEN 'web_search_queries' END
-           ], u -> u IS NOT NULL), ',') AS missing_units
-    FROM groups g
+    SELECT b.*, r.priced_tier,
+           b.q_input_tokens * r.b_input_tokens AS input_tokens_cost_usd,
+           b.q_cache_read_input_tokens * r.b_cache_read_input_tokens AS cache_read_input_tokens_cost_usd,
+           b.q_audio_input_tokens * r.b_audio_input_tokens AS audio_input_tokens_cost_usd,
+           b.q_audio_cache_read_input_tokens * r.b_audio_cache_read_input_tokens AS audio_cache_read_input_tokens_cost_usd,
+           b.q_image_input_tokens * r.b_image_input_tokens AS image_input_tokens_cost_usd,
+           b.q_image_cache_read_input_tokens * r.b_image_cache_read_input_tokens AS image_cache_read_input_tokens_cost_usd,
+           b.q_video_input_tokens * r.b_video_input_tokens AS video_input_tokens_cost_usd,
+           b.q_video_cache_read_input_tokens * r.b_video_cache_read_input_tokens AS video_cache_read_input_tokens_cost_usd,
+           b.q_document_input_tokens * r.b_document_input_tokens AS document_input_tokens_cost_usd,
+           b.q_document_cache_read_input_tokens * r.b_document_cache_read_input_tokens AS document_cache_read_input_tokens_cost_usd,
+           b.q_output_tokens * r.b_output_tokens AS output_tokens_cost_usd,
+           b.q_reasoning_output_tokens * r.b_reasoning_output_tokens AS reasoning_output_tokens_cost_usd,
+           b.q_audio_output_tokens * r.b_audio_output_tokens AS audio_output_tokens_cost_usd,
+           b.q_image_output_tokens * r.b_image_output_tokens AS image_output_tokens_cost_usd,
+           b.q_video_output_tokens * r.b_video_output_tokens AS video_output_tokens_cost_usd,
+           b.q_audio_billed_seconds * r.b_audio_billed_seconds AS audio_billed_seconds_cost_usd,
+           b.q_input_characters * r.b_input_characters AS input_characters_cost_usd,
+           b.q_web_search_queries * r.b_web_search_queries AS web_search_queries_cost_usd,
+           b.q_web_search_requests * r.b_web_search_requests AS web_search_requests_cost_usd,
+           b.q_requests * r.b_requests AS requests_cost_usd,
+           -- Bit k set: the k-th unit was used and has no rate; searches are covered by a
+           -- per-query or a per-prompt rate.
+           (CASE WHEN b.q_input_tokens > 0 AND r.b_input_tokens IS NULL THEN 1 ELSE 0 END
+            + CASE WHEN b.q_cache_read_input_tokens > 0 AND r.b_cache_read_input_tokens IS NULL THEN 2 ELSE 0 END
+            + CASE WHEN b.q_audio_input_tokens > 0 AND r.b_audio_input_tokens IS NULL THEN 4 ELSE 0 END
+            + CASE WHEN b.q_audio_cache_read_input_tokens > 0 AND r.b_audio_cache_read_input_tokens IS NULL THEN 8 ELSE 0 END
+            + CASE WHEN b.q_image_input_tokens > 0 AND r.b_image_input_tokens IS NULL THEN 16 ELSE 0 END
+            + CASE WHEN b.q_image_cache_read_input_tokens > 0 AND r.b_image_cache_read_input_tokens IS NULL THEN 32 ELSE 0 END
+            + CASE WHEN b.q_video_input_tokens > 0 AND r.b_video_input_tokens IS NULL THEN 64 ELSE 0 END
+            + CASE WHEN b.q_video_cache_read_input_tokens > 0 AND r.b_video_cache_read_input_tokens IS NULL THEN 128 ELSE 0 END
+            + CASE WHEN b.q_document_input_tokens > 0 AND r.b_document_input_tokens IS NULL THEN 256 ELSE 0 END
+            + CASE WHEN b.q_document_cache_read_input_tokens > 0 AND r.b_document_cache_read_input_tokens IS NULL THEN 512 ELSE 0 END
+            + CASE WHEN b.q_output_tokens > 0 AND r.b_output_tokens IS NULL THEN 1024 ELSE 0 END
+            + CASE WHEN b.q_reasoning_output_tokens > 0 AND r.b_reasoning_output_tokens IS NULL THEN 2048 ELSE 0 END
+            + CASE WHEN b.q_audio_output_tokens > 0 AND r.b_audio_output_tokens IS NULL THEN 4096 ELSE 0 END
+            + CASE WHEN b.q_image_output_tokens > 0 AND r.b_image_output_tokens IS NULL THEN 8192 ELSE 0 END
+            + CASE WHEN b.q_video_output_tokens > 0 AND r.b_video_output_tokens IS NULL THEN 16384 ELSE 0 END
+            + CASE WHEN b.q_audio_billed_seconds > 0 AND r.b_audio_billed_seconds IS NULL THEN 32768 ELSE 0 END
+            + CASE WHEN b.q_input_characters > 0 AND r.b_input_characters IS NULL THEN 65536 ELSE 0 END
+            + CASE WHEN b.q_web_search_queries > 0 AND r.b_web_search_queries IS NULL AND r.b_web_search_requests IS NULL THEN 131072 ELSE 0 END) AS missing_mask,
+           -- Something the call used was priced (a cost of 0 at a rate of 0 is a price).
+           ((b.q_input_tokens > 0 AND r.b_input_tokens IS NOT NULL)
+            OR (b.q_cache_read_input_tokens > 0 AND r.b_cache_read_input_tokens IS NOT NULL)
+            OR (b.q_audio_input_tokens > 0 AND r.b_audio_input_tokens IS NOT NULL)
+            OR (b.q_audio_cache_read_input_tokens > 0 AND r.b_audio_cache_read_input_tokens IS NOT NULL)
+            OR (b.q_image_input_tokens > 0 AND r.b_image_input_tokens IS NOT NULL)
+            OR (b.q_image_cache_read_input_tokens > 0 AND r.b_image_cache_read_input_tokens IS NOT NULL)
+            OR (b.q_video_input_tokens > 0 AND r.b_video_input_tokens IS NOT NULL)
+            OR (b.q_video_cache_read_input_tokens > 0 AND r.b_video_cache_read_input_tokens IS NOT NULL)
+            OR (b.q_document_input_tokens > 0 AND r.b_document_input_tokens IS NOT NULL)
+            OR (b.q_document_cache_read_input_tokens > 0 AND r.b_document_cache_read_input_tokens IS NOT NULL)
+            OR (b.q_output_tokens > 0 AND r.b_output_tokens IS NOT NULL)
+            OR (b.q_reasoning_output_tokens > 0 AND r.b_reasoning_output_tokens IS NOT NULL)
+            OR (b.q_audio_output_tokens > 0 AND r.b_audio_output_tokens IS NOT NULL)
+            OR (b.q_image_output_tokens > 0 AND r.b_image_output_tokens IS NOT NULL)
+            OR (b.q_video_output_tokens > 0 AND r.b_video_output_tokens IS NOT NULL)
+            OR (b.q_audio_billed_seconds > 0 AND r.b_audio_billed_seconds IS NOT NULL)
+            OR (b.q_input_characters > 0 AND r.b_input_characters IS NOT NULL)
+            OR (b.q_web_search_queries > 0 AND r.b_web_search_queries IS NOT NULL)
+            OR (b.q_web_search_requests > 0 AND r.b_web_search_requests IS NOT NULL)
+            OR (b.q_requests > 0 AND r.b_requests IS NOT NULL)) AS something_priced
+    FROM billed b
     LEFT JOIN rates r USING (day, provider, model, service_tier, input_tier)
 ),
-totals AS (
+statuses AS (
     SELECT *,
-           coalesce(input_tokens_cost_usd, 0) + coalesce(cache_read_input_tokens_cost_usd, 0)
-           + coalesce(audio_input_tokens_cost_usd, 0) + coalesce(audio_cache_read_input_tokens_cost_usd, 0)
-           + coalesce(image_input_tokens_cost_usd, 0) + coalesce(image_cache_read_input_tokens_cost_usd, 0)
-           + coalesce(video_input_tokens_cost_usd, 0) + coalesce(video_cache_read_input_tokens_cost_usd, 0)
-           + coalesce(document_input_tokens_cost_usd, 0) + coalesce(document_cache_read_input_tokens_cost_usd, 0)
-           + coalesce(output_tokens_cost_usd, 0) + coalesce(reasoning_output_tokens_cost_usd, 0)
-           + coalesce(audio_output_tokens_cost_usd, 0) + coalesce(image_output_tokens_cost_usd, 0) + coalesce(video_output_tokens_cost_usd, 0)
-           + coalesce(audio_billed_seconds_cost_usd, 0) + coalesce(input_characters_cost_usd, 0)
-           + coalesce(web_search_queries_cost_usd, 0) + coalesce(web_search_requests_cost_usd, 0) + coalesce(requests_cost_usd, 0) AS priced_usd,
-           -- Something the calls used was priced (a cost of 0 at a rate of 0 is a price).
-           (q_input_tokens > 0 AND input_tokens_cost_usd IS NOT NULL) OR (q_cache_read_input_tokens > 0 AND cache_read_input_tokens_cost_usd IS NOT NULL)
-           OR (q_audio_input_tokens > 0 AND audio_input_tokens_cost_usd IS NOT NULL) OR (q_audio_cache_read_input_tokens > 0 AND audio_cache_read_input_tokens_cost_usd IS NOT NULL)
-           OR (q_image_input_tokens > 0 AND image_input_tokens_cost_usd IS NOT NULL) OR (q_image_cache_read_input_tokens > 0 AND image_cache_read_input_tokens_cost_usd IS NOT NULL)
-           OR (q_video_input_tokens > 0 AND video_input_tokens_cost_usd IS NOT NULL) OR (q_video_cache_read_input_tokens > 0 AND video_cache_read_input_tokens_cost_usd IS NOT NULL)
-           OR (q_document_input_tokens > 0 AND document_input_tokens_cost_usd IS NOT NULL) OR (q_document_cache_read_input_tokens > 0 AND document_cache_read_input_tokens_cost_usd IS NOT NULL)
-           OR (q_output_tokens > 0 AND output_tokens_cost_usd IS NOT NULL) OR (q_reasoning_output_tokens > 0 AND reasoning_output_tokens_cost_usd IS NOT NULL)
-           OR (q_audio_output_tokens > 0 AND audio_output_tokens_cost_usd IS NOT NULL) OR (q_image_output_tokens > 0 AND image_output_tokens_cost_usd IS NOT NULL)
-           OR (q_video_output_tokens > 0 AND video_output_tokens_cost_usd IS NOT NULL) OR (q_audio_billed_seconds > 0 AND audio_billed_seconds_cost_usd IS NOT NULL)
-           OR (q_input_characters > 0 AND input_characters_cost_usd IS NOT NULL) OR (q_web_search_queries > 0 AND web_search_queries_cost_usd IS NOT NULL)
-           OR (q_web_search_requests > 0 AND web_search_requests_cost_usd IS NOT NULL) OR (q_requests > 0 AND requests_cost_usd IS NOT NULL) AS something_priced
+           CASE WHEN priced_tier IS NULL THEN 'unpriced'
+                -- Calls that all succeeded without reporting usage: their cost is unknown.
+                WHEN no_usage_requests > 0 AND no_usage_requests + unbilled_requests = requests THEN 'unpriced'
+                WHEN missing_mask = 0 THEN 'priced'
+                WHEN something_priced THEN 'partially_priced'
+                ELSE 'unpriced' END AS status
     FROM costs
 )
-SELECT * EXCLUDE (priced_usd, something_priced, missing_units, no_usage_requests, unbilled_requests),
-       CASE WHEN priced_tier IS NOT NULL THEN nullif(missing_units, '') END AS missing_units,
-       CASE WHEN priced_tier IS NULL THEN 'unpriced'
-            -- Calls that all succeeded without reporting usage: their cost is unknown.
-            WHEN no_usage_requests > 0 AND no_usage_requests + unbilled_requests = requests THEN 'unpriced'
-            WHEN missing_units = '' THEN 'priced'
-            WHEN something_priced THEN 'partially_priced'
-            ELSE 'unpriced' END AS status,
-       CASE WHEN status <> 'unpriced' THEN priced_usd END AS cost_usd,
-       -- Calls whose cost is unknown, never counted as free: those of an unpriced group that
-       -- reported usage, and those that succeeded without reporting it. A call that failed
-       -- without usage is not billed.
+SELECT * EXCLUDE (something_priced, no_usage_requests, unbilled_requests, missing_mask),
+       CASE WHEN priced_tier IS NOT NULL THEN missing_mask ELSE 0 END AS missing_mask,
+       CASE WHEN status <> 'unpriced' THEN coalesce(input_tokens_cost_usd, 0)
+               + coalesce(cache_read_input_tokens_cost_usd, 0)
+               + coalesce(audio_input_tokens_cost_usd, 0)
+               + coalesce(audio_cache_read_input_tokens_cost_usd, 0)
+               + coalesce(image_input_tokens_cost_usd, 0)
+               + coalesce(image_cache_read_input_tokens_cost_usd, 0)
+               + coalesce(video_input_tokens_cost_usd, 0)
+               + coalesce(video_cache_read_input_tokens_cost_usd, 0)
+               + coalesce(document_input_tokens_cost_usd, 0)
+               + coalesce(document_cache_read_input_tokens_cost_usd, 0)
+               + coalesce(output_tokens_cost_usd, 0)
+               + coalesce(reasoning_output_tokens_cost_usd, 0)
+               + coalesce(audio_output_tokens_cost_usd, 0)
+               + coalesce(image_output_tokens_cost_usd, 0)
+               + coalesce(video_output_tokens_cost_usd, 0)
+               + coalesce(audio_billed_seconds_cost_usd, 0)
+               + coalesce(input_characters_cost_usd, 0)
+               + coalesce(web_search_queries_cost_usd, 0)
+               + coalesce(web_search_requests_cost_usd, 0)
+               + coalesce(requests_cost_usd, 0) END AS cost_usd,
+       -- Calls whose cost is unknown, never counted as free: those unpriced that reported
+       -- usage, and those that succeeded without reporting it. A call that failed without
+       -- usage is not billed.
        CASE WHEN status = 'unpriced' THEN requests - unbilled_requests ELSE no_usage_requests END AS unpriced_requests,
        -- The cost in four groups of units, as the reports split it.
-       CASE WHEN status <> 'unpriced' THEN coalesce(input_tokens_cost_usd, 0) + coalesce(audio_input_tokens_cost_usd, 0)
-           + coalesce(image_input_tokens_cost_usd, 0) + coalesce(video_input_tokens_cost_usd, 0)
-           + coalesce(document_input_tokens_cost_usd, 0) END AS input_cost_usd,
-       CASE WHEN status <> 'unpriced' THEN coalesce(cache_read_input_tokens_cost_usd, 0) + coalesce(audio_cache_read_input_tokens_cost_usd, 0)
-           + coalesce(image_cache_read_input_tokens_cost_usd, 0) + coalesce(video_cache_read_input_tokens_cost_usd, 0)
-           + coalesce(document_cache_read_input_tokens_cost_usd, 0) END AS cached_input_cost_usd,
-       CASE WHEN status <> 'unpriced' THEN coalesce(output_tokens_cost_usd, 0) + coalesce(reasoning_output_tokens_cost_usd, 0)
-           + coalesce(audio_output_tokens_cost_usd, 0) + coalesce(image_output_tokens_cost_usd, 0)
-           + coalesce(video_output_tokens_cost_usd, 0) END AS output_cost_usd,
-       CASE WHEN status <> 'unpriced' THEN coalesce(audio_billed_seconds_cost_usd, 0) + coalesce(input_characters_cost_usd, 0)
-           + coalesce(web_search_queries_cost_usd, 0) + coalesce(web_search_requests_cost_usd, 0)
-           + coalesce(requests_cost_usd, 0) END AS other_cost_usd
-FROM totals;
+       CASE WHEN status <> 'unpriced' THEN coalesce(input_tokens_cost_usd, 0)
+               + coalesce(audio_input_tokens_cost_usd, 0)
+               + coalesce(image_input_tokens_cost_usd, 0)
+               + coalesce(video_input_tokens_cost_usd, 0)
+               + coalesce(document_input_tokens_cost_usd, 0) END AS input_cost_usd,
+       CASE WHEN status <> 'unpriced' THEN coalesce(cache_read_input_tokens_cost_usd, 0)
+               + coalesce(audio_cache_read_input_tokens_cost_usd, 0)
+               + coalesce(image_cache_read_input_tokens_cost_usd, 0)
+               + coalesce(video_cache_read_input_tokens_cost_usd, 0)
+               + coalesce(document_cache_read_input_tokens_cost_usd, 0) END AS cached_input_cost_usd,
+       CASE WHEN status <> 'unpriced' THEN coalesce(output_tokens_cost_usd, 0)
+               + coalesce(reasoning_output_tokens_cost_usd, 0)
+               + coalesce(audio_output_tokens_cost_usd, 0)
+               + coalesce(image_output_tokens_cost_usd, 0)
+               + coalesce(video_output_tokens_cost_usd, 0) END AS output_cost_usd,
+       CASE WHEN status <> 'unpriced' THEN coalesce(audio_billed_seconds_cost_usd, 0)
+               + coalesce(input_characters_cost_usd, 0)
+               + coalesce(web_search_queries_cost_usd, 0)
+               + coalesce(web_search_requests_cost_usd, 0)
+               + coalesce(requests_cost_usd, 0) END AS other_cost_usd
+FROM statuses;

@@ -3,6 +3,8 @@ package instrumentation
 import (
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/aiusage/aiusage/instrumentation/internal/ratelimit"
 	"github.com/aiusage/aiusage/instrumentation/semconv"
 	"github.com/aiusage/aiusage/instrumentation/usage"
@@ -66,6 +68,10 @@ type record struct {
 	inputMessages, systemInstructions string
 	// rateLimit holds the provider's rate-limit headers (Groq x-ratelimit-*, retry-after).
 	rateLimit ratelimit.Headers
+	// startOptions and endOptions are storage for the options the span is started and ended with:
+	// passed from here, they cost no allocation for the variadic slice.
+	startOptions [3]trace.SpanStartOption
+	endOptions   [1]trace.SpanEndOption
 }
 
 // operation returns c's gen_ai.operation.name.

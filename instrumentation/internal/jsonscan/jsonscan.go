@@ -155,6 +155,25 @@ func SkipString(b []byte, i int) (int, error) {
 	}
 }
 
+// StringStop returns the index of the first quote or backslash at or after i, the
+// end of a string's plain bytes when i is inside it, or len(b) when there is none.
+func StringStop(b []byte, i int) int {
+	// Keys and most values are short: a plain loop beats IndexByte's setup for them.
+	for end := min(i+16, len(b)); i < end; i++ {
+		if c := b[i]; c == '"' || c == '\\' {
+			return i
+		}
+	}
+	q := bytes.IndexByte(b[i:], '"')
+	if q < 0 {
+		q = len(b) - i
+	}
+	if e := bytes.IndexByte(b[i:i+q], '\\'); e >= 0 {
+		return i + e
+	}
+	return i + q
+}
+
 // SkipValue returns the index after the JSON value starting at b[i].
 func SkipValue(b []byte, i int) (int, error) {
 	if i >= len(b) {
@@ -222,12 +241,22 @@ func String(v []byte) (string, error) {
 	if IsNull(v) {
 		return "", nil
 	}
-	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 && utf8.Valid(v) {
-		return string(v[1 : len(v)-1]), nil
+	if raw, ok := Plain(v); ok {
+		return string(raw), nil
 	}
 	var s string
 	err := json.Unmarshal(v, &s)
 	return s, err
+}
+
+// Plain returns the text of the JSON string value v when it is its bytes as they are:
+// valid UTF-8 without escapes, as most strings are. Otherwise ok is false and the
+// string needs String.
+func Plain(v []byte) (text []byte, ok bool) {
+	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 && utf8.Valid(v) {
+		return v[1 : len(v)-1], true
+	}
+	return nil, false
 }
 
 // CountFields walks the object v and stores the integer value of each field for which

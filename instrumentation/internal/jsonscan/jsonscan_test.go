@@ -56,6 +56,52 @@ func TestString(t *testing.T) {
 	}
 }
 
+func TestPlain(t *testing.T) {
+	tests := []struct {
+		in, text string
+		ok       bool
+	}{
+		{`"abc"`, "abc", true},
+		{`""`, "", true},
+		{`"aé"`, "aé", true},
+		{`"a\nb"`, "", false},     // an escape: String decodes it
+		{"\"a\xffb\"", "", false}, // invalid UTF-8: String repairs it
+		{`null`, "", false},
+		{`12`, "", false},
+	}
+	for _, tc := range tests {
+		text, ok := Plain([]byte(tc.in))
+		if ok != tc.ok || string(text) != tc.text {
+			t.Errorf("Plain(%s) = %q, %v; want %q, %v", tc.in, text, ok, tc.text, tc.ok)
+		}
+	}
+}
+
+func TestStringStop(t *testing.T) {
+	long := strings.Repeat("x", 40) // past the plain loop, into IndexByte
+	tests := []struct {
+		in   string
+		from int
+		want int
+	}{
+		{`abc"`, 0, 3},
+		{`ab\"c"`, 0, 2},
+		{``, 0, 0},
+		{`abc`, 0, 3},
+		{long + `"`, 0, 40},
+		{long + `\"`, 0, 40},
+		{long + `"\`, 0, 40},
+		{long, 0, 40},
+		{long + `x\`, 3, 41},
+		{`"` + long + `"`, 1, 41},
+	}
+	for _, tc := range tests {
+		if got := StringStop([]byte(tc.in), tc.from); got != tc.want {
+			t.Errorf("StringStop(%q, %d) = %d, want %d", tc.in, tc.from, got, tc.want)
+		}
+	}
+}
+
 func TestCount(t *testing.T) {
 	tests := []struct {
 		in   string

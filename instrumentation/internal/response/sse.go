@@ -171,5 +171,5 @@ func (p *Parser) endSSE() {
 		p.sse.lineLen = 0
 	}
 	p.dispatch(false)
-	p.buf = nil
+	p.buf = p.buf[:0]
 }

@@ -163,6 +163,18 @@ func (a *attempt) finishLocked(complete bool, err error) {
 		c.ErrorType = transportErrorType(err)
 	}
 	a.inst.end(a.ctx, a.span, c)
+	parsers.Put(a.parser) // done: nothing reads or writes it any more
+	a.parser = nil
+}
+
+// parsers keeps response parsers and the buffers they grew from call to call.
+var parsers = sync.Pool{New: func() any { return new(response.Parser) }}
+
+// getParser returns a parser from the pool, ready for a response.
+func getParser(d response.Dialect, status int, contentType string) *response.Parser {
+	p := parsers.Get().(*response.Parser)
+	p.Reset(d, status, contentType)
+	return p
 }
 
 // gunzip feeds the parser the decoded gzip body.

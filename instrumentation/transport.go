@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aiusage/aiusage/instrumentation/internal/ratelimit"
-	"github.com/aiusage/aiusage/instrumentation/internal/response"
 )
 
 // Transport returns an http.RoundTripper that records the provider calls made
@@ -74,7 +73,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	c.StatusCode = resp.StatusCode
 	c.rateLimit = ratelimit.ParseHeaders(resp.Header)
-	a.parser = response.NewParser(rt.dialect, resp.StatusCode, resp.Header.Get("Content-Type"))
+	a.parser = getParser(rt.dialect, resp.StatusCode, resp.Header.Get("Content-Type"))
 	if !resp.Uncompressed && resp.Header.Get("Content-Encoding") == "gzip" {
 		a.gzipped = true // the app set Accept-Encoding itself and reads the wire bytes
 	}

@@ -79,7 +79,7 @@ func benchProviders() (*sdktrace.TracerProvider, *sdkmetric.MeterProvider) {
 
 // benchTransports returns the three transports compared over base, sharing
 // one SDK setup.
-func benchTransports(b *testing.B, base http.RoundTripper) []namedTransport {
+func benchTransports(b testing.TB, base http.RoundTripper) []namedTransport {
 	tp, mp := benchProviders()
 	inst, err := instrumentation.New(instrumentation.WithTracerProvider(tp), instrumentation.WithMeterProvider(mp))
 	if err != nil {
@@ -116,7 +116,7 @@ func benchCases() []benchCase {
 }
 
 // benchCall makes one chat call through rt and reads the response as an app does.
-func benchCall(b *testing.B, rt http.RoundTripper) {
+func benchCall(b testing.TB, rt http.RoundTripper) {
 	const reqBody = `{"model":"llama-3.1-8b-instant","messages":[{"role":"user","content":"What is the capital of France?"}]}`
 	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost,
 		"https://api.groq.com/openai/v1/chat/completions", strings.NewReader(reqBody))
@@ -126,6 +126,24 @@ func benchCall(b *testing.B, rt http.RoundTripper) {
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
+}
+
+// TestAllocationsBelowOtelhttp: per call, the transport adds fewer allocations
+// over the bare transport than otelhttp does. Unlike times, allocation counts are
+// the same on every machine and every run, so this target of issue 16 is a test.
+func TestAllocationsBelowOtelhttp(t *testing.T) {
+	for _, c := range benchCases() {
+		ts := benchTransports(t, c.base)
+		allocs := make([]float64, len(ts))
+		for n, tr := range ts {
+			allocs[n] = testing.AllocsPerRun(200, func() { benchCall(t, tr.rt) })
+		}
+		bare, otel, ours := allocs[0], allocs[1], allocs[2]
+		t.Logf("%s: allocations per call: bare %.1f, otelhttp +%.1f, aiusage +%.1f", c.name, bare, otel-bare, ours-bare)
+		if ours-bare >= otel-bare {
+			t.Errorf("%s: aiusage adds %.1f allocations per call, otelhttp %.1f", c.name, ours-bare, otel-bare)
+		}
+	}
 }
 
 // BenchmarkTransportInterleaved makes the same call through the bare,

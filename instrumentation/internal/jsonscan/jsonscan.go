@@ -10,8 +10,10 @@ package jsonscan
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -134,23 +136,13 @@ func onlySpace(b []byte, i int) error {
 
 // SkipString returns the index after the string starting at b[i] == '"'.
 func SkipString(b []byte, i int) (int, error) {
-	j := i + 1
-	// Keys and most values are short: a plain loop beats IndexByte's setup for them.
-	for end := min(j+16, len(b)); j < end && b[j] != '"'; j++ {
-	}
-	for {
-		k := bytes.IndexByte(b[j:], '"')
-		if k < 0 {
+	for j := i + 1; ; j += 2 { // a backslash escapes the byte after it
+		j = StringStop(b, j)
+		if j >= len(b) {
 			return 0, ErrTruncated
 		}
-		j += k
-		backslashes := 0
-		for m := j - 1; m > i && b[m] == '\\'; m-- {
-			backslashes++
-		}
-		j++
-		if backslashes%2 == 0 {
-			return j, nil
+		if b[j] == '"' {
+			return j + 1, nil
 		}
 	}
 }
@@ -158,10 +150,14 @@ func SkipString(b []byte, i int) (int, error) {
 // StringStop returns the index of the first quote or backslash at or after i, the
 // end of a string's plain bytes when i is inside it, or len(b) when there is none.
 func StringStop(b []byte, i int) int {
-	// Keys and most values are short: a plain loop beats IndexByte's setup for them.
-	for end := min(i+16, len(b)); i < end; i++ {
-		if c := b[i]; c == '"' || c == '\\' {
-			return i
+	if i >= len(b) {
+		return len(b)
+	}
+	// Keys and most values are short: looking at 8 bytes at a time beats IndexByte's
+	// setup for them; long content is left to IndexByte.
+	for end := min(i+32, len(b)-7); i < end; i += 8 {
+		if m := quoteOrBackslash(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
 		}
 	}
 	q := bytes.IndexByte(b[i:], '"')
@@ -172,6 +168,20 @@ func StringStop(b []byte, i int) int {
 		return i + e
 	}
 	return i + q
+}
+
+const (
+	ones      = 0x0101010101010101
+	highs     = 0x8080808080808080
+	quotes    = '"' * ones
+	backslash = '\\' * ones
+)
+
+// quoteOrBackslash marks the high bit of the lowest byte of x, read little-endian,
+// that is a quote or a backslash (bytes above it may be marked too), or returns 0.
+func quoteOrBackslash(x uint64) uint64 {
+	q, s := x^quotes, x^backslash // a zero byte where x has a quote, a backslash
+	return ((q-ones)&^q | (s-ones)&^s) & highs
 }
 
 // SkipValue returns the index after the JSON value starting at b[i].

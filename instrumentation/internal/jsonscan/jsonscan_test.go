@@ -3,6 +3,7 @@ package jsonscan
 import (
 	"bytes"
 	"encoding/json"
+	"math/rand"
 	"reflect"
 	"strings"
 	"testing"
@@ -98,6 +99,30 @@ func TestStringStop(t *testing.T) {
 	for _, tc := range tests {
 		if got := StringStop([]byte(tc.in), tc.from); got != tc.want {
 			t.Errorf("StringStop(%q, %d) = %d, want %d", tc.in, tc.from, got, tc.want)
+		}
+	}
+	// Every length and start, with the stop at every place a word boundary can put
+	// it, and bytes around it that look alike in some bits (0x80+, 0x00, '!', '#').
+	r := rand.New(rand.NewSource(1))
+	alphabet := []byte{'a', 0x00, 0x80, 0xff, '!', '#', '[', ']', 0xa2, 0xdc}
+	for n := range 80 {
+		b := make([]byte, n)
+		for trial := range 20 {
+			for k := range b {
+				b[k] = alphabet[r.Intn(len(alphabet))]
+			}
+			if trial > 0 && n > 0 {
+				b[r.Intn(n)] = `"\`[trial%2]
+			}
+			for from := 0; from <= n; from++ {
+				want := from
+				for want < n && b[want] != '"' && b[want] != '\\' {
+					want++
+				}
+				if got := StringStop(b, from); got != want {
+					t.Fatalf("StringStop(%q, %d) = %d, want %d", b, from, got, want)
+				}
+			}
 		}
 	}
 }

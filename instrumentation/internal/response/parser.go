@@ -223,8 +223,9 @@ func syntaxReason(err error) string {
 // choices, Gemini candidates), keeping them distinct and in order.
 func (p *Parser) finishReasons(v []byte, key string) error {
 	// A stream's chunks rarely have a finish reason: most have no such key at all, and
-	// looking for it costs a fraction of walking the candidates' content.
-	if jsonscan.IsNull(v) || (!p.walkAll && !bytes.Contains(v, []byte(key))) {
+	// looking for it costs a fraction of walking the candidates' content. A whole
+	// response has one, so there the search would only add a pass.
+	if jsonscan.IsNull(v) || (p.res.Stream && !p.walkAll && !bytes.Contains(v, []byte(key))) {
 		return nil
 	}
 	var bad error

@@ -12,11 +12,16 @@ import (
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/aiusage/aiusage/instrumentation"
+	"github.com/aiusage/aiusage/instrumentation/semconv"
 )
 
 // eventReader returns one event per Read, as a streamed body arrives.
@@ -77,8 +82,8 @@ func benchProviders() (*sdktrace.TracerProvider, *sdkmetric.MeterProvider) {
 	return tp, mp
 }
 
-// benchTransports returns the three transports compared over base, sharing
-// one SDK setup.
+// benchTransports returns the transports compared over base, sharing one SDK
+// setup: bare, otelhttp, aiusage, and the SDK floor of aiusage's telemetry.
 func benchTransports(b testing.TB, base http.RoundTripper) []namedTransport {
 	tp, mp := benchProviders()
 	inst, err := instrumentation.New(instrumentation.WithTracerProvider(tp), instrumentation.WithMeterProvider(mp))
@@ -89,6 +94,123 @@ func benchTransports(b testing.TB, base http.RoundTripper) []namedTransport {
 		{"bare", base},
 		{"otelhttp", otelhttp.NewTransport(base, otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp))},
 		{"aiusage", inst.Transport(base)},
+		{"sdkfloor", newSDKFloor(b, base, tp, mp)},
+	}
+}
+
+// sdkFloor records exactly the telemetry aiusage records for a call, replayed
+// from a real call (the span's name and attributes, given at start and at end
+// as aiusage gives them, and each metric point with its attribute set), and does
+// nothing else: no request body or response byte is looked at. Its overhead is
+// what the OpenTelemetry SDK costs for what the telemetry contract asks; the
+// rest of aiusage's overhead is its own.
+type sdkFloor struct {
+	base       http.RoundTripper
+	tracer     trace.Tracer
+	name       string
+	startOpts  []trace.SpanStartOption
+	end        []attribute.KeyValue
+	recordings []func(context.Context)
+}
+
+// startKeys are the attributes aiusage gives at span start.
+var startKeys = map[attribute.Key]bool{
+	semconv.GenAIOperationName: true, semconv.GenAIProviderName: true, semconv.GenAIRequestModel: true,
+	semconv.GenAIRequestStream: true, semconv.ServerAddress: true, semconv.ServerPort: true,
+}
+
+func newSDKFloor(tb testing.TB, base http.RoundTripper, tp *sdktrace.TracerProvider, mp *sdkmetric.MeterProvider) *sdkFloor {
+	h := newHarness(tb)
+	benchCall(tb, h.inst.Transport(base))
+	span := h.span(tb)
+	f := &sdkFloor{base: base, tracer: tp.Tracer("sdkfloor"), name: span.Name}
+	var start []attribute.KeyValue
+	for _, kv := range span.Attributes {
+		if startKeys[kv.Key] {
+			start = append(start, kv)
+		} else {
+			f.end = append(f.end, kv)
+		}
+	}
+	f.startOpts = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(start...)}
+	meter := mp.Meter("sdkfloor")
+	for name, m := range h.metrics(tb) {
+		switch data := m.Data.(type) {
+		case metricdata.Histogram[int64]:
+			inst, _ := meter.Int64Histogram(name)
+			for _, dp := range data.DataPoints {
+				opts := []metric.RecordOption{metric.WithAttributeSet(dp.Attributes)}
+				f.recordings = append(f.recordings, func(ctx context.Context) { inst.Record(ctx, dp.Sum, opts...) })
+			}
+		case metricdata.Histogram[float64]:
+			inst, _ := meter.Float64Histogram(name)
+			for _, dp := range data.DataPoints {
+				opts := []metric.RecordOption{metric.WithAttributeSet(dp.Attributes)}
+				f.recordings = append(f.recordings, func(ctx context.Context) { inst.Record(ctx, dp.Sum, opts...) })
+			}
+		case metricdata.Sum[float64]:
+			inst, _ := meter.Float64Counter(name)
+			for _, dp := range data.DataPoints {
+				opts := []metric.AddOption{metric.WithAttributeSet(dp.Attributes)}
+				f.recordings = append(f.recordings, func(ctx context.Context) { inst.Add(ctx, dp.Value, opts...) })
+			}
+		case metricdata.Sum[int64]:
+			inst, _ := meter.Int64Counter(name)
+			for _, dp := range data.DataPoints {
+				opts := []metric.AddOption{metric.WithAttributeSet(dp.Attributes)}
+				f.recordings = append(f.recordings, func(ctx context.Context) { inst.Add(ctx, dp.Value, opts...) })
+			}
+		}
+	}
+	return f
+}
+
+func (f *sdkFloor) RoundTrip(req *http.Request) (*http.Response, error) {
+	b := &floorBody{f: f}
+	b.opts = [...]trace.SpanStartOption{f.startOpts[0], f.startOpts[1], trace.WithTimestamp(time.Now())}
+	b.ctx, b.span = f.tracer.Start(req.Context(), f.name, b.opts[:]...)
+	resp, err := f.base.RoundTrip(req.WithContext(b.ctx))
+	if err != nil {
+		b.span.End()
+		return nil, err
+	}
+	b.ReadCloser, resp.Body = resp.Body, b
+	return resp, nil
+}
+
+// floorBody ends the floor's span and records its points at EOF or Close.
+type floorBody struct {
+	io.ReadCloser
+	f    *sdkFloor
+	opts [3]trace.SpanStartOption
+	ctx  context.Context
+	span trace.Span
+	done bool
+}
+
+func (b *floorBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.finish()
+	}
+	return n, err
+}
+
+func (b *floorBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.finish()
+	return err
+}
+
+func (b *floorBody) finish() {
+	if b.done {
+		return
+	}
+	b.done = true
+	b.span.SetAttributes(b.f.end...)
+	b.span.End(trace.WithTimestamp(time.Now()))
+	for _, r := range b.f.recordings {
+		r(b.ctx)
 	}
 }
 
@@ -138,8 +260,9 @@ func TestAllocationsBelowOtelhttp(t *testing.T) {
 		for n, tr := range ts {
 			allocs[n] = testing.AllocsPerRun(200, func() { benchCall(t, tr.rt) })
 		}
-		bare, otel, ours := allocs[0], allocs[1], allocs[2]
-		t.Logf("%s: allocations per call: bare %.1f, otelhttp +%.1f, aiusage +%.1f", c.name, bare, otel-bare, ours-bare)
+		bare, otel, ours, floor := allocs[0], allocs[1], allocs[2], allocs[3]
+		t.Logf("%s: allocations per call: bare %.1f, otelhttp +%.1f, aiusage +%.1f (SDK floor +%.1f)",
+			c.name, bare, otel-bare, ours-bare, floor-bare)
 		if ours-bare >= otel-bare {
 			t.Errorf("%s: aiusage adds %.1f allocations per call, otelhttp %.1f", c.name, ours-bare, otel-bare)
 		}
@@ -147,9 +270,9 @@ func TestAllocationsBelowOtelhttp(t *testing.T) {
 }
 
 // BenchmarkTransportInterleaved makes the same call through the bare,
-// otelhttp and aiusage transports in turn, so that all three share the
-// machine's load of the moment, and reports each one's time per call and
-// the ratio of the two wrappers' overheads over bare.
+// otelhttp, aiusage and SDK-floor transports in turn, so that all share the
+// machine's load of the moment, and reports each one's time per call and the
+// ratios of the wrappers' overheads over bare to otelhttp's.
 func BenchmarkTransportInterleaved(b *testing.B) {
 	for _, c := range benchCases() {
 		b.Run(c.name, func(b *testing.B) {
@@ -167,6 +290,7 @@ func BenchmarkTransportInterleaved(b *testing.B) {
 				b.ReportMetric(per(n), t.name+"-ns/call")
 			}
 			b.ReportMetric((per(2)-per(0))/(per(1)-per(0)), "overhead-aiusage/otelhttp")
+			b.ReportMetric((per(3)-per(0))/(per(1)-per(0)), "overhead-sdkfloor/otelhttp")
 			b.ReportMetric(0, "ns/op") // the per-transport metrics above are the result
 		})
 	}

@@ -114,7 +114,7 @@ func (a *attempt) observe(p []byte, err error) {
 		return
 	}
 	if len(p) > 0 {
-		if a.call.TimeToFirstChunk == 0 {
+		if a.call.Stream && a.call.TimeToFirstChunk == 0 { // recorded for streams only
 			a.call.TimeToFirstChunk = max(time.Since(a.call.Start), time.Nanosecond)
 		}
 		if !a.gzipped {

@@ -213,9 +213,12 @@ func (i *Instrumentation) setSpanAttributes(span trace.Span, c *record, cost flo
 // calls have one of a few, and building a slice attribute allocates.
 var finishReasons cache[string, attribute.KeyValue]
 
+// maxCachedReason bounds the finish reasons kept: the provider writes them.
+const maxCachedReason = 64
+
 // finishReasonsAttribute returns gen_ai.response.finish_reasons of reasons.
 func finishReasonsAttribute(reasons []string) attribute.KeyValue {
-	if len(reasons) != 1 {
+	if len(reasons) != 1 || len(reasons[0]) > maxCachedReason {
 		return semconv.GenAIResponseFinishReasons.StringSlice(reasons)
 	}
 	return finishReasons.get(reasons[0], func(r string) attribute.KeyValue {

@@ -61,17 +61,22 @@ func (m memTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}, nil
 }
 
-// benchBodies are a ~1 KB chat completion and a 100-chunk stream.
-func benchBodies() (chat []byte, stream [][]byte) {
+// benchChat is a ~1 KB chat completion.
+func benchChat() []byte {
 	content := strings.Repeat("Paris is the capital and largest city of France. ", 14)
-	chat = fmt.Appendf(nil, `{"id":"chatcmpl-5b1c7e2a","object":"chat.completion","created":1764201600,"model":"llama-3.1-8b-instant","choices":[{"index":0,"message":{"role":"assistant","content":%q},"logprobs":null,"finish_reason":"stop"}],"usage":{"queue_time":0.021,"prompt_tokens":336,"prompt_time":0.012,"completion_tokens":120,"completion_time":0.201,"total_tokens":456,"total_time":0.213},"system_fingerprint":"fp_3b0ac2a4","x_groq":{"id":"req_01kb2x9"}}`, content)
-	for i := range 99 {
+	return fmt.Appendf(nil, `{"id":"chatcmpl-5b1c7e2a","object":"chat.completion","created":1764201600,"model":"llama-3.1-8b-instant","choices":[{"index":0,"message":{"role":"assistant","content":%q},"logprobs":null,"finish_reason":"stop"}],"usage":{"queue_time":0.021,"prompt_tokens":336,"prompt_time":0.012,"completion_tokens":120,"completion_time":0.201,"total_tokens":456,"total_time":0.213},"system_fingerprint":"fp_3b0ac2a4","x_groq":{"id":"req_01kb2x9"}}`, content)
+}
+
+// benchStream is a stream of n chunks, n-1 with content and the last with the
+// finish reason and usage, then [DONE].
+func benchStream(n int) (stream [][]byte) {
+	for i := range n - 1 {
 		stream = append(stream, fmt.Appendf(nil, `data: {"id":"chatcmpl-9e4d","object":"chat.completion.chunk","created":1764201600,"model":"llama-3.1-8b-instant","choices":[{"index":0,"delta":{"content":"token %d "},"finish_reason":null}]}`+"\n\n", i))
 	}
 	stream = append(stream,
 		[]byte(`data: {"id":"chatcmpl-9e4d","object":"chat.completion.chunk","created":1764201600,"model":"llama-3.1-8b-instant","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"x_groq":{"id":"req_01","usage":{"prompt_tokens":42,"completion_tokens":99,"total_tokens":141}}}`+"\n\n"),
 		[]byte("data: [DONE]\n\n"))
-	return chat, stream
+	return stream
 }
 
 // benchProviders record like a production SDK setup: every span sampled and
@@ -225,8 +230,10 @@ type benchCase struct {
 	base memTransport
 }
 
+// benchCases are a chat call, and streams of 100 and 1000 chunks: the
+// difference between the two streams' overheads is the cost per chunk.
 func benchCases() []benchCase {
-	chat, stream := benchBodies()
+	chat, stream, long := benchChat(), benchStream(100), benchStream(1000)
 	header := func(ct string) http.Header {
 		return http.Header{"Content-Type": {ct}, "X-Ratelimit-Limit-Requests": {"14400"},
 			"X-Ratelimit-Remaining-Requests": {"14399"}, "X-Ratelimit-Reset-Requests": {"6s"}}
@@ -234,6 +241,7 @@ func benchCases() []benchCase {
 	return []benchCase{
 		{"chat_1KB", memTransport{header: header("application/json"), body: func() io.ReadCloser { return &eventReader{events: [][]byte{chat}} }}},
 		{"stream_100_chunks", memTransport{header: header("text/event-stream"), body: func() io.ReadCloser { return &eventReader{events: stream} }}},
+		{"stream_1000_chunks", memTransport{header: header("text/event-stream"), body: func() io.ReadCloser { return &eventReader{events: long} }}},
 	}
 }
 

@@ -140,34 +140,49 @@ func newSDKFloor(tb testing.TB, base http.RoundTripper, tp *sdktrace.TracerProvi
 	f.startOpts = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(start...)}
 	meter := mp.Meter("sdkfloor")
 	for name, m := range h.metrics(tb) {
+		var points []func(context.Context)
 		switch data := m.Data.(type) {
 		case metricdata.Histogram[int64]:
 			inst, _ := meter.Int64Histogram(name)
-			for _, dp := range data.DataPoints {
-				opts := []metric.RecordOption{metric.WithAttributeSet(dp.Attributes)}
-				f.recordings = append(f.recordings, func(ctx context.Context) { inst.Record(ctx, dp.Sum, opts...) })
-			}
+			points = histogramPoints(data.DataPoints, inst.Record)
 		case metricdata.Histogram[float64]:
 			inst, _ := meter.Float64Histogram(name)
-			for _, dp := range data.DataPoints {
-				opts := []metric.RecordOption{metric.WithAttributeSet(dp.Attributes)}
-				f.recordings = append(f.recordings, func(ctx context.Context) { inst.Record(ctx, dp.Sum, opts...) })
-			}
-		case metricdata.Sum[float64]:
-			inst, _ := meter.Float64Counter(name)
-			for _, dp := range data.DataPoints {
-				opts := []metric.AddOption{metric.WithAttributeSet(dp.Attributes)}
-				f.recordings = append(f.recordings, func(ctx context.Context) { inst.Add(ctx, dp.Value, opts...) })
-			}
+			points = histogramPoints(data.DataPoints, inst.Record)
 		case metricdata.Sum[int64]:
 			inst, _ := meter.Int64Counter(name)
-			for _, dp := range data.DataPoints {
-				opts := []metric.AddOption{metric.WithAttributeSet(dp.Attributes)}
-				f.recordings = append(f.recordings, func(ctx context.Context) { inst.Add(ctx, dp.Value, opts...) })
-			}
+			points = sumPoints(data.DataPoints, inst.Add)
+		case metricdata.Sum[float64]:
+			inst, _ := meter.Float64Counter(name)
+			points = sumPoints(data.DataPoints, inst.Add)
 		}
+		f.recordings = append(f.recordings, points...)
+	}
+	if len(f.end) == 0 || len(f.recordings) == 0 {
+		tb.Fatalf("sdk floor: the call recorded %d end attributes and %d metric points", len(f.end), len(f.recordings))
 	}
 	return f
+}
+
+// histogramPoints returns a recording of each point's value with its attributes.
+func histogramPoints[N int64 | float64](dps []metricdata.HistogramDataPoint[N],
+	record func(context.Context, N, ...metric.RecordOption)) []func(context.Context) {
+	var out []func(context.Context)
+	for _, dp := range dps {
+		opts := []metric.RecordOption{metric.WithAttributeSet(dp.Attributes)}
+		out = append(out, func(ctx context.Context) { record(ctx, dp.Sum, opts...) })
+	}
+	return out
+}
+
+// sumPoints returns an addition of each point's value with its attributes.
+func sumPoints[N int64 | float64](dps []metricdata.DataPoint[N],
+	add func(context.Context, N, ...metric.AddOption)) []func(context.Context) {
+	var out []func(context.Context)
+	for _, dp := range dps {
+		opts := []metric.AddOption{metric.WithAttributeSet(dp.Attributes)}
+		out = append(out, func(ctx context.Context) { add(ctx, dp.Value, opts...) })
+	}
+	return out
 }
 
 func (f *sdkFloor) RoundTrip(req *http.Request) (*http.Response, error) {

@@ -41,6 +41,8 @@ type attempt struct {
 	gz      bytes.Buffer
 	usage   usage.Usage // storage for call.Usage
 
+	spanOptions spanOptions // storage for call.spanOptions
+
 	mu   sync.Mutex // serialises the parser and finish against Close and cancel from other goroutines
 	done bool
 }

@@ -3,8 +3,6 @@ package instrumentation
 import (
 	"time"
 
-	"go.opentelemetry.io/otel/trace"
-
 	"github.com/aiusage/aiusage/instrumentation/internal/ratelimit"
 	"github.com/aiusage/aiusage/instrumentation/semconv"
 	"github.com/aiusage/aiusage/instrumentation/usage"
@@ -68,10 +66,8 @@ type record struct {
 	inputMessages, systemInstructions string
 	// rateLimit holds the provider's rate-limit headers (Groq x-ratelimit-*, retry-after).
 	rateLimit ratelimit.Headers
-	// startOptions and endOptions are storage for the options the span is started and ended with:
-	// passed from here, they cost no allocation for the variadic slice.
-	startOptions [3]trace.SpanStartOption
-	endOptions   [1]trace.SpanEndOption
+	// spanOptions, when set, is where the span's start and end options are put.
+	spanOptions *spanOptions
 }
 
 // operation returns c's gen_ai.operation.name.

@@ -46,8 +46,19 @@ func (i *Instrumentation) start(ctx context.Context, c *record) (context.Context
 		operation: c.operation(), provider: c.Provider, requestModel: c.RequestModel, stream: c.Stream,
 		server: c.ServerAddress, port: c.ServerPort, attribution: attribution,
 	}, spanKey.start)
-	c.startOptions = [...]trace.SpanStartOption{clientKind, s.attributes, trace.WithTimestamp(c.Start)}
-	return i.tracer.Start(ctx, s.name, c.startOptions[:]...)
+	if o := c.spanOptions; o != nil {
+		o.start = [...]trace.SpanStartOption{clientKind, s.attributes, trace.WithTimestamp(c.Start)}
+		return i.tracer.Start(ctx, s.name, o.start[:]...)
+	}
+	return i.tracer.Start(ctx, s.name, clientKind, s.attributes, trace.WithTimestamp(c.Start))
+}
+
+// spanOptions is storage for the options a span is started and ended with. An
+// attempt holds one: passed from there, the options need no slice allocated per
+// call, and a Record call's record stays on the stack.
+type spanOptions struct {
+	start [3]trace.SpanStartOption
+	end   [1]trace.SpanEndOption
 }
 
 // spanKey is what a span's name and start attributes depend on.
@@ -129,8 +140,12 @@ func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *record) {
 	if span.IsRecording() {
 		i.setSpanAttributes(span, c, cost, costStatus)
 	}
-	c.endOptions[0] = trace.WithTimestamp(c.End)
-	span.End(c.endOptions[:]...)
+	if o := c.spanOptions; o != nil {
+		o.end[0] = trace.WithTimestamp(c.End)
+		span.End(o.end[:]...)
+	} else {
+		span.End(trace.WithTimestamp(c.End))
+	}
 
 	i.recordMetrics(ctx, &c.Call, attribution, quotaModel, cost, costStatus)
 }

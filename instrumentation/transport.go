@@ -42,6 +42,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	a := &attempt{inst: t.inst}
 	c := &a.call
+	c.spanOptions = &a.spanOptions
 	c.Provider, c.Operation, c.RequestModel, c.Stream = rt.provider, rt.operation, rt.model, rt.stream
 	c.ServerAddress, c.ServerPort = serverAddress(req)
 	c.Start = time.Now()

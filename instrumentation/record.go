@@ -79,6 +79,7 @@ type spanStart struct {
 	attributes trace.SpanStartEventOption
 }
 
+// start builds the name and start attributes of k's spans.
 func (k spanKey) start() *spanStart {
 	name := k.operation
 	if k.requestModel != "" {

@@ -365,3 +365,60 @@ func BenchmarkOpenAISDK(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSDKCost measures what the OpenTelemetry SDK charges per span
+// attribute and per metric point, with the benchmark providers: a span with no
+// attributes, with 6 given at start (aiusage's start set), with 6 at start and
+// 15 set at end (a chat call's), and a histogram point and a counter point
+// with a prebuilt attribute set of 3 and of 7 attributes.
+func BenchmarkSDKCost(b *testing.B) {
+	tp, mp := benchProviders()
+	tracer := tp.Tracer("sdkcost")
+	attrs := func(n int) []attribute.KeyValue {
+		kvs := make([]attribute.KeyValue, n)
+		for i := range kvs {
+			kvs[i] = attribute.String(fmt.Sprintf("gen_ai.attribute.%d", i), "llama-3.1-8b-instant")
+		}
+		return kvs
+	}
+	kind, start, end := trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs(6)...), attrs(15)
+	ctx := context.Background()
+	for _, c := range []struct {
+		name       string
+		start, end bool
+	}{{"span/attributes=0", false, false}, {"span/attributes=6+0", true, false}, {"span/attributes=6+15", true, true}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				opts := []trace.SpanStartOption{kind}
+				if c.start {
+					opts = append(opts, start)
+				}
+				_, span := tracer.Start(ctx, "chat llama-3.1-8b-instant", opts...)
+				if c.end {
+					span.SetAttributes(end...)
+				}
+				span.End()
+			}
+		})
+	}
+	meter := mp.Meter("sdkcost")
+	histogram, _ := meter.Int64Histogram("histogram")
+	counter, _ := meter.Float64Counter("counter")
+	for _, n := range []int{3, 7} {
+		set := attribute.NewSet(attrs(n)...)
+		record, add := []metric.RecordOption{metric.WithAttributeSet(set)}, []metric.AddOption{metric.WithAttributeSet(set)}
+		b.Run(fmt.Sprintf("histogram/attributes=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				histogram.Record(ctx, 120, record...)
+			}
+		})
+		b.Run(fmt.Sprintf("counter/attributes=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				counter.Add(ctx, 0.0001, add...)
+			}
+		})
+	}
+}

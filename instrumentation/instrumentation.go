@@ -56,7 +56,8 @@ type Instrumentation struct {
 	exceeded         metric.Int64Counter
 	costUSD          metric.Float64Counter
 	unpriced         metric.Int64Counter
-	series           seriesCache
+	series           cache[seriesKey, *seriesSets]
+	spans            cache[spanKey, *spanStart]
 }
 
 // New returns an Instrumentation configured by opts.

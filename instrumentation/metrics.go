@@ -3,7 +3,6 @@ package instrumentation
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -96,7 +95,7 @@ func (i *Instrumentation) recordMetrics(ctx context.Context, c *Call, a Attribut
 	if !i.userIDOnMetrics {
 		key.attribution.UserID = ""
 	}
-	sets := i.series.get(key)
+	sets := i.series.get(key, seriesKey.sets)
 	if u := c.Usage; u != nil {
 		i.tokenUsage.Record(ctx, u.InputTokens, sets.input...)
 		i.tokenUsage.Record(ctx, u.OutputTokens, sets.output...)
@@ -147,35 +146,6 @@ type seriesSets struct {
 	add           []metric.AddOption    // base attributes: cost, unpriced calls
 	duration      []metric.RecordOption // base + error.type
 	input, output []metric.RecordOption // base + gen_ai.token.type
-}
-
-// maxCachedSeries bounds the cache; calls beyond it build their sets anew.
-const maxCachedSeries = 4096
-
-// seriesCache keeps the attribute sets of recent series: building a set
-// sorts and copies, and most calls repeat a few series.
-type seriesCache struct {
-	mu sync.RWMutex
-	m  map[seriesKey]*seriesSets
-}
-
-func (c *seriesCache) get(k seriesKey) *seriesSets {
-	c.mu.RLock()
-	s, ok := c.m[k]
-	c.mu.RUnlock()
-	if ok {
-		return s
-	}
-	s = k.sets()
-	c.mu.Lock()
-	if c.m == nil {
-		c.m = make(map[seriesKey]*seriesSets)
-	}
-	if len(c.m) < maxCachedSeries {
-		c.m[k] = s
-	}
-	c.mu.Unlock()
-	return s
 }
 
 // sets builds the attribute sets of k.

@@ -12,9 +12,9 @@ import (
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
-	"google.golang.org/genai"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"google.golang.org/genai"
 
 	"github.com/aiusage/aiusage/instrumentation"
 	"github.com/aiusage/aiusage/instrumentation/quota"

@@ -76,6 +76,7 @@ func createDefaultConfig() component.Config {
 		RetentionInterval:   defaultRetentionInterval,
 		Tables:              defaultTables(),
 		Reports:             defaultReportsConfig(),
+		Budgets:             defaultBudgetsConfig(),
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aiusage/aiusage/internal/budget"
 )
@@ -185,4 +186,33 @@ func FuzzParseThresholds(f *testing.F) {
 			t.Fatalf("ParseThresholds(%q): no thresholds and no error", s)
 		}
 	})
+}
+
+func TestSignAndVerify(t *testing.T) {
+	secret := []byte("a shared secret of some length")
+	body := []byte(`{"event":"budget.threshold_crossed","budget":"b"}`)
+	at := time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC)
+	h := budget.Sign(secret, at, body)
+	if !strings.HasPrefix(h, "t=1795791600,v1=") || len(h) != len("t=1795791600,v1=")+64 {
+		t.Errorf("signature header %q", h)
+	}
+	if err := budget.Verify(secret, h, body, at.Add(time.Minute), 5*time.Minute); err != nil {
+		t.Errorf("Verify: %v", err)
+	}
+	for name, tt := range map[string]struct {
+		secret []byte
+		header string
+		body   []byte
+		now    time.Time
+	}{
+		"other secret": {[]byte("another secret"), h, body, at},
+		"other body":   {secret, h, []byte(`{"budget":"c"}`), at},
+		"too old":      {secret, h, body, at.Add(6 * time.Minute)},
+		"no time":      {secret, strings.Replace(h, "t=", "x=", 1), body, at},
+		"garbage":      {secret, "v1=zz", body, at},
+	} {
+		if err := budget.Verify(tt.secret, tt.header, tt.body, tt.now, 5*time.Minute); !errors.Is(err, budget.ErrBadSignature) {
+			t.Errorf("%s: Verify = %v, want ErrBadSignature", name, err)
+		}
+	}
 }

@@ -144,8 +144,8 @@ func Display(s State) string {
 }
 
 // DisplayForecast is the one-line forecast of s at now for a UI, or "" when there is
-// nothing to warn about: "runs out in 2m10s at the current rate" before the reset,
-// "used up until 15:04:05 UTC" when exhausted.
+// nothing to warn about: "runs out in 2m10s at the current rate" before the reset
+// ("runs out now" within a second), "used up until 15:04:05 UTC" when exhausted.
 func DisplayForecast(s State, now time.Time) string {
 	switch s.Forecast {
 	case semconv.ForecastExhausted:
@@ -154,7 +154,10 @@ func DisplayForecast(s State, now time.Time) string {
 		}
 		return "used up until " + s.ResetAt.UTC().Format("15:04:05") + " UTC"
 	case semconv.ForecastBeforeReset:
-		in := max(s.ExhaustsAt.Sub(now), 0)
+		in := s.ExhaustsAt.Sub(now)
+		if in < time.Second {
+			return "runs out now at the current rate"
+		}
 		return "runs out in " + roundDuration(in).String() + " at the current rate"
 	}
 	return ""

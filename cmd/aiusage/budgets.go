@@ -340,13 +340,10 @@ func flagFieldError(err error) error {
 			lines = append(lines, e.Error())
 			continue
 		}
-		field, index, _ := strings.Cut(fe.Field, "[")
+		field, _, _ := strings.Cut(fe.Field, "[") // thresholds[i]: i counts the sorted list, not what was typed
 		name := flags[field]
 		if name == "" {
 			name = fe.Field
-		}
-		if index != "" {
-			name += " (value " + strings.TrimSuffix(index, "]") + ")"
 		}
 		lines = append(lines, name+": "+fe.Reason)
 	}

@@ -24,7 +24,7 @@ func TestBudgetsCommand(t *testing.T) {
 		{"negative amount", []string{"budgets", "set", "b", "--scope", "user", "--value", "ana", "--period", "day", "--amount", "-5", "--db", db}, 1, "", "--amount: -5 is negative"},
 		{"unknown scope", []string{"budgets", "set", "b", "--scope", "team", "--value", "x", "--period", "day", "--amount", "5", "--db", db}, 1, "", `--scope: "team" is not one of all, provider, model, user, project, action`},
 		{"unknown period", []string{"budgets", "set", "b", "--scope", "all", "--period", "week", "--amount", "5", "--db", db}, 1, "", `--period: "week" is not one of day, month`},
-		{"threshold above 10", []string{"budgets", "set", "b", "--scope", "all", "--period", "day", "--amount", "5", "--thresholds", "50%,80", "--db", db}, 1, "", "--thresholds (value 1): 80 is above 10"},
+		{"threshold above 10", []string{"budgets", "set", "b", "--scope", "all", "--period", "day", "--amount", "5", "--thresholds", "50%,80", "--db", db}, 1, "", "--thresholds: 80 is above 10"},
 		{"bad zone", []string{"budgets", "set", "b", "--scope", "all", "--period", "day", "--amount", "5", "--time-zone", "Paris", "--db", db}, 1, "", `--time-zone: "Paris" is not an IANA time zone`},
 		{"nowhere", []string{"budgets", "set", "b", "--scope", "all", "--period", "day", "--amount", "5"}, 1, "", "say where the budgets are"},
 		{"no name", []string{"budgets", "set", "--scope", "all"}, 1, "", "name the budget"},

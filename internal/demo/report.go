@@ -118,7 +118,7 @@ func Forecast(states []quota.State, now time.Time) string {
 		if s.Rate > 0 {
 			forecast += fmt.Sprintf(" (%.3g %s/s)", s.Rate, s.Resource)
 		}
-		fmt.Fprintf(&b, "  %-11s %-42s %-48s %s\n", s.Provider, s.Model, quota.Display(s), forecast)
+		fmt.Fprintf(&b, "  %-11s %-42s %-56s %s\n", s.Provider, s.Model, quota.Display(s), forecast)
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -7,8 +7,19 @@ import (
 
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/aiusage/aiusage/instrumentation/quota"
 	"github.com/aiusage/aiusage/instrumentation/semconv"
 )
+
+// quotaAttributes are the attributes of a quota state's gauge points.
+func quotaAttributes(s quota.State) metric.MeasurementOption {
+	return metric.WithAttributes(
+		semconv.GenAIProviderName.String(string(s.Provider)),
+		semconv.GenAIRequestModel.String(s.Model),
+		semconv.RateLimitResource.String(s.Resource),
+		semconv.RateLimitWindow.String(s.Window),
+		semconv.RateLimitSource.String(s.Source))
+}
 
 // newForecastGauges creates the gauges that say when each quota window runs out and
 // when it resets, next to the quota gauges and with the same attributes.
@@ -28,12 +39,7 @@ func (i *Instrumentation) newForecastGauges(m metric.Meter) error {
 	_, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		now := i.tracker.Now()
 		for _, s := range i.tracker.States() {
-			attrs := metric.WithAttributes(
-				semconv.GenAIProviderName.String(string(s.Provider)),
-				semconv.GenAIRequestModel.String(s.Model),
-				semconv.RateLimitResource.String(s.Resource),
-				semconv.RateLimitWindow.String(s.Window),
-				semconv.RateLimitSource.String(s.Source))
+			attrs := quotaAttributes(s)
 			if !s.ResetAt.IsZero() {
 				o.ObserveFloat64(reset, max(s.ResetAt.Sub(now).Seconds(), 0), attrs)
 			}

@@ -2,14 +2,11 @@ package queries
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sort"
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/aiusage/aiusage/internal/schema"
 )
 
 // expectedAnomalies computes the anomalies report from calls in Go: spend per UTC day,
@@ -80,14 +77,7 @@ func TestAnomalies(t *testing.T) {
 // TestAnomaliesFlagsASpike: a user spending 1 USD a day for ten days, then 5.
 func TestAnomaliesFlagsASpike(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := schema.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db := emptyDB(t)
 	day0 := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	var calls []call
 	for d := range 11 {

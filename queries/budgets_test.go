@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aiusage/aiusage/internal/budget"
-	"github.com/aiusage/aiusage/internal/schema"
 )
 
 // dataBudgets are the data set's budgets: every scope kind, both periods, time zones on
@@ -196,14 +195,7 @@ func TestBudgetsReadTheRollupForWholeDays(t *testing.T) {
 
 func TestBudgetsTableChecksMatchValidation(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := schema.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db := emptyDB(t)
 	valid := budget.Budget{Name: "b", Scope: budget.ScopeProject, Value: "p", Period: budget.PeriodDay, AmountUSD: 1}
 	for _, scope := range budget.Scopes {
 		for _, period := range budget.Periods {

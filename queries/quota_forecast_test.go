@@ -10,20 +10,27 @@ import (
 	"github.com/aiusage/aiusage/internal/schema"
 )
 
+// emptyDB returns an in-memory database at the current schema, holding nothing.
+func emptyDB(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := schema.Migrate(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // TestQuotaForecast checks the quota report's forecast against the model it documents,
 // computed here in Go from the same calls: two instances calling at once (a fleet), a
 // Groq token bucket draining faster than it refills, a Gemini day running out before
 // midnight Pacific and one that does not, and a window with too little history.
 func TestQuotaForecast(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := schema.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db := emptyDB(t)
 	at := time.Date(2026, 11, 27, 18, 0, 0, 0, time.UTC) // 10:00 Pacific
 	var calls []call
 	// Groq: two instances, each a call a second for two minutes, 150 tokens a call. The

@@ -7,7 +7,7 @@ export GOFLAGS
 # link, instrumentation/go.mod. Module-wide targets run in each.
 MODULES := . instrumentation
 
-.PHONY: all build test go-test check-sql check-rules bench demo vet fmt-check purego deps ocb-check clean
+.PHONY: all build test test-short go-test check-sql check-rules bench demo vet fmt-check purego deps ocb-check screenshots clean
 
 all: build
 
@@ -22,6 +22,10 @@ demo: build
 ## test: every test — Go, the SQL files in a second DuckDB client, the Prometheus rules
 test: fmt-check vet purego deps go-test check-sql check-rules
 
+## test-short: the fast tier of both modules: every unit, parser, fuzz-seed and SQL test; no collector binary
+test-short:
+	@for m in $(MODULES); do (cd $$m && $(GO) test -short -count=1 ./...) || exit 1; done
+
 go-test:
 	@for m in $(MODULES); do echo "go test ($$m)"; (cd $$m && $(GO) test -count=1 -timeout 45m ./...) || exit 1; done
 
@@ -34,14 +38,15 @@ check-rules: deps
 	promtool check rules collector-config/prometheus/rules.yml
 	promtool test rules collector-config/prometheus/rules_test.yml
 
-## deps: what the tests need beyond Go: promtool and Prometheus (Debian), DuckDB's Node client (npm)
+## deps: what the tests need beyond Go: promtool and Prometheus, Chromium for the console's browser
+## tests (Debian), DuckDB's Node client (npm)
 deps: queries/check/node_modules/.package-lock.json
-	@command -v promtool >/dev/null && command -v prometheus >/dev/null || { \
+	@command -v promtool >/dev/null && command -v prometheus >/dev/null && command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
-	    apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	    apt-get install -y -qq --no-install-recommends prometheus chromium fonts-dejavu-core >/dev/null; \
 	    service prometheus stop >/dev/null 2>&1 || true; \
-	  else echo "install Debian's prometheus package (promtool, prometheus) first" >&2; exit 1; fi; }
+	  else echo "install Debian's prometheus and chromium packages first" >&2; exit 1; fi; }
 
 queries/check/node_modules/.package-lock.json: queries/check/package.json queries/check/package-lock.json
 	cd queries/check && npm ci --no-audit --no-fund --loglevel=error
@@ -64,6 +69,10 @@ ocb-check:
 bench:
 	@mkdir -p $(BIN)
 	@for m in $(MODULES); do (cd $$m && $(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 60m ./...) || exit 1; done | tee $(BIN)/bench.txt
+
+## screenshots: the console, the widget and the static report in headless Chromium, into docs/screenshots
+screenshots: deps
+	AIUSAGE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestConsoleInBrowser|TestWidgetOnAnotherOrigin|TestStaticReportInBrowser' ./console
 
 clean:
 	rm -rf $(BIN) queries/check/node_modules

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/aiusage/aiusage/internal/schema/schematest"
 )
 
 // expectedAnomalies computes the anomalies report from calls in Go: spend per UTC day,
@@ -77,7 +79,7 @@ func TestAnomalies(t *testing.T) {
 // TestAnomaliesFlagsASpike: a user spending 1 USD a day for ten days, then 5.
 func TestAnomaliesFlagsASpike(t *testing.T) {
 	ctx := context.Background()
-	db := emptyDB(t)
+	db := schematest.Open(t, "") // in memory
 	day0 := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	var calls []call
 	for d := range 11 {

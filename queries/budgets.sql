@@ -30,7 +30,7 @@
 --   projected_overrun_at  TIMESTAMPTZ  when spend reaches amount_usd at that pace (NULL: not before period_end, or already)
 --   threshold             DOUBLE       the highest threshold spend has reached (NULL: none)
 --   thresholds            DOUBLE[]     the budget's thresholds, fractions of amount_usd
---   status                VARCHAR      exceeded | warning (a threshold reached) | projected_overrun | ok
+--   status                VARCHAR      exceeded | warning (a threshold reached) | at_risk (the pace passes the amount before period_end) | ok
 --   provider_cap          BOOLEAN      a cap the provider enforces: past it, it refuses calls
 
 -- The moment, resolved once so the scans below filter on constants.
@@ -125,7 +125,7 @@ SELECT name AS budget, scope, scope_value, period, time_zone, period_start, peri
        thresholds,
        CASE WHEN spend_usd >= amount_usd THEN 'exceeded'
             WHEN threshold IS NOT NULL THEN 'warning'
-            WHEN pace_usd_per_s * length_s > amount_usd THEN 'projected_overrun'
+            WHEN pace_usd_per_s * length_s > amount_usd THEN 'at_risk'
             ELSE 'ok' END AS status,
        provider_cap
 FROM evaluated

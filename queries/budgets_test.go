@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aiusage/aiusage/internal/budget"
+	"github.com/aiusage/aiusage/internal/schema/schematest"
 )
 
 // dataBudgets are the data set's budgets: every scope kind, both periods, time zones on
@@ -108,7 +109,7 @@ func TestBudgets(t *testing.T) {
 		case threshold != nil:
 			status = "warning"
 		case projected > b.AmountUSD:
-			status = "projected_overrun"
+			status = "at_risk"
 		}
 		statuses[status] = true
 		thresholds := make([]any, len(b.Thresholds))
@@ -145,7 +146,7 @@ func TestBudgets(t *testing.T) {
 	if len(res.Rows) != len(dataBudgets) {
 		t.Errorf("%d rows, want one per budget (%d)", len(res.Rows), len(dataBudgets))
 	}
-	for _, s := range []string{"ok", "warning", "exceeded", "projected_overrun"} {
+	for _, s := range []string{"ok", "warning", "exceeded", "at_risk"} {
 		if !statuses[s] {
 			t.Errorf("no budget of the data set is %s; the test covers less than it claims (%v)", s, statuses)
 		}
@@ -195,7 +196,7 @@ func TestBudgetsReadTheRollupForWholeDays(t *testing.T) {
 
 func TestBudgetsTableChecksMatchValidation(t *testing.T) {
 	ctx := context.Background()
-	db := emptyDB(t)
+	db := schematest.Open(t, "") // in memory
 	valid := budget.Budget{Name: "b", Scope: budget.ScopeProject, Value: "p", Period: budget.PeriodDay, AmountUSD: 1}
 	for _, scope := range budget.Scopes {
 		for _, period := range budget.Periods {

@@ -8,7 +8,10 @@
 --   Calls no price covers are listed apart as 'unpriced' with NULL costs, never as 0.
 --
 -- Parameters (SET VARIABLE name = value; before running; unset = default):
---   as_of  DATE  last day counted; its month is the one reported (default: today, UTC)
+--   as_of       DATE     last day counted; its month is the one reported (default: today, UTC)
+--   user_id     VARCHAR  only calls of this user.id (default: every user; '' is calls without one)
+--   project_id  VARCHAR  only calls of this aiusage.project.id (default: every project; '' is calls without one)
+--   model       VARCHAR  only calls of this model, response model else request model (default: every model)
 --
 -- Columns:
 --   provider                 VARCHAR  gen_ai.provider.name
@@ -40,6 +43,9 @@ WITH calls AS (
            greatest(coalesce(output_tokens, 0), 0) AS output_tokens
     FROM ai_usage_log
     WHERE day BETWEEN getvariable('cost_from') AND getvariable('cost_to')
+      AND (getvariable('user_id') IS NULL OR coalesce(user_id, '') = getvariable('user_id'))
+      AND (getvariable('project_id') IS NULL OR coalesce(project_id, '') = getvariable('project_id'))
+      AND (getvariable('model') IS NULL OR coalesce(nullif(response_model, ''), nullif(request_model, ''), '') = getvariable('model'))
 ),
 usage AS (
     SELECT day, provider, model,

@@ -4,8 +4,11 @@
 --   Days whose raw rows retention has removed come from the ai_usage_daily roll-up.
 --
 -- Parameters (SET VARIABLE name = value; before running; unset = default):
---   from_day  DATE  first UTC day (default: 6 days before to_day)
---   to_day    DATE  last UTC day, inclusive (default: today, UTC)
+--   from_day    DATE     first UTC day (default: 6 days before to_day)
+--   to_day      DATE     last UTC day, inclusive (default: today, UTC)
+--   user_id     VARCHAR  only calls of this user.id (default: every user; '' is calls without one)
+--   project_id  VARCHAR  only calls of this aiusage.project.id (default: every project; '' is calls without one)
+--   model       VARCHAR  only calls of this model, response model else request model (default: every model)
 --
 -- Columns:
 --   day                      DATE     UTC day
@@ -40,6 +43,9 @@ WITH parts AS (
            count(*) FILTER (cost_usd IS NULL AND cost_status IS NOT NULL) AS unpriced_requests
     FROM ai_usage_log
     WHERE day BETWEEN getvariable('daily_from') AND getvariable('daily_to')
+      AND (getvariable('user_id') IS NULL OR coalesce(user_id, '') = getvariable('user_id'))
+      AND (getvariable('project_id') IS NULL OR coalesce(project_id, '') = getvariable('project_id'))
+      AND (getvariable('model') IS NULL OR coalesce(nullif(response_model, ''), nullif(request_model, ''), '') = getvariable('model'))
     GROUP BY ALL
 ),
 raw AS (
@@ -61,6 +67,9 @@ kept AS (
     FROM ai_usage_daily
     WHERE day BETWEEN getvariable('daily_from') AND getvariable('daily_to')
       AND day NOT IN (SELECT day FROM raw)
+      AND (getvariable('user_id') IS NULL OR user_id = getvariable('user_id'))
+      AND (getvariable('project_id') IS NULL OR project_id = getvariable('project_id'))
+      AND (getvariable('model') IS NULL OR model = getvariable('model'))
     GROUP BY ALL
 )
 SELECT day, provider, model,

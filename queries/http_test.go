@@ -103,7 +103,7 @@ func TestHandlerAnswers(t *testing.T) {
 		{"no name", "/reports/users?=u1", 400, `an argument has no name (\"=u1\")`},
 		{"given twice", "/reports/daily?from_day=2026-11-01&from_day=2026-11-02", 400, "query argument from_day: given twice"},
 		{"value too long", "/reports/users?user_id=" + long, 400, "query argument user_id: value of 900000 bytes, at most 4096"},
-		{"unknown parameter", "/reports/daily?from=2026-11-01", 400, "parameter from: not a parameter of this report (it takes from_day, to_day)"},
+		{"unknown parameter", "/reports/daily?from=2026-11-01", 400, "parameter from: not a parameter of this report (it takes from_day, to_day, user_id, project_id, model)"},
 		{"long unknown parameter", "/reports/daily?" + strings.Repeat("p", 5000) + "=1", 400, `query argument \"ppp`},
 
 		// Every malformed value is a 400 naming the parameter, before DuckDB sees it.
@@ -127,7 +127,7 @@ func TestHandlerAnswers(t *testing.T) {
 		{"unknown report", "/reports/dialy", 404, `unknown report \"dialy\" (known: anomalies, budgets, cost, daily,`},
 		{"long unknown report", "/reports/" + strings.Repeat("r", 5000), 404, `unknown report \"rrr`},
 		{"path traversal", "/reports/..%2F..%2Fetc%2Fpasswd", 404, `unknown report \"../../etc/passwd\"`},
-		{"retention writes", "/reports/retention", 403, "changes the database (ai_usage_log, ai_quota_snapshot) and is not served"},
+		{"retention writes", "/reports/retention", 403, "changes the database (ai_usage_log, ai_quota_snapshot, ai_metric_gauge,"},
 		{"rollup writes", "/reports/rollup?from_day=2026-11-01", 403, "not served"},
 	}
 	for _, tt := range tests {

@@ -24,6 +24,8 @@ func TestParseHeader(t *testing.T) {
 		{Name: "days", Type: "INTEGER", Range: &Range{1, 36500}, Doc: "UTC days to cover, ending with to_day (default: 30)"},
 		{Name: "to_day", Type: "DATE", Doc: "last UTC day, inclusive (default: today, UTC)"},
 		{Name: "user_id", Type: "VARCHAR", Doc: "only this user.id (default: every user; '' is calls without one)"},
+		{Name: "project_id", Type: "VARCHAR", Doc: "only calls of this aiusage.project.id (default: every project; '' is calls without one)"},
+		{Name: "model", Type: "VARCHAR", Doc: "only calls of this model, response model else request model (default: every model)"},
 	}
 	if !reflect.DeepEqual(r.Params, want) {
 		t.Errorf("params\n %+v\nwant\n %+v", r.Params, want)
@@ -40,7 +42,8 @@ func TestParseHeader(t *testing.T) {
 	if !r.ReadOnly() {
 		t.Error("users is read-only")
 	}
-	if rr, _ := Lookup("retention"); rr.ReadOnly() || strings.Join(rr.Writes, ",") != "ai_usage_log,ai_quota_snapshot" {
+	if rr, _ := Lookup("retention"); rr.ReadOnly() || strings.Join(rr.Writes, ",") != "ai_usage_log,ai_quota_snapshot,ai_metric_gauge,ai_metric_sum,"+
+		"ai_metric_histogram,ai_metric_exponential_histogram,ai_metric_summary" {
 		t.Errorf("retention writes %v", rr.Writes)
 	}
 }

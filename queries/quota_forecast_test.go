@@ -2,27 +2,12 @@ package queries
 
 import (
 	"context"
-	"database/sql"
 	"math"
 	"testing"
 	"time"
 
-	"github.com/aiusage/aiusage/internal/schema"
+	"github.com/aiusage/aiusage/internal/schema/schematest"
 )
-
-// emptyDB returns an in-memory database at the current schema, holding nothing.
-func emptyDB(t *testing.T) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := schema.Migrate(context.Background(), db); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
 
 // TestQuotaForecast checks the quota report's forecast against the model it documents,
 // computed here in Go from the same calls: two instances calling at once (a fleet), a
@@ -30,7 +15,7 @@ func emptyDB(t *testing.T) *sql.DB {
 // midnight Pacific and one that does not, and a window with too little history.
 func TestQuotaForecast(t *testing.T) {
 	ctx := context.Background()
-	db := emptyDB(t)
+	db := schematest.Open(t, "")                         // in memory
 	at := time.Date(2026, 11, 27, 18, 0, 0, 0, time.UTC) // 10:00 Pacific
 	var calls []call
 	// Groq: two instances, each a call a second for two minutes, 150 tokens a call. The

@@ -2,7 +2,8 @@
 --
 -- Question: make the daily roll-up agree with ai_usage_log for these days.
 --   Only days that still have raw rows are rebuilt, so a range reaching past retention
---   never erases history the roll-up alone still holds.
+--   never erases history the roll-up alone still holds. The duckdb exporter applies the
+--   rule below to every batch it writes, so this rebuild is a repair step.
 --
 -- Writes: ai_usage_daily
 --
@@ -26,7 +27,13 @@ WHERE day BETWEEN coalesce(getvariable('from_day')::DATE,
 
 DELETE FROM ai_usage_daily WHERE day IN (SELECT day FROM rollup_days);
 
-INSERT INTO ai_usage_daily
+CREATE OR REPLACE TEMP VIEW rollup_rows AS
+SELECT * FROM ai_usage_log WHERE day IN (SELECT day FROM rollup_days);
+
+-- The roll-up rule: adds the calls of rollup_rows to ai_usage_daily. The duckdb exporter
+-- runs this same statement in every batch's transaction, over the rows the batch
+-- appended, so the roll-up it keeps and this rebuild agree by construction.
+INSERT INTO ai_usage_daily AS daily BY NAME
 SELECT day,
        provider,
        coalesce(nullif(response_model, ''), nullif(request_model, ''), '') AS model,
@@ -46,9 +53,21 @@ SELECT day,
        count(*) FILTER (cost_usd IS NULL AND cost_status IS NOT NULL) AS unpriced_requests,
        coalesce(sum(duration_s), 0) AS duration_s,
        max(start_time) AS last_seen
-FROM ai_usage_log
-WHERE day IN (SELECT day FROM rollup_days)
-GROUP BY ALL;
+FROM rollup_rows
+GROUP BY ALL
+ON CONFLICT (day, provider, model, service_name, user_id, project_id, action_type) DO UPDATE SET
+    requests                = daily.requests + excluded.requests,
+    errors                  = daily.errors + excluded.errors,
+    rate_limited            = daily.rate_limited + excluded.rate_limited,
+    streamed                = daily.streamed + excluded.streamed,
+    input_tokens            = daily.input_tokens + excluded.input_tokens,
+    output_tokens           = daily.output_tokens + excluded.output_tokens,
+    cache_read_input_tokens = daily.cache_read_input_tokens + excluded.cache_read_input_tokens,
+    reasoning_output_tokens = daily.reasoning_output_tokens + excluded.reasoning_output_tokens,
+    cost_usd                = daily.cost_usd + excluded.cost_usd,
+    unpriced_requests       = daily.unpriced_requests + excluded.unpriced_requests,
+    duration_s              = daily.duration_s + excluded.duration_s,
+    last_seen               = greatest(daily.last_seen, excluded.last_seen);
 
 COMMIT;
 

@@ -73,7 +73,7 @@ func TestRunRejectsBadParameters(t *testing.T) {
 		want   string
 	}{
 		{"daily", map[string]string{"from_day": "2026-13-01"}, `parameter from_day: "2026-13-01" is not a date`},
-		{"daily", map[string]string{"days": "7"}, "parameter days: not a parameter of this report (it takes from_day, to_day)"},
+		{"daily", map[string]string{"days": "7"}, "parameter days: not a parameter of this report (it takes from_day, to_day, user_id, project_id, model)"},
 		{"users", map[string]string{"days": "seven"}, `parameter days: "seven" is not a whole number`},
 		{"quota", map[string]string{"threshold": "NaN"}, `parameter threshold: "NaN" is not a finite number`},
 		{"quota", map[string]string{"as_of": "yesterday"}, `parameter as_of: "yesterday" is not a time`},

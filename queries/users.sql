@@ -4,9 +4,11 @@
 --   Days whose raw rows retention has removed come from the ai_usage_daily roll-up.
 --
 -- Parameters (SET VARIABLE name = value; before running; unset = default):
---   days     INTEGER  1..36500  UTC days to cover, ending with to_day (default: 30)
---   to_day   DATE               last UTC day, inclusive (default: today, UTC)
---   user_id  VARCHAR            only this user.id (default: every user; '' is calls without one)
+--   days        INTEGER  1..36500  UTC days to cover, ending with to_day (default: 30)
+--   to_day      DATE               last UTC day, inclusive (default: today, UTC)
+--   user_id     VARCHAR            only this user.id (default: every user; '' is calls without one)
+--   project_id  VARCHAR            only calls of this aiusage.project.id (default: every project; '' is calls without one)
+--   model       VARCHAR            only calls of this model, response model else request model (default: every model)
 --
 -- Columns:
 --   user_id                     VARCHAR  user.id ('' for calls without one)
@@ -37,6 +39,8 @@ WITH raw AS (
     FROM ai_usage_log
     WHERE day BETWEEN getvariable('users_from') AND getvariable('users_to')
       AND (getvariable('user_id') IS NULL OR coalesce(user_id, '') = getvariable('user_id'))
+      AND (getvariable('project_id') IS NULL OR coalesce(project_id, '') = getvariable('project_id'))
+      AND (getvariable('model') IS NULL OR coalesce(nullif(response_model, ''), nullif(request_model, ''), '') = getvariable('model'))
     GROUP BY ALL
 ),
 kept AS (
@@ -47,6 +51,8 @@ kept AS (
     WHERE day BETWEEN getvariable('users_from') AND getvariable('users_to')
       AND day NOT IN (SELECT day FROM raw)
       AND (getvariable('user_id') IS NULL OR user_id = getvariable('user_id'))
+      AND (getvariable('project_id') IS NULL OR project_id = getvariable('project_id'))
+      AND (getvariable('model') IS NULL OR model = getvariable('model'))
     GROUP BY ALL
 )
 SELECT user_id,

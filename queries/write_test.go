@@ -114,8 +114,15 @@ func TestRetentionKeepsHistoryInTheRollup(t *testing.T) {
 			snapshotsBefore++
 		}
 	}
+	// Metric points have no roll-up: those before the cutoff go, whatever their table.
+	for _, p := range []struct{ table, time string }{{"ai_metric_gauge", "2026-10-05 23:59:59+00"},
+		{"ai_metric_summary", "2026-09-01 00:00:00+00"}, {"ai_metric_gauge", "2026-10-06 00:00:00+00"}} {
+		if _, err := db.Exec(`INSERT INTO `+p.table+` (metric_name, time, point_hash) VALUES ('m', ?::TIMESTAMPTZ, 1)`, p.time); err != nil {
+			t.Fatal(err)
+		}
+	}
 	res := runReport(t, db, "retention", map[string]string{"as_of": "2026-11-05", "days": "30"})
-	want := []any{"2026-10-06", int64(1), rowsSep20, snapshotsBefore, []any{"2026-09-21"}}
+	want := []any{"2026-10-06", int64(1), rowsSep20, snapshotsBefore, int64(2), []any{"2026-09-21"}}
 	if len(res.Rows) != 1 || !reflect.DeepEqual(res.Rows[0], want) {
 		t.Fatalf("retention = %v, want %v", res.Rows, want)
 	}

@@ -5,12 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
-	"strings"
 
-	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
-
+	"github.com/aiusage/aiusage/internal/duckdbfile"
 	"github.com/aiusage/aiusage/internal/schema"
 	"github.com/aiusage/aiusage/queries"
 )
@@ -45,35 +41,13 @@ func (s serverSource) close() error { return nil }
 // openDB opens a DuckDB file for the CLI and checks it holds the aiusage schema. Reports
 // open it read-only; writing (retention, roll-up, loading prices) needs readOnly=false.
 func openDB(ctx context.Context, path string, readOnly bool) (*sql.DB, error) {
-	fi, err := os.Stat(path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return nil, fmt.Errorf("database file %q does not exist", path)
-	case err != nil:
-		return nil, fmt.Errorf("database file %q: %w", path, err)
-	case fi.IsDir():
-		return nil, fmt.Errorf("database file %q is a directory", path)
-	}
-	q := url.Values{}
-	// Nothing is downloaded at run time: the extensions the reports use are built in.
-	q.Set("autoinstall_known_extensions", "false")
-	q.Set("autoload_known_extensions", "false")
-	if readOnly {
-		q.Set("access_mode", "read_only")
-	}
-	db, err := sql.Open("duckdb", path+"?"+q.Encode())
-	if err == nil {
-		err = db.PingContext(ctx)
+	db, err := duckdbfile.Open(ctx, path, duckdbfile.Options{ReadOnly: readOnly})
+	if errors.Is(err, duckdbfile.ErrLocked) {
+		return nil, fmt.Errorf("%w; most likely the collector's duckdb exporter, which holds its file while it runs: "+
+			"read the reports through the exporter's report endpoint with --server URL (its reports.endpoint), or stop the collector first", err)
 	}
 	if err != nil {
-		if db != nil {
-			db.Close()
-		}
-		if strings.Contains(err.Error(), "Could not set lock on file") {
-			return nil, fmt.Errorf("database %q is locked by another process, most likely the collector's duckdb exporter, which holds its file while it runs: "+
-				"read the reports through the exporter's report endpoint with --server URL (its reports.endpoint), or stop the collector first", path)
-		}
-		return nil, fmt.Errorf("open duckdb %q: %w", path, err)
+		return nil, err
 	}
 	v, err := schema.Version(ctx, db)
 	if err != nil {

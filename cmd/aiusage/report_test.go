@@ -1,44 +1,26 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"io"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/aiusage/aiusage/internal/duckdbfile/duckdbfiletest"
 	"github.com/aiusage/aiusage/internal/schema"
 	"github.com/aiusage/aiusage/queries"
 )
 
-// holdEnv makes the test binary a process that holds a DuckDB file open, as the
-// collector does, until its standard input closes.
-const holdEnv = "AIUSAGE_TEST_HOLD_DB"
-
 func TestMain(m *testing.M) {
-	if path := os.Getenv(holdEnv); path != "" {
-		db, err := sql.Open("duckdb", path)
-		if err == nil {
-			err = db.Ping()
-		}
-		if err != nil {
-			os.Stderr.WriteString(err.Error())
-			os.Exit(1)
-		}
-		os.Stdout.WriteString("held\n")
-		io.Copy(io.Discard, os.Stdin) //nolint:errcheck // until the parent closes it
-		db.Close()
-		os.Exit(0)
-	}
+	duckdbfiletest.Serve() // for TestReportOnFileHeldByAnotherProcess
 	os.Exit(m.Run())
 }
 
@@ -114,19 +96,19 @@ func TestReportCommand(t *testing.T) {
 		{"unknown report", []string{"report", "dialy", "--db", db}, 1, nil, `unknown report "dialy" (known: anomalies, budgets, cost, daily, prices,`},
 		{"bad date", []string{"report", "daily", "--db", db, "--from", "2026-02-30"}, 1, nil, `--from-day: "2026-02-30" is not a date (want YYYY-MM-DD)`},
 		{"bad number", []string{"report", "quota", "--db", db, "--threshold", "high"}, 1, nil, `--threshold: "high" is not a finite number`},
-		{"unknown flag", []string{"report", "daily", "--db", db, "--user", "ana"}, 1, nil, "flag provided but not defined: -user"},
+		{"unknown flag", []string{"report", "quota", "--db", db, "--user", "ana"}, 1, nil, "flag provided but not defined: -user"},
 		{"malformed limits", []string{"report", "rates", "--db", db, "--limits", `[{"provider":`}, 1, nil, `--limits: "[{\"provider\":" is not JSON (unexpected end)`},
 		{"malformed limits over server", []string{"report", "rates", "--server", "http://127.0.0.1:1", "--limits", `{`}, 1, nil, `--limits: "{" is not JSON`},
 		{"a typo in limits", []string{"report", "rates", "--db", db, "--limits", `[{"provider":"groq","rmp":5}]`}, 1, nil, `at [0]: unknown key "rmp" (known: model, provider, rpd, rpm, tpm)`},
 		{"days overflow", []string{"report", "quota", "--db", db, "--days", "2147483647"}, 1, nil, `--days: "2147483647" is out of range (want 1..36500)`},
 		{"bad format", []string{"report", "daily", "--db", db, "--format", "xml"}, 1, nil, `--format: "xml" is not one of table, csv, json, markdown`},
-		{"missing file", []string{"report", "daily", "--db", filepath.Join(t.TempDir(), "gone.duckdb")}, 1, nil, "gone.duckdb\" does not exist"},
+		{"missing file", []string{"report", "daily", "--db", filepath.Join(t.TempDir(), "gone.duckdb")}, 1, nil, "gone.duckdb\": does not exist"},
 		{"no schema", []string{"report", "daily", "--db", noSchema}, 1, nil, "holds no aiusage schema"},
 		{"not duckdb", []string{"report", "daily", "--db", notDuckDB}, 1, nil, "open duckdb"},
 		{"nowhere", []string{"report", "daily"}, 1, nil, "say where the data is: --db FILE"},
 		{"both", []string{"report", "daily", "--db", db, "--server", "http://127.0.0.1:1"}, 1, nil, "give --db or --server, not both"},
 		{"writer over server", []string{"report", "retention", "--server", "http://127.0.0.1:1"}, 1, nil, "report retention changes the database"},
-		{"stray argument", []string{"report", "daily", "--db", db, "2026-11-01"}, 1, nil, `unexpected argument "2026-11-01": parameters are flags (--from-day, --to-day)`},
+		{"stray argument", []string{"report", "daily", "--db", db, "2026-11-01"}, 1, nil, `unexpected argument "2026-11-01": parameters are flags (--from-day, --to-day, --user-id, --project-id, --model)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,31 +195,10 @@ func TestReportFromBusyServer(t *testing.T) {
 
 func TestReportOnFileHeldByAnotherProcess(t *testing.T) {
 	path := fixtureDB(t)
-	holder := exec.Command(os.Args[0], "-test.run=^$")
-	holder.Env = append(os.Environ(), holdEnv+"="+path)
-	stdin, err := holder.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := holder.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var holderErr bytes.Buffer
-	holder.Stderr = &holderErr
-	if err := holder.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		stdin.Close()
-		holder.Wait() //nolint:errcheck
-	}()
-	if line, _ := bufio.NewReader(stdout).ReadString('\n'); line != "held\n" {
-		t.Fatalf("holder did not open the file: %q %s", line, holderErr.String())
-	}
+	pid := duckdbfiletest.Hold(t, path)
 	code, _, errOut := runCLI("report", "daily", "--db", path)
-	if code != 1 || !strings.Contains(errOut, "is locked by another process, most likely the collector's duckdb exporter") ||
-		!strings.Contains(errOut, "--server URL") {
+	if code != 1 || !strings.Contains(errOut, fmt.Sprintf("locked by another process (PID %d", pid)) ||
+		!strings.Contains(errOut, "most likely the collector's duckdb exporter") || !strings.Contains(errOut, "--server URL") {
 		t.Errorf("exit %d, stderr %s", code, errOut)
 	}
 }
@@ -249,7 +210,7 @@ func TestWritingReports(t *testing.T) {
 		t.Errorf("rollup: exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, errOut = runCLI("report", "retention", "--db", db, "--as-of", "2026-12-15", "--days", "30", "--format", "csv")
-	if code != 0 || out != "cutoff,days_deleted,rows_deleted,snapshots_deleted,days_kept_not_rolled_up\n2026-11-15,2,7,2,\n" {
+	if code != 0 || out != "cutoff,days_deleted,rows_deleted,snapshots_deleted,points_deleted,days_kept_not_rolled_up\n2026-11-15,2,7,2,0,\n" {
 		t.Errorf("retention: exit %d\n%s%s", code, out, errOut)
 	}
 	// The history survives in the roll-up.

@@ -1,38 +1,29 @@
 package main
 
 import (
-	"github.com/aiusage/aiusage/exporter/duckdbexporter"
+	"reflect"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
 	"github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusexporter"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/debugexporter"
-	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/otelcol"
-	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/batchprocessor"
 	"go.opentelemetry.io/collector/processor/memorylimiterprocessor"
-	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/otlpreceiver"
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
+
+	"github.com/aiusage/aiusage/exporter/duckdbexporter"
 )
 
-// Module versions, as `otelcol-aiusage components` reports them. Keep them and the
-// component lists below in step with collector-config/builder-config.yaml and go.mod.
-const (
-	coreModules    = " v0.165.0"
-	contribModules = " v0.165.1"
-	aiusageModule  = "github.com/aiusage/aiusage"
-)
-
-// built pairs a factory with the Go module that provides it.
-type built[T component.Factory] struct {
-	factory T
-	module  string
-}
-
-// components lists the distribution's factories.
+// components lists the distribution's factories, each with the Go module (and version)
+// that provides it, as `otelcol-aiusage components` reports them. The versions come
+// from the binary's build information, so they are the ones go.mod resolved and the
+// binary links; a test holds the list against collector-config/builder-config.yaml.
 func components() (otelcol.Factories, error) {
 	var (
 		f   otelcol.Factories
@@ -40,30 +31,68 @@ func components() (otelcol.Factories, error) {
 	)
 	f.Telemetry = otelconftelemetry.NewFactory()
 	if f.Receivers, f.ReceiverModules, err = factoryMap(
-		built[receiver.Factory]{otlpreceiver.NewFactory(), "go.opentelemetry.io/collector/receiver/otlpreceiver" + coreModules},
+		linked(otlpreceiver.NewFactory),
 	); err != nil {
 		return otelcol.Factories{}, err
 	}
 	if f.Processors, f.ProcessorModules, err = factoryMap(
-		built[processor.Factory]{memorylimiterprocessor.NewFactory(), "go.opentelemetry.io/collector/processor/memorylimiterprocessor" + coreModules},
-		built[processor.Factory]{batchprocessor.NewFactory(), "go.opentelemetry.io/collector/processor/batchprocessor" + coreModules},
+		linked(memorylimiterprocessor.NewFactory),
+		linked(batchprocessor.NewFactory),
 	); err != nil {
 		return otelcol.Factories{}, err
 	}
 	if f.Exporters, f.ExporterModules, err = factoryMap(
-		built[exporter.Factory]{duckdbexporter.NewFactory(), aiusageModule + "/exporter/duckdbexporter"},
-		built[exporter.Factory]{debugexporter.NewFactory(), "go.opentelemetry.io/collector/exporter/debugexporter" + coreModules},
-		built[exporter.Factory]{prometheusexporter.NewFactory(), "github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusexporter" + contribModules},
+		linked(duckdbexporter.NewFactory),
+		linked(debugexporter.NewFactory),
+		linked(prometheusexporter.NewFactory),
 	); err != nil {
 		return otelcol.Factories{}, err
 	}
 	if f.Extensions, f.ExtensionModules, err = factoryMap(
-		built[extension.Factory]{healthcheckextension.NewFactory(), "github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension" + contribModules},
-		built[extension.Factory]{filestorage.NewFactory(), "github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage" + contribModules},
+		linked(healthcheckextension.NewFactory),
+		linked(filestorage.NewFactory),
 	); err != nil {
 		return otelcol.Factories{}, err
 	}
 	return f, nil
+}
+
+// built pairs a factory with the Go module that provides it: "path version".
+type built[T component.Factory] struct {
+	factory T
+	module  string
+}
+
+// linked builds the factory newFactory makes and names its module: newFactory's
+// package is in the module whose path is its longest prefix among the binary's.
+func linked[T component.Factory](newFactory func() T) built[T] {
+	fn := runtime.FuncForPC(reflect.ValueOf(newFactory).Pointer()).Name() // "go.opentelemetry.io/.../otlpreceiver.NewFactory"
+	slash := strings.LastIndex(fn, "/")
+	pkg := fn[:slash+strings.Index(fn[slash:], ".")]
+	return built[T]{factory: newFactory(), module: moduleOf(pkg)}
+}
+
+// moduleOf is "path version" of the module providing package pkg, from the binary's
+// build information; without it (a binary built outside module mode), pkg alone.
+func moduleOf(pkg string) string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return pkg
+	}
+	best := ""
+	version := ""
+	for _, m := range append([]*debug.Module{&info.Main}, info.Deps...) {
+		if (pkg == m.Path || strings.HasPrefix(pkg, m.Path+"/")) && len(m.Path) > len(best) {
+			best, version = m.Path, m.Version
+		}
+	}
+	switch {
+	case best == "":
+		return pkg
+	case version == "" || version == "(devel)": // built from a checkout
+		return best
+	}
+	return best + " " + version
 }
 
 // factoryMap indexes factories and their modules by component type; a type listed

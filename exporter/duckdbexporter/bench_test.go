@@ -133,7 +133,7 @@ func rawAppend(ctx context.Context, conn *sql.Conn, rows []usageRow) error {
 		return err
 	}
 	err := rawConn(conn, func(dc *duckdb.Conn) error {
-		app, err := duckdb.NewAppenderWithColumns(dc, "", "", "ai_usage_log", usageColumns[:])
+		app, err := duckdb.NewAppenderWithColumns(dc, "", "", "ai_usage_log", usageColumnNames)
 		if err != nil {
 			return err
 		}
@@ -157,7 +157,7 @@ func rawAppend(ctx context.Context, conn *sql.Conn, rows []usageRow) error {
 func BenchmarkConvertTraces(b *testing.B) {
 	td := benchTraces()
 	for b.Loop() {
-		batch := collectSpans(td)
+		batch := collectSpans(td, newTimeWindow(time.Now()), testLimits)
 		n := 0
 		batch.eachRow(nil, func(*usageRow) error { n++; return nil })
 		if n != benchBatch {

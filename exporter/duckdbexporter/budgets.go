@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	"github.com/aiusage/aiusage/exporter/duckdbexporter/internal/metadata"
 	"github.com/aiusage/aiusage/internal/budget"
 	"github.com/aiusage/aiusage/queries"
 )
@@ -56,13 +57,24 @@ func (b BudgetsConfig) validate(tablesRenamed bool) []error {
 	return append(errs, b.Webhook.validate()...)
 }
 
-// The exporter's budget metrics.
-const (
-	metricBudgetUsed      = "otelcol_exporter_duckdb_budget_used"
-	metricBudgetSpend     = "otelcol_exporter_duckdb_budget_spend"
-	metricBudgetCrossings = "otelcol_exporter_duckdb_budget_crossings"
-	metricWebhook         = "otelcol_exporter_duckdb_budget_webhook_notifications"
+// The exporter's budget metrics: two counters among selfMetrics, and gauges.
+var (
+	metricBudgetCrossings = selfMetric{"otelcol_exporter_duckdb_budget_crossings", "{crossing}",
+		"Budget thresholds crossed, by budget and threshold."}
+	metricWebhook = selfMetric{"otelcol_exporter_duckdb_budget_webhook_notifications", "{notification}",
+		"Budget webhook notifications, by outcome (delivered, failed, dropped)."}
+
+	metricBudgetUsed = selfGauge{"otelcol_exporter_duckdb_budget_used", "1",
+		"Share of each budget spent in its current period (1 = the whole amount), by budget, scope and period."}
+	metricBudgetSpend = selfGauge{"otelcol_exporter_duckdb_budget_spend", "USD",
+		"Spend of each budget's scope in its current period, by budget, scope and period."}
+	selfGauges = []selfGauge{metricBudgetUsed, metricBudgetSpend}
 )
+
+// selfGauge is one of the exporter's own float64 gauges; metadata.yaml lists the same.
+type selfGauge struct {
+	name, unit, description string
+}
 
 // Attributes of the budget metrics.
 var (
@@ -102,17 +114,16 @@ func (e *duckdbExporter) startBudgets(ctx context.Context, jobs *sync.WaitGroup)
 	if err != nil {
 		return err
 	}
-	m := e.set.TelemetrySettings.MeterProvider.Meter(scopeName)
+	m := e.set.TelemetrySettings.MeterProvider.Meter(metadata.ScopeName)
 	w := &budgetWatch{db: e.db, cfg: e.cfg.Budgets, logger: e.logger, report: rep, now: time.Now, landed: make(chan struct{}, 1)}
-	if w.crossings, err = m.Int64Counter(metricBudgetCrossings, metric.WithUnit("{crossing}"),
-		metric.WithDescription("Budget thresholds crossed, by budget and threshold.")); err != nil {
-		return fmt.Errorf("create counter %s: %w", metricBudgetCrossings, err)
+	if w.crossings, err = newCounter(m, metricBudgetCrossings); err != nil {
+		return err
 	}
 	if err := w.registerGauges(m); err != nil {
 		return err
 	}
 	if e.cfg.Budgets.Webhook.Endpoint != "" {
-		deliveries, err := newWebhookCounter(m)
+		deliveries, err := newCounter(m, metricWebhook)
 		if err != nil {
 			return err
 		}
@@ -139,15 +150,15 @@ func (e *duckdbExporter) budgetsLanded() {
 }
 
 func (w *budgetWatch) registerGauges(m metric.Meter) error {
-	used, err := m.Float64ObservableGauge(metricBudgetUsed, metric.WithUnit("1"),
-		metric.WithDescription("Share of each budget spent in its current period (1 = the whole amount)."))
+	used, err := m.Float64ObservableGauge(metricBudgetUsed.name, metric.WithUnit(metricBudgetUsed.unit),
+		metric.WithDescription(metricBudgetUsed.description))
 	if err != nil {
-		return fmt.Errorf("create gauge %s: %w", metricBudgetUsed, err)
+		return fmt.Errorf("create gauge %s: %w", metricBudgetUsed.name, err)
 	}
-	spend, err := m.Float64ObservableGauge(metricBudgetSpend, metric.WithUnit("USD"),
-		metric.WithDescription("Spend of each budget's scope in its current period."))
+	spend, err := m.Float64ObservableGauge(metricBudgetSpend.name, metric.WithUnit(metricBudgetSpend.unit),
+		metric.WithDescription(metricBudgetSpend.description))
 	if err != nil {
-		return fmt.Errorf("create gauge %s: %w", metricBudgetSpend, err)
+		return fmt.Errorf("create gauge %s: %w", metricBudgetSpend.name, err)
 	}
 	_, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		w.mu.Lock()
@@ -163,6 +174,15 @@ func (w *budgetWatch) registerGauges(m metric.Meter) error {
 		return fmt.Errorf("register budget gauges: %w", err)
 	}
 	return nil
+}
+
+// newCounter creates the int64 counter def describes.
+func newCounter(m metric.Meter, def selfMetric) (metric.Int64Counter, error) {
+	c, err := m.Int64Counter(def.name, metric.WithUnit(def.unit), metric.WithDescription(def.description))
+	if err != nil {
+		return nil, fmt.Errorf("create counter %s: %w", def.name, err)
+	}
+	return c, nil
 }
 
 // idleEvaluation is how often budgets are evaluated without new data: a period that

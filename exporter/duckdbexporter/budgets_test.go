@@ -21,6 +21,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/aiusage/aiusage/exporter/duckdbexporter/internal/metadata"
 	"github.com/aiusage/aiusage/instrumentation/semconv"
 	"github.com/aiusage/aiusage/internal/budget"
 )
@@ -158,7 +159,7 @@ func restartWithBudgets(t *testing.T, cfg *Config) budgetSetup {
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { tel.Shutdown(context.Background()) })
 	core, logs := observer.New(zap.InfoLevel)
-	set := exportertest.NewNopSettings(componentType)
+	set := exportertest.NewNopSettings(metadata.Type)
 	set.TelemetrySettings = tel.NewTelemetrySettings()
 	set.Logger = zap.New(core)
 	e := newExporter(cfg, set, func() {})
@@ -244,9 +245,14 @@ func TestBudgetCrossingsAreLoggedOnceAndPosted(t *testing.T) {
 	if n := len(crossedLogs(s.logs)); n != 2 {
 		t.Errorf("%d crossing log lines, want 2", n)
 	}
-	used := gaugeValue(t, s.tel, metricBudgetUsed)
-	if !near(used, 1.35) {
-		t.Errorf("%s = %v, want 1.35", metricBudgetUsed, used)
+	if used := gaugeValue(t, s.tel, metricBudgetUsed); !near(used, 1.35) {
+		t.Errorf("%s = %v, want 1.35", metricBudgetUsed.name, used)
+	}
+	if spend := gaugeValue(t, s.tel, metricBudgetSpend); !near(spend, 1.35) {
+		t.Errorf("%s = %v, want 1.35", metricBudgetSpend.name, spend)
+	}
+	if got := counterPoints(t, s.tel, metricBudgetCrossings)[""]; got != 2 { // by budget and threshold: no outcome
+		t.Errorf("%s = %d, want 2", metricBudgetCrossings.name, got)
 	}
 	if n := queryInt(t, s.e.db, `SELECT count(*) FROM budget_crossings WHERE budget = 'p1-day'`); n != 2 {
 		t.Errorf("%d crossings recorded, want 2", n)
@@ -265,15 +271,15 @@ func TestBudgetCrossingsAreLoggedOnceAndPosted(t *testing.T) {
 	}
 }
 
-func gaugeValue(t *testing.T, tel *componenttest.Telemetry, name string) float64 {
+func gaugeValue(t *testing.T, tel *componenttest.Telemetry, def selfGauge) float64 {
 	t.Helper()
-	m, err := tel.GetMetric(name)
+	m, err := tel.GetMetric(def.name)
 	if err != nil {
-		t.Fatalf("%s: %v", name, err)
+		t.Fatalf("%s: %v", def.name, err)
 	}
 	g, ok := m.Data.(metricdata.Gauge[float64])
-	if !ok || len(g.DataPoints) != 1 {
-		t.Fatalf("%s: %+v", name, m.Data)
+	if !ok || len(g.DataPoints) != 1 || m.Unit != def.unit || m.Description != def.description {
+		t.Fatalf("%s: %+v, want one point of the gauge %+v", def.name, m, def)
 	}
 	return g.DataPoints[0].Value
 }
@@ -326,16 +332,7 @@ func TestFailingWebhookDoesNotHoldUpIngestion(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "a failed delivery counted", func() bool {
-		m, err := s.tel.GetMetric(metricWebhook)
-		if err != nil {
-			return false
-		}
-		for _, p := range sumPoints(m) {
-			if p.outcome == deliveryFailed && p.value == 1 {
-				return true
-			}
-		}
-		return false
+		return counterPoints(t, s.tel, metricWebhook)[deliveryFailed] == 1
 	})
 	failing.mu.Lock()
 	calls := failing.calls
@@ -373,7 +370,7 @@ func TestWebhookRetriesThenDelivers(t *testing.T) {
 			cfg.Endpoint, cfg.Secret = srv.URL, testSecret
 			tel := componenttest.NewTelemetry()
 			defer tel.Shutdown(context.Background())
-			counter, err := newWebhookCounter(tel.NewTelemetrySettings().MeterProvider.Meter(scopeName))
+			counter, err := newCounter(tel.NewTelemetrySettings().MeterProvider.Meter(metadata.ScopeName), metricWebhook)
 			if err != nil {
 				t.Fatal(err)
 			}

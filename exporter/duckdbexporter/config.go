@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
+	"github.com/aiusage/aiusage/console"
 	"github.com/aiusage/aiusage/queries"
 )
 
@@ -45,6 +46,8 @@ type Config struct {
 	// PricesFile replaces model_prices at start with a table in the prices.csv format.
 	// Empty: the embedded table is loaded when model_prices is empty.
 	PricesFile string `mapstructure:"prices_file"`
+	// AttributeLimits caps the attributes JSON of each span, metric point and resource.
+	AttributeLimits AttributeLimitsConfig `mapstructure:"attribute_limits"`
 	// Tables names the tables written; the defaults are the schema's.
 	Tables TablesConfig `mapstructure:"tables"`
 	// Reports serves the report queries over HTTP, since no other process can open the file.
@@ -56,6 +59,40 @@ type Config struct {
 	_ struct{}
 }
 
+// AttributeLimitsConfig caps what one span, metric point or resource puts in its
+// attributes JSON column, so that a runaway instrumentation (thousands of attributes)
+// cannot bloat rows, batches and the file. Attributes past a limit are left out and
+// counted; the attributes that have a typed column are never left out.
+type AttributeLimitsConfig struct {
+	// MaxCount is the most attributes kept in one attributes JSON.
+	MaxCount int `mapstructure:"max_count"`
+	// MaxBytes is the largest one attributes JSON may grow.
+	MaxBytes int `mapstructure:"max_bytes"`
+}
+
+// Bounds of attribute_limits: at least room for one bounded string value, at most what
+// a row should ever hold.
+const (
+	maxAttributeCount = 1 << 16
+	minAttributeBytes = 1 << 10
+	maxAttributeBytes = 16 << 20
+)
+
+func (l AttributeLimitsConfig) limits() attrLimits {
+	return attrLimits{maxCount: l.MaxCount, maxBytes: l.MaxBytes}
+}
+
+func (l AttributeLimitsConfig) validate() []error {
+	var errs []error
+	if l.MaxCount < 1 || l.MaxCount > maxAttributeCount {
+		errs = append(errs, fmt.Errorf("attribute_limits.max_count: %d must be between 1 and %d", l.MaxCount, maxAttributeCount))
+	}
+	if l.MaxBytes < minAttributeBytes || l.MaxBytes > maxAttributeBytes {
+		errs = append(errs, fmt.Errorf("attribute_limits.max_bytes: %d must be between %d (1 KiB) and %d (16 MiB)", l.MaxBytes, minAttributeBytes, maxAttributeBytes))
+	}
+	return errs
+}
+
 // ReportsConfig configures the report endpoint.
 type ReportsConfig struct {
 	// Endpoint is the host:port to listen on; empty turns the endpoint off.
@@ -65,6 +102,10 @@ type ReportsConfig struct {
 	BearerToken configopaque.String `mapstructure:"bearer_token"`
 	// AllowNonLoopback must be set to listen on an address other than loopback.
 	AllowNonLoopback bool `mapstructure:"allow_non_loopback"`
+	// CORSAllowedOrigins are the web origins ("https://app.example.com") whose pages may
+	// read the reports, as the quota widget in an app's header does; empty (the
+	// default) keeps every other origin out.
+	CORSAllowedOrigins []string `mapstructure:"cors_allowed_origins"`
 	// Limits bound what report clients can take from ingest: max_concurrent,
 	// query_time_share, max_queued, query_timeout, cache_ttl, requests_per_second.
 	queries.Limits `mapstructure:",squash"`
@@ -111,6 +152,7 @@ func (cfg *Config) Validate() error {
 	if cfg.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("timeout: %s must not be negative", cfg.Timeout))
 	}
+	errs = append(errs, cfg.AttributeLimits.validate()...)
 	errs = append(errs, cfg.Tables.validate(cfg.CreateSchema, cfg.Reports.Endpoint != "")...)
 	if err := cfg.Reports.validate(); err != nil {
 		errs = append(errs, err)
@@ -122,10 +164,14 @@ func (cfg *Config) Validate() error {
 func (r ReportsConfig) validate() error {
 	token := string(r.BearerToken)
 	if r.Endpoint == "" {
+		var errs []error
 		if token != "" {
-			return errors.New("reports.bearer_token: set without reports.endpoint")
+			errs = append(errs, errors.New("reports.bearer_token: set without reports.endpoint"))
 		}
-		return nil
+		if len(r.CORSAllowedOrigins) > 0 {
+			errs = append(errs, errors.New("reports.cors_allowed_origins: set without reports.endpoint"))
+		}
+		return errors.Join(errs...)
 	}
 	var errs []error
 	host, port, err := net.SplitHostPort(r.Endpoint)
@@ -142,6 +188,11 @@ func (r ReportsConfig) validate() error {
 	if token != "" && (strings.TrimSpace(token) == "" || strings.TrimSpace(token) != token || strings.ContainsFunc(token, unicode.IsControl)) {
 		// Header parsing trims surrounding blanks, so such a token could never match.
 		errs = append(errs, errors.New("reports.bearer_token: must not be blank, start or end with a space, or hold control characters"))
+	}
+	for i, o := range r.CORSAllowedOrigins {
+		if _, err := console.CheckOrigin(o); err != nil {
+			errs = append(errs, fmt.Errorf("reports.cors_allowed_origins[%d]: %w", i, err))
+		}
 	}
 	for _, err := range r.Limits.Check() {
 		errs = append(errs, fmt.Errorf("reports.%w", err))

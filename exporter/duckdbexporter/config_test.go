@@ -2,6 +2,7 @@ package duckdbexporter
 
 import (
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -39,8 +40,9 @@ func TestDefaultConfig(t *testing.T) {
 	if err != nil {
 		t.Fatalf("minimal config: %v", err)
 	}
-	if cfg.MemoryLimit != "512MB" || !cfg.CreateSchema || cfg.Retention != 0 || cfg.Reports != defaultReportsConfig() ||
-		cfg.Reports.Endpoint != "" || cfg.Reports.MaxConcurrent != 1 || cfg.Reports.QueryTimeout != 15*time.Second {
+	if cfg.MemoryLimit != "512MB" || !cfg.CreateSchema || cfg.Retention != 0 || !reflect.DeepEqual(cfg.Reports, defaultReportsConfig()) || cfg.Reports.CORSAllowedOrigins != nil ||
+		cfg.Reports.Endpoint != "" || cfg.Reports.MaxConcurrent != 1 || cfg.Reports.QueryTimeout != 15*time.Second ||
+		cfg.AttributeLimits != (AttributeLimitsConfig{MaxCount: 128, MaxBytes: 64 << 10}) {
 		t.Errorf("defaults: %+v", cfg)
 	}
 	q := cfg.QueueConfig.Get()
@@ -60,12 +62,14 @@ func TestFullConfig(t *testing.T) {
 	case cfg.MemoryLimit != "1GB", cfg.Threads != 2, cfg.CheckpointThreshold != "256MB", cfg.CreateSchema,
 		cfg.Retention != 720*time.Hour, cfg.RetentionInterval != 30*time.Minute,
 		cfg.PricesFile != "/etc/aiusage/prices.csv", cfg.Reports.Endpoint != "127.0.0.1:8765",
+		cfg.AttributeLimits != AttributeLimitsConfig{MaxCount: 64, MaxBytes: 32768},
 		string(cfg.Reports.BearerToken) != "s3cret", cfg.Timeout != 10*time.Second,
 		cfg.BackOffConfig.MaxElapsedTime != 10*time.Minute:
 		t.Errorf("config not as written: %+v", cfg)
 	}
 	if r := cfg.Reports; r.MaxConcurrent != 2 || r.QueryTimeShare != 0.25 || r.MaxQueued != 4 || r.QueryTimeout != 5*time.Second ||
-		r.CacheTTL != 10*time.Second || r.RequestsPerSecond != 20 {
+		r.CacheTTL != 10*time.Second || r.RequestsPerSecond != 20 ||
+		!reflect.DeepEqual(r.CORSAllowedOrigins, []string{"https://app.example.com", "http://localhost:3000"}) {
 		t.Errorf("reports not as written: %+v", r)
 	}
 	q := cfg.QueueConfig.Get()
@@ -80,9 +84,10 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 		t.Fatal("bad config validated")
 	}
 	for _, key := range []string{"path:", "memory_limit:", "threads:", "checkpoint_threshold:", "retention:",
-		"retention_interval:", "timeout:", "reports.endpoint:", "reports.bearer_token:", "reports.max_concurrent:",
+		"retention_interval:", "timeout:", "attribute_limits.max_count:", "attribute_limits.max_bytes:",
+		"reports.endpoint:", "reports.bearer_token:", "reports.max_concurrent:",
 		"reports.query_time_share:", "reports.max_queued:", "reports.query_timeout:", "reports.cache_ttl:",
-		"reports.requests_per_second:"} {
+		"reports.requests_per_second:", "reports.cors_allowed_origins[0]:", "reports.cors_allowed_origins[1]:"} {
 		if !strings.Contains(err.Error(), key) {
 			t.Errorf("error does not name %s\n%v", key, err)
 		}
@@ -126,6 +131,20 @@ func TestValidateReports(t *testing.T) {
 		{"no timeout", func(r *ReportsConfig) { r.Endpoint, r.QueryTimeout = "127.0.0.1:8765", 0 }, "reports.query_timeout: 0s must be positive"},
 		{"negative cache", func(r *ReportsConfig) { r.Endpoint, r.CacheTTL = "127.0.0.1:8765", -time.Second }, "reports.cache_ttl: -1s"},
 		{"no cache", func(r *ReportsConfig) { r.Endpoint, r.CacheTTL = "127.0.0.1:8765", 0 }, ""},
+		{"CORS origins", func(r *ReportsConfig) {
+			r.Endpoint, r.CORSAllowedOrigins = "127.0.0.1:8765", []string{"https://app.example.com", "http://localhost:3000", "HTTPS://App.Example.com:443"}
+		}, ""},
+		{"CORS for every origin", func(r *ReportsConfig) { r.Endpoint, r.CORSAllowedOrigins = "127.0.0.1:8765", []string{"*"} },
+			`reports.cors_allowed_origins[0]: "*" would let every web page read the reports`},
+		{"CORS origin with a path", func(r *ReportsConfig) {
+			r.Endpoint, r.CORSAllowedOrigins = "127.0.0.1:8765", []string{"https://app.example.com", "https://app.example.com/"}
+		}, `reports.cors_allowed_origins[1]: "https://app.example.com/" is not an origin`},
+		{"CORS origin without a scheme", func(r *ReportsConfig) {
+			r.Endpoint, r.CORSAllowedOrigins = "127.0.0.1:8765", []string{"app.example.com"}
+		},
+			"reports.cors_allowed_origins[0]:"},
+		{"CORS without endpoint", func(r *ReportsConfig) { r.CORSAllowedOrigins = []string{"https://app.example.com"} },
+			"reports.cors_allowed_origins: set without reports.endpoint"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

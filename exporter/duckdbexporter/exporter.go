@@ -3,12 +3,9 @@ package duckdbexporter
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.uber.org/zap"
 
+	"github.com/aiusage/aiusage/internal/duckdbfile"
 	"github.com/aiusage/aiusage/internal/schema"
 )
 
@@ -38,6 +36,10 @@ type duckdbExporter struct {
 	// writeMu serialises batch transactions: DuckDB has one writer per file anyway, and
 	// serial batches make the duplicate check see every earlier batch.
 	writeMu sync.Mutex
+	// writer is the connection every batch is written on, and rollup the roll-up
+	// statement prepared on it once: planning it anew costs a few ms a batch.
+	writer *sql.Conn
+	rollup *sql.Stmt
 	// latestSpan and latestPoint bound the newest span start and point time stored
 	// (guarded by writeMu; raised by every batch tried, stored or not). A duplicate has
 	// the same time as its stored copy, so a batch that starts after them needs no
@@ -45,13 +47,14 @@ type duckdbExporter struct {
 	latestSpan, latestPoint time.Time
 
 	stats *stats
-	sql   statements // the exporter's SQL, with the configured table names
+	sql   statements       // the exporter's SQL, with the configured table names
+	now   func() time.Time // the clock that dates arrivals, bounds timestamps and drives retention
 
 	budgets *budgetWatch // nil when budgets are off; evaluated apart from ingest
 }
 
 func newExporter(cfg *Config, set exporter.Settings, release func()) *duckdbExporter {
-	return &duckdbExporter{cfg: cfg, set: set, logger: set.Logger, release: release}
+	return &duckdbExporter{cfg: cfg, set: set, logger: set.Logger, release: release, now: time.Now}
 }
 
 // openPaths keeps two exporters of one process off the same file: DuckDB would hand
@@ -129,6 +132,14 @@ func (e *duckdbExporter) closeDB() error {
 	if e.db == nil {
 		return nil
 	}
+	if e.rollup != nil {
+		e.rollup.Close()
+		e.rollup = nil
+	}
+	if e.writer != nil {
+		e.writer.Close()
+		e.writer = nil
+	}
 	// A final checkpoint folds the write-ahead log into the file, so the next reader
 	// (the CLI, an analyst) opens it without a replay.
 	_, cerr := e.db.Exec("CHECKPOINT")
@@ -166,7 +177,7 @@ func (e *duckdbExporter) open(ctx context.Context) error {
 		openPathsMu.Unlock()
 		return err
 	}
-	db, err := openDB(abs, e.cfg)
+	db, err := openDB(ctx, abs, e.cfg)
 	if err != nil {
 		openPathsMu.Lock()
 		delete(openPaths, abs)
@@ -178,6 +189,14 @@ func (e *duckdbExporter) open(ctx context.Context) error {
 		e.closeDB()
 		return err
 	}
+	if e.writer, err = e.db.Conn(ctx); err != nil {
+		e.closeDB()
+		return fmt.Errorf("duckdb %q: connect: %w", e.cfg.Path, err)
+	}
+	if e.rollup, err = e.writer.PrepareContext(ctx, e.sql.rollup); err != nil {
+		e.closeDB()
+		return fmt.Errorf("duckdb %q: prepare the roll-up of queries/rollup.sql: %w", e.cfg.Path, err)
+	}
 	e.stats, err = newStats(e.set.TelemetrySettings, e.logger)
 	if err != nil {
 		e.closeDB()
@@ -186,47 +205,14 @@ func (e *duckdbExporter) open(ctx context.Context) error {
 	return nil
 }
 
-// openDB opens the file with the configured limits and no extension downloads.
-func openDB(path string, cfg *Config) (*sql.DB, error) {
-	dir := filepath.Dir(path)
-	if st, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("open duckdb %q: directory: %w", path, err)
-	} else if !st.IsDir() {
-		return nil, fmt.Errorf("open duckdb %q: %s is not a directory", path, dir)
+// openDB opens the file with the configured limits.
+func openDB(ctx context.Context, path string, cfg *Config) (*sql.DB, error) {
+	db, err := duckdbfile.Open(ctx, path, duckdbfile.Options{Create: true, MemoryLimit: cfg.MemoryLimit,
+		Threads: cfg.Threads, CheckpointThreshold: cfg.CheckpointThreshold})
+	if errors.Is(err, duckdbfile.ErrLocked) {
+		return nil, fmt.Errorf("%w; stop that process or configure another path", err)
 	}
-	opts := url.Values{}
-	opts.Set("memory_limit", strings.TrimSpace(cfg.MemoryLimit))
-	if cfg.Threads > 0 {
-		opts.Set("threads", strconv.Itoa(cfg.Threads))
-	}
-	opts.Set("autoinstall_known_extensions", "false")
-	opts.Set("autoload_known_extensions", "false")
-	if cfg.CheckpointThreshold != "" {
-		opts.Set("checkpoint_threshold", strings.TrimSpace(cfg.CheckpointThreshold))
-	}
-	connector, err := duckdb.NewConnector(path+"?"+opts.Encode(), nil)
-	if err != nil {
-		return nil, explainOpenError(path, err)
-	}
-	db := sql.OpenDB(connector)
-	// Probe that the file can be written now rather than at the first batch.
-	if _, err := db.Exec("CREATE TABLE IF NOT EXISTS aiusage_write_probe (x INTEGER); DROP TABLE aiusage_write_probe"); err != nil {
-		db.Close()
-		return nil, explainOpenError(path, err)
-	}
-	return db, nil
-}
-
-// explainOpenError says what an operator can do about the common failures to open.
-func explainOpenError(path string, err error) error {
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "Could not set lock"), strings.Contains(msg, "Conflicting lock"):
-		return fmt.Errorf("open duckdb %q: the file is locked by another process (another collector, or a DuckDB client holding it); stop that process or configure another path: %w", path, err)
-	case strings.Contains(msg, "Permission denied"), strings.Contains(msg, "read-only"), strings.Contains(msg, "Read-only"):
-		return fmt.Errorf("open duckdb %q: the file or its directory is not writable by this process: %w", path, err)
-	}
-	return fmt.Errorf("open duckdb %q: %w", path, err)
+	return db, err
 }
 
 // prepare brings the schema to the version this exporter writes and loads prices.
@@ -248,6 +234,9 @@ func (e *duckdbExporter) prepare(ctx context.Context) error {
 		if v != want {
 			return fmt.Errorf("duckdb %q holds schema version %d but this exporter writes version %d; with create_schema: false the operator must migrate it (or set create_schema: true)", e.cfg.Path, v, want)
 		}
+	}
+	if err := checkUsageColumns(ctx, e.db, e.cfg.Tables.UsageLog); err != nil {
+		return fmt.Errorf("duckdb %q: %w", e.cfg.Path, err)
 	}
 	if err := e.loadWatermarks(ctx); err != nil {
 		return err

@@ -2,7 +2,6 @@ package duckdbexporter
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 
+	"github.com/aiusage/aiusage/exporter/duckdbexporter/internal/metadata"
 	"github.com/aiusage/aiusage/instrumentation/pricing"
 	"github.com/aiusage/aiusage/instrumentation/semconv"
 	"github.com/aiusage/aiusage/internal/schema"
@@ -104,7 +104,7 @@ func TestStartFailsClearly(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := testConfig(t)
 			tt.edit(cfg)
-			e := newExporter(cfg, exportertest.NewNopSettings(componentType), func() {})
+			e := newExporter(cfg, exportertest.NewNopSettings(metadata.Type), func() {})
 			err := e.start(ctx, componenttest.NewNopHost())
 			if err == nil {
 				e.shutdown(ctx)
@@ -126,14 +126,7 @@ func TestStartFailsClearly(t *testing.T) {
 func TestCreateSchemaFalseAcceptsAMigratedFile(t *testing.T) {
 	ctx := context.Background()
 	cfg := testConfig(t)
-	db, err := sql.Open("duckdb", cfg.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := schema.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	migrateFile(t, cfg.Path)
 	cfg.CreateSchema = false
 	e := startExporter(t, cfg)
 	if err := e.pushTraces(ctx, buildTraces(testSpan{n: 1, attrs: groqCall(), start: testStart})); err != nil {
@@ -145,7 +138,7 @@ func TestSecondExporterOnTheSamePathFails(t *testing.T) {
 	cfg := testConfig(t)
 	startExporter(t, cfg)
 	other := *cfg
-	e := newExporter(&other, exportertest.NewNopSettings(componentType), func() {})
+	e := newExporter(&other, exportertest.NewNopSettings(metadata.Type), func() {})
 	err := e.start(context.Background(), componenttest.NewNopHost())
 	if err == nil || !strings.Contains(err.Error(), "already written by exporter") {
 		t.Fatalf("second exporter on %s: %v", cfg.Path, err)
@@ -154,7 +147,9 @@ func TestSecondExporterOnTheSamePathFails(t *testing.T) {
 
 func TestRetentionDeletesWholeOldDaysAndKeepsTheRollup(t *testing.T) {
 	ctx := context.Background()
-	e := startExporter(t, testConfig(t))
+	cfg := testConfig(t)
+	e := startExporter(t, cfg)
+	cfg.Retention = 30 * 24 * time.Hour // applied below, not by a retention loop
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	old := now.Add(-40 * 24 * time.Hour)
 	edge := time.Date(2026, 10, 28, 0, 30, 0, 0, time.UTC) // on the cutoff day: kept whole
@@ -173,7 +168,7 @@ func TestRetentionDeletesWholeOldDaysAndKeepsTheRollup(t *testing.T) {
 	if got := cutoff.Format(time.DateOnly); got != "2026-10-28" {
 		t.Fatalf("cutoff %s, want 2026-10-28", got)
 	}
-	deleted, err := e.applyRetention(ctx, cutoff)
+	deleted, err := e.applyRetention(ctx, now.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,20 +191,37 @@ func TestRetentionDeletesWholeOldDaysAndKeepsTheRollup(t *testing.T) {
 	if deleted != 1+8 { // one span; gauge 3, sum, histogram, exp histogram, summary, snapshot
 		t.Errorf("deleted %d rows, want 9", deleted)
 	}
+
+	// A call of a day already deleted arrives late: the roll-up counts it, and the next
+	// pass deletes its raw row, since the roll-up counts at least the day's raw rows.
+	if err := e.pushTraces(ctx, buildTraces(testSpan{n: 4, attrs: groqCall(), start: old.Add(time.Minute)})); err != nil {
+		t.Fatal(err)
+	}
+	if deleted, err := e.applyRetention(ctx, now.Add(time.Hour)); err != nil || deleted != 1 {
+		t.Errorf("late call: retention deleted %d rows, %v; want 1", deleted, err)
+	}
+	if n := queryInt(t, e.db, "SELECT sum(requests) FROM ai_usage_daily"); n != 4 {
+		t.Errorf("roll-up counts %d requests, want 4", n)
+	}
+
+	// A day the roll-up does not count in full keeps its raw rows.
+	if err := e.pushTraces(ctx, buildTraces(testSpan{n: 5, attrs: groqCall(), start: edge.Add(-24 * time.Hour)})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.ExecContext(ctx, "DELETE FROM ai_usage_daily WHERE day = '2026-10-27'"); err != nil {
+		t.Fatal(err)
+	}
+	if deleted, err := e.applyRetention(ctx, now.Add(time.Hour)); err != nil || deleted != 0 {
+		t.Errorf("day not rolled up: retention deleted %d rows, %v; want 0", deleted, err)
+	}
+	if n := queryInt(t, e.db, "SELECT count(*) FROM ai_usage_log WHERE day = '2026-10-27'"); n != 1 {
+		t.Errorf("the day not rolled up keeps %d raw rows, want 1", n)
+	}
 }
 
 func TestOwnTelemetryCountsOutcomes(t *testing.T) {
-	tel := componenttest.NewTelemetry()
-	t.Cleanup(func() { tel.Shutdown(context.Background()) })
-	cfg := testConfig(t)
-	set := exportertest.NewNopSettings(componentType)
-	set.TelemetrySettings = tel.NewTelemetrySettings()
-	e := newExporter(cfg, set, func() {})
+	tel, e := startWithTelemetry(t)
 	ctx := context.Background()
-	if err := e.start(ctx, componenttest.NewNopHost()); err != nil {
-		t.Fatal(err)
-	}
-	defer e.shutdown(ctx)
 	td := buildTraces(
 		testSpan{n: 1, attrs: with(groqCall(), string(semconv.GenAIUsageInputTokens), "12"), start: testStart},
 		testSpan{n: 2, attrs: map[string]any{"http.request.method": "GET"}, start: testStart},
@@ -219,16 +231,17 @@ func TestOwnTelemetryCountsOutcomes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	m, err := tel.GetMetric(metricSpans)
-	if err != nil {
+	if got := counterPoints(t, tel, metricSpans); got[outcomeWritten] != 1 || got[outcomeDuplicate] != 1 || got[outcomeNotGenAI] != 2 {
+		t.Errorf("span outcomes %v; want written 1, duplicate 1, not_genai 2", got)
+	}
+	if got := counterPoints(t, tel, metricValues); got[outcomeCoerced] != 1 {
+		t.Errorf("value outcomes %v; want coerced 1 (the token count of the one span written)", got)
+	}
+	if err := e.pushMetrics(ctx, buildMetrics(testStart)); err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]int64{}
-	for _, p := range sumPoints(m) {
-		got[p.outcome] += p.value
-	}
-	if got[outcomeWritten] != 1 || got[outcomeDuplicate] != 1 || got[outcomeNotGenAI] != 2 {
-		t.Errorf("span outcomes %v; want written 1, duplicate 1, not_genai 2", got)
+	if got := counterPoints(t, tel, metricPoints); got[outcomeWritten] != 7 || got[outcomeUnsupported] != 1 {
+		t.Errorf("point outcomes %v; want written 7, unsupported 1", got)
 	}
 }
 
@@ -237,25 +250,17 @@ func TestOwnTelemetryCountsOutcomes(t *testing.T) {
 func TestRenamedTables(t *testing.T) {
 	ctx := context.Background()
 	cfg := testConfig(t)
-	db, err := sql.Open("duckdb", cfg.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := schema.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
 	tables := defaultTables()
 	renames := map[*string]string{&tables.UsageLog: "calls", &tables.Daily: "calls_daily",
 		&tables.QuotaSnapshot: "quota", &tables.MetricGauge: "gauges", &tables.MetricSum: "sums",
 		&tables.MetricHistogram: "histograms", &tables.MetricExponentialHistogram: "exp_histograms",
 		&tables.MetricSummary: "summaries"}
+	var alters []string
 	for field, name := range renames {
-		if _, err := db.Exec(fmt.Sprintf(`ALTER TABLE %s RENAME TO %s`, *field, name)); err != nil {
-			t.Fatal(err)
-		}
+		alters = append(alters, fmt.Sprintf(`ALTER TABLE %s RENAME TO %s`, *field, name))
 		*field = name
 	}
-	db.Close()
+	migrateFile(t, cfg.Path, alters...)
 	cfg.CreateSchema = false
 	cfg.Tables = tables
 	if err := cfg.Validate(); err != nil {
@@ -277,7 +282,8 @@ func TestRenamedTables(t *testing.T) {
 			t.Errorf("%s: %d rows, want %d", name, n, want)
 		}
 	}
-	if _, err := e.applyRetention(ctx, cutoffDay(testStart, 30*24*time.Hour)); err != nil {
+	cfg.Retention = 30 * 24 * time.Hour // applied here, not by a retention loop
+	if _, err := e.applyRetention(ctx, testStart); err != nil {
 		t.Fatal(err)
 	}
 	if n := queryInt(t, e.db, "SELECT count(*) FROM calls"); n != 1 {

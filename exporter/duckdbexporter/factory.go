@@ -17,17 +17,11 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/pipeline"
+
+	"github.com/aiusage/aiusage/exporter/duckdbexporter/internal/metadata"
 )
 
-// typeStr is the component type in collector configuration.
-const typeStr = "duckdb"
-
-// componentType is the component type in collector configuration.
-var componentType = component.MustNewType(typeStr)
-
 const (
-	stability = component.StabilityLevelAlpha
-
 	defaultMemoryLimit         = "512MB"
 	defaultCheckpointThreshold = "64MB"
 	defaultRetentionInterval   = time.Hour
@@ -41,15 +35,20 @@ const (
 	defaultBatchMinBytes = 4 << 20
 	defaultBatchMaxBytes = 8 << 20
 	defaultQueueBytes    = 64 << 20
+
+	// The OTel SDK's default attribute count limit; 64 KiB holds the contract's
+	// attributes plus recorded prompt and response content (16 KiB a value).
+	defaultAttributeMaxCount = 128
+	defaultAttributeMaxBytes = 64 << 10
 )
 
 // NewFactory returns the factory of the duckdb exporter.
 func NewFactory() exporter.Factory {
 	return exporter.NewFactory(
-		componentType,
+		metadata.Type,
 		createDefaultConfig,
-		exporter.WithTraces(createTraces, stability),
-		exporter.WithMetrics(createMetrics, stability),
+		exporter.WithTraces(createTraces, metadata.TracesStability),
+		exporter.WithMetrics(createMetrics, metadata.MetricsStability),
 	)
 }
 
@@ -74,6 +73,7 @@ func createDefaultConfig() component.Config {
 		CheckpointThreshold: defaultCheckpointThreshold,
 		CreateSchema:        true,
 		RetentionInterval:   defaultRetentionInterval,
+		AttributeLimits:     AttributeLimitsConfig{MaxCount: defaultAttributeMaxCount, MaxBytes: defaultAttributeMaxBytes},
 		Tables:              defaultTables(),
 		Reports:             defaultReportsConfig(),
 		Budgets:             defaultBudgetsConfig(),

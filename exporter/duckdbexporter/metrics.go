@@ -81,15 +81,15 @@ type quotaSnapshot struct {
 	limit, remaining, utilization driver.Value
 }
 
-// convertMetrics turns every data point of md into a row of its type's table, and the
-// aiusage.ratelimit.* points into quota snapshots. It never fails.
-func convertMetrics(md pmetric.Metrics) metricBatch {
+// convertMetrics turns every data point of md that w accepts into a row of its type's
+// table, and the aiusage.ratelimit.* points into quota snapshots. It never fails.
+func convertMetrics(md pmetric.Metrics, w timeWindow, lim attrLimits) metricBatch {
 	b := metricBatch{quota: map[quotaKey]*quotaSnapshot{}}
 	var fixes valueFixes
 	seen := map[uint64]struct{}{}
 	for _, rm := range md.ResourceMetrics().All() {
 		res := rm.Resource().Attributes()
-		resJSON := json.RawMessage(fixes.appendJSONMap(nil, res, nil, 0))
+		resJSON := json.RawMessage(fixes.appendAttributes(nil, res, lim))
 		var service driver.Value
 		if v, ok := res.Get(string(semconv.ServiceName)); ok {
 			if s, ok := fixes.str(v); ok {
@@ -101,7 +101,7 @@ func convertMetrics(md pmetric.Metrics) metricBatch {
 			for _, m := range sm.Metrics().All() {
 				name, _ := cleanString(m.Name())
 				unit, _ := cleanString(m.Unit())
-				c := pointContext{b: &b, fixes: &fixes, seen: seen, name: name, unit: unit,
+				c := pointContext{b: &b, fixes: &fixes, window: w, limits: lim, seen: seen, name: name, unit: unit,
 					service: service, scope: scope, resJSON: resJSON}
 				switch m.Type() {
 				case pmetric.MetricTypeGauge:
@@ -150,7 +150,7 @@ func convertMetrics(md pmetric.Metrics) metricBatch {
 			}
 		}
 	}
-	b.stats.coerced, b.stats.nulled, b.stats.repaired = fixes.coerced, fixes.nulled, fixes.repaired
+	b.stats.valueFixes = fixes
 	return b
 }
 
@@ -158,6 +158,8 @@ func convertMetrics(md pmetric.Metrics) metricBatch {
 type pointContext struct {
 	b                 *metricBatch
 	fixes             *valueFixes
+	window            timeWindow
+	limits            attrLimits
 	seen              map[uint64]struct{}
 	name, unit, scope string
 	service           driver.Value
@@ -167,24 +169,32 @@ type pointContext struct {
 	lastOK            bool
 }
 
-// add appends one point's row to table; specific are its type's own columns.
+// add appends one point's row to table, unless the time window refuses its time;
+// specific are its type's own columns.
 func (c *pointContext) add(kind pointKind, ts, start pcommon.Timestamp, attrs pcommon.Map, flags uint32, specific ...driver.Value) {
-	t := ts.AsTime().UTC()
-	if ts == 0 {
-		t = time.Now().UTC() // an undated point is dated by its arrival
-		c.fixes.coerced++
-	}
-	attrJSON := c.fixes.appendJSONMap(nil, attrs, nil, 0)
-	h := pointHash(c.name, pointKindNames[kind], t, start, attrJSON, c.resJSON, specific)
 	c.lastOK = false
+	var t time.Time
+	if ts == 0 {
+		t, ts = c.window.arrival, pcommon.NewTimestampFromTime(c.window.arrival) // dated by its arrival
+		c.fixes.coerced++
+	} else if v := c.window.check(ts); v != timeOK {
+		c.b.stats.pointsRejected[v]++
+		return
+	} else {
+		t = storedTime(ts)
+	}
+	attrJSON := c.fixes.appendAttributes(nil, attrs, c.limits)
+	h := pointHash(c.name, pointKindNames[kind], ts, start, attrJSON, c.resJSON, specific)
 	if _, dup := c.seen[h]; dup {
 		c.b.stats.pointsDuplicate++
 		return
 	}
 	c.seen[h] = struct{}{}
 	var startValue driver.Value
-	if start != 0 {
-		startValue = start.AsTime().UTC()
+	if st, ok, nulled := c.window.optionalTime(start); ok {
+		startValue = st
+	} else if nulled {
+		c.fixes.nulled++
 	}
 	values := make([]driver.Value, 0, len(pointColumns[kind]))
 	values = append(values, c.name, c.unit, t, startValue, c.service, c.scope)
@@ -225,8 +235,9 @@ func (c *pointContext) quotaPoint(p pmetric.NumberDataPoint) {
 		s, _ := c.fixes.str(v)
 		return s
 	}
+	service, _ := c.service.(string)
 	key := quotaKey{
-		time: c.lastTime, service: text(c.service),
+		time: c.lastTime, service: service,
 		provider: attr(string(semconv.GenAIProviderName)), model: attr(string(semconv.GenAIRequestModel)),
 		resource: attr(string(semconv.RateLimitResource)), window: attr(string(semconv.RateLimitWindow)),
 		source: attr(string(semconv.RateLimitSource)),
@@ -306,11 +317,11 @@ func temporality(t pmetric.AggregationTemporality) driver.Value {
 
 // pointHash fingerprints a point: two deliveries of the same point hash the same, in
 // any process, so a replayed batch is recognised after a restart.
-func pointHash(name, kind string, t time.Time, start pcommon.Timestamp, attrs, res []byte, specific []driver.Value) uint64 {
+func pointHash(name, kind string, ts, start pcommon.Timestamp, attrs, res []byte, specific []driver.Value) uint64 {
 	h := newFNV()
 	h.str(name)
 	h.str(kind)
-	h.u64(uint64(t.UnixNano()))
+	h.u64(uint64(ts))
 	h.u64(uint64(start))
 	h.bytes(attrs)
 	h.bytes(res)
@@ -375,7 +386,7 @@ func (h *fnv) u64(v uint64) {
 
 // pushMetrics writes every point of md, and the quota snapshots, in one transaction.
 func (e *duckdbExporter) pushMetrics(ctx context.Context, md pmetric.Metrics) error {
-	b := convertMetrics(md)
+	b := convertMetrics(md, newTimeWindow(e.now()), e.cfg.AttributeLimits.limits())
 	total := 0
 	for _, rows := range b.rows {
 		total += len(rows)

@@ -15,6 +15,8 @@ import (
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/extension/extensiontest"
+
+	"github.com/aiusage/aiusage/exporter/duckdbexporter/internal/metadata"
 )
 
 // storageHost is a collector host holding storage extensions.
@@ -55,7 +57,7 @@ func TestQueueDirectoryTakenNamesIt(t *testing.T) {
 
 	// Both are exporter "duckdb", as in two collectors with the same configuration.
 	set := exportertestSettings()
-	set.ID = component.NewID(componentType)
+	set.ID = component.NewID(metadata.Type)
 	first, err := NewFactory().CreateTraces(ctx, set, newConfig())
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/net/netutil"
 
+	"github.com/aiusage/aiusage/console"
 	"github.com/aiusage/aiusage/queries"
 )
 
@@ -37,7 +38,9 @@ type reportServer struct {
 
 // serveReports starts the report endpoint: the read-only reports of package queries,
 // run against the exporter's database within the configured bounds, behind the Host
-// check of a loopback endpoint and the optional bearer token.
+// check of a loopback endpoint and the optional bearer token, and the web console that
+// reads them (its page and scripts hold no data and need no token). Pages of the
+// origins in cors_allowed_origins may read the reports too.
 func (e *duckdbExporter) serveReports() (*reportServer, error) {
 	cfg := e.cfg.Reports
 	ln, err := net.Listen("tcp", cfg.Endpoint)
@@ -47,7 +50,12 @@ func (e *duckdbExporter) serveReports() (*reportServer, error) {
 	h := queries.NewHandler(e.db, cfg.Limits, func(report string, err error) {
 		e.logger.Error("duckdb report failed", zap.String("report", report), zap.Error(err))
 	})
-	handler := requireToken(string(cfg.BearerToken), h)
+	reports := requireToken(string(cfg.BearerToken), h)
+	mux := http.NewServeMux()
+	mux.Handle("/reports", reports)
+	mux.Handle("/reports/", reports)
+	console.Mount(mux)
+	handler := console.AllowOrigins(cfg.CORSAllowedOrigins, mux)
 	if host, _, _ := net.SplitHostPort(cfg.Endpoint); isLoopback(host) {
 		handler = requireLoopbackHost(host, ln.Addr().(*net.TCPAddr).Port, handler)
 	}

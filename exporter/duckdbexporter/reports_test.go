@@ -82,6 +82,11 @@ func TestReportsEndpoint(t *testing.T) {
 		{"malformed limits", "/reports/rates?limits=%5B%7B", ok, "", 400, "parameter limits"},
 		{"a writing report", "/reports/retention", ok, "", 403, "not served"},
 		{"path traversal", "/reports/..%2F..%2Fetc%2Fpasswd", ok, "", 404, "unknown report"},
+		// The console's page holds no data: it needs no token, but the loopback rule holds.
+		{"the console page without a token", "/console/", "", "", 200, "aiusage console"},
+		{"the console on a rebound host", "/console/", "", "attacker.example:" + port, 421, "is not this endpoint"},
+		{"the widget script without a token", "/console/widget.js", "", "", 200, "aiusage-quota"},
+
 		{"a request line beyond the header limit", "/reports/users?user_id=" + strings.Repeat("x", reportsMaxHeaderBytes+8<<10), ok, "", 431, ""},
 	}
 	for _, tt := range tests {

@@ -2,8 +2,8 @@ package duckdbexporter
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
+	"strconv"
 	"time"
 
 	"go.uber.org/zap"
@@ -15,7 +15,7 @@ func (e *duckdbExporter) retentionLoop(ctx context.Context) {
 	t := time.NewTicker(e.cfg.RetentionInterval)
 	defer t.Stop()
 	for {
-		if _, err := e.applyRetention(ctx, cutoffDay(time.Now(), e.cfg.Retention)); err != nil && ctx.Err() == nil {
+		if _, err := e.applyRetention(ctx, e.now()); err != nil && ctx.Err() == nil {
 			e.logger.Warn("duckdb retention failed; retrying at the next interval", zap.Error(err))
 		}
 		select {
@@ -29,38 +29,53 @@ func (e *duckdbExporter) retentionLoop(ctx context.Context) {
 // cutoffDay is the first UTC day whose raw rows are kept: retention rounds down to
 // whole days, so a day is either complete in ai_usage_log or gone from it.
 func cutoffDay(now time.Time, retention time.Duration) time.Time {
-	t := now.Add(-retention).UTC()
+	return utcDay(now.Add(-retention))
+}
+
+func utcDay(t time.Time) time.Time {
+	t = t.UTC()
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
-// applyRetention deletes raw rows of days before cutoff in one transaction, then
-// checkpoints so the file gives the space back, and returns how many rows went. The
-// daily roll-up is kept.
-func (e *duckdbExporter) applyRetention(ctx context.Context, cutoff time.Time) (int64, error) {
-	var deleted int64
-	err := e.inTransaction(ctx, func(conn *sql.Conn) error {
-		for _, stmt := range e.sql.retention {
-			res, err := conn.ExecContext(ctx, stmt, cutoff.Format(time.DateOnly))
-			if err != nil {
-				return fmt.Errorf("retention: %w", err)
-			}
-			n, _ := res.RowsAffected()
-			deleted += n
-		}
-		return nil
-	}, nil)
-	if err != nil || deleted == 0 {
-		return deleted, err
-	}
+// applyRetention deletes the raw rows of UTC days before cutoffDay(now, retention) by
+// the one rule of queries/retention.sql, run as it is with the configured table names,
+// then checkpoints so the file gives the space back, and returns how many rows went.
+// The daily roll-up is kept.
+func (e *duckdbExporter) applyRetention(ctx context.Context, now time.Time) (int64, error) {
+	today := utcDay(now)
+	days := int(today.Sub(cutoffDay(now, e.cfg.Retention)) / (24 * time.Hour))
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
 	if e.db == nil {
-		return deleted, errNotStarted
+		return 0, errNotStarted
+	}
+	res, err := e.sql.retention.Run(ctx, e.db, map[string]string{
+		"as_of": today.Format(time.DateOnly), "days": strconv.Itoa(days)})
+	if err != nil {
+		return 0, fmt.Errorf("retention on duckdb %q: %w", e.cfg.Path, err)
+	}
+	if len(res.Rows) != 1 {
+		return 0, fmt.Errorf("retention on duckdb %q: %d result rows, want 1", e.cfg.Path, len(res.Rows))
+	}
+	row := map[string]any{}
+	for i, c := range res.Columns {
+		row[c.Name] = res.Rows[0][i]
+	}
+	var deleted int64
+	for _, c := range []string{"rows_deleted", "snapshots_deleted", "points_deleted"} {
+		n, _ := row[c].(int64)
+		deleted += n
+	}
+	if kept, _ := row["days_kept_not_rolled_up"].([]any); len(kept) > 0 {
+		e.logger.Warn("duckdb retention kept raw days that ai_usage_daily does not count in full; run queries/rollup.sql over them",
+			zap.Any("days", kept))
+	}
+	if deleted == 0 {
+		return 0, nil
 	}
 	if _, err := e.db.ExecContext(ctx, "CHECKPOINT"); err != nil {
 		return deleted, fmt.Errorf("retention: checkpoint duckdb %q: %w", e.cfg.Path, err)
 	}
-	e.logger.Info("duckdb retention deleted raw rows", zap.Int64("rows", deleted),
-		zap.String("before_day", cutoff.Format(time.DateOnly)))
+	e.logger.Info("duckdb retention deleted raw rows", zap.Int64("rows", deleted), zap.Any("before_day", row["cutoff"]))
 	return deleted, nil
 }

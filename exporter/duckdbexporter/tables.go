@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"strings"
 	"text/template"
+
+	"github.com/aiusage/aiusage/queries"
 )
 
 // TablesConfig names the tables the exporter writes. The defaults are the schema's
@@ -100,11 +103,30 @@ type statements struct {
 	storedSpans string
 	latestSpan  string
 	latestPoint string
+	lastRow     string
+	rollup      string // sql/rollup_rows.sql followed by the rule of queries/rollup.sql
 	storedPoint [numPointKinds]string
-	dailyUpsert string
 	quotaStage  string
 	quotaMerge  []string
-	retention   []string
+	retention   *queries.Report // queries/retention.sql
+}
+
+// schemaTableNames matches the schema's table names in SQL written for them (queries/).
+var schemaTableNames = func() *regexp.Regexp {
+	var names []string
+	for _, f := range defaultTables().fields() {
+		names = append(names, regexp.QuoteMeta(f.def))
+	}
+	return regexp.MustCompile(`\b(` + strings.Join(names, "|") + `)\b`)
+}()
+
+// rename puts the configured table names, quoted, in place of the schema's in sqlText.
+func (t TablesConfig) rename(sqlText string) string {
+	quoted := map[string]string{}
+	for _, f := range t.fields() {
+		quoted[f.def] = `"` + f.name + `"`
+	}
+	return schemaTableNames.ReplaceAllStringFunc(sqlText, func(name string) string { return quoted[name] })
 }
 
 // renderStatements fills the embedded SQL templates with the table names, quoted.
@@ -141,9 +163,18 @@ func renderStatements(t TablesConfig) (statements, error) {
 			return s, err
 		}
 	}
-	if s.dailyUpsert, err = render("daily_upsert.sql", quoted); err != nil {
+	if s.lastRow, err = render("last_row.sql", quoted); err != nil {
 		return s, err
 	}
+	rows, err := render("rollup_rows.sql", quoted)
+	if err != nil {
+		return s, err
+	}
+	rule, err := rollupRule(t)
+	if err != nil {
+		return s, err
+	}
+	s.rollup = rows + rule
 	if s.quotaStage, err = render("quota_stage.sql", quoted); err != nil {
 		return s, err
 	}
@@ -152,10 +183,12 @@ func renderStatements(t TablesConfig) (statements, error) {
 		return s, err
 	}
 	s.quotaMerge = splitStatements(merge)
-	retention, err := render("retention.sql", quoted)
+	retention, err := queries.Lookup("retention")
 	if err != nil {
 		return s, err
 	}
-	s.retention = splitStatements(retention)
+	renamed := *retention
+	renamed.SQL = t.rename(retention.SQL)
+	s.retention = &renamed
 	return s, nil
 }

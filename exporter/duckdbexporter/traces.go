@@ -17,120 +17,6 @@ import (
 	"github.com/aiusage/aiusage/instrumentation/semconv"
 )
 
-// Columns of ai_usage_log, in the order rows are appended.
-const (
-	colTraceID = iota
-	colSpanID
-	colStartTime
-	colEndTime
-	colDay
-	colDuration
-	colServiceName
-	colProvider
-	colOperation
-	colRequestModel
-	colResponseModel
-	colResponseID
-	colUserID
-	colProjectID
-	colActionType
-	colInputTokens
-	colOutputTokens
-	colCacheReadTokens
-	colReasoningTokens
-	colStreaming
-	colTimeToFirstChunk
-	colFinishReasons
-	colStatusCode
-	colErrorType
-	colServerAddress
-	colRequestsLimit
-	colRequestsRemaining
-	colRequestsReset
-	colTokensLimit
-	colTokensRemaining
-	colTokensReset
-	colRetryAfter
-	colQuotaID
-	colCostUSD
-	colCostStatus
-	colAttributes
-	colResourceAttributes
-	numUsageColumns
-)
-
-var usageColumns = [numUsageColumns]string{
-	colTraceID: "trace_id", colSpanID: "span_id", colStartTime: "start_time", colEndTime: "end_time",
-	colDay: "day", colDuration: "duration_s", colServiceName: "service_name", colProvider: "provider",
-	colOperation: "operation", colRequestModel: "request_model", colResponseModel: "response_model",
-	colResponseID: "response_id", colUserID: "user_id", colProjectID: "project_id", colActionType: "action_type",
-	colInputTokens: "input_tokens", colOutputTokens: "output_tokens",
-	colCacheReadTokens: "cache_read_input_tokens", colReasoningTokens: "reasoning_output_tokens",
-	colStreaming: "streaming", colTimeToFirstChunk: "time_to_first_chunk_s", colFinishReasons: "finish_reasons",
-	colStatusCode: "status_code", colErrorType: "error_type", colServerAddress: "server_address",
-	colRequestsLimit: "requests_limit", colRequestsRemaining: "requests_remaining", colRequestsReset: "requests_reset_s",
-	colTokensLimit: "tokens_limit", colTokensRemaining: "tokens_remaining", colTokensReset: "tokens_reset_s",
-	colRetryAfter: "retry_after_s", colQuotaID: "quota_id", colCostUSD: "cost_usd", colCostStatus: "cost_status",
-	colAttributes: "attributes", colResourceAttributes: "resource_attributes",
-}
-
-// columnKind is how an attribute's value becomes its column's value.
-type columnKind uint8
-
-const (
-	kindString   columnKind = iota // VARCHAR of low cardinality (boxed once per batch)
-	kindUnique                     // VARCHAR unique per call
-	kindProvider                   // the required provider column
-	kindCount                      // BIGINT in [0, maxCount]
-	kindSeconds                    // DOUBLE in [0, maxSeconds]
-	kindCost                       // DOUBLE in [0, maxCostUSD]
-	kindBool                       // BOOLEAN
-	kindStrings                    // VARCHAR[]
-	kindStatus                     // INTEGER HTTP status
-)
-
-// columnSpec is the column an attribute fills.
-type columnSpec struct {
-	col  int
-	kind columnKind
-}
-
-// spanColumns maps each attribute of the telemetry contract to its column; one map
-// lookup per attribute is cheaper than a switch over thirty names.
-var spanColumns = map[string]columnSpec{
-	string(semconv.GenAIProviderName):             {colProvider, kindProvider},
-	string(semconv.GenAIOperationName):            {colOperation, kindString},
-	string(semconv.GenAIRequestModel):             {colRequestModel, kindString},
-	string(semconv.GenAIResponseModel):            {colResponseModel, kindString},
-	string(semconv.GenAIResponseID):               {colResponseID, kindUnique},
-	string(semconv.UserID):                        {colUserID, kindString},
-	string(semconv.ProjectID):                     {colProjectID, kindString},
-	string(semconv.ActionType):                    {colActionType, kindString},
-	string(semconv.GenAIUsageInputTokens):         {colInputTokens, kindCount},
-	string(semconv.GenAIUsageOutputTokens):        {colOutputTokens, kindCount},
-	string(semconv.GenAIUsageCacheReadInput):      {colCacheReadTokens, kindCount},
-	string(semconv.GenAIUsageReasoningOutput):     {colReasoningTokens, kindCount},
-	string(semconv.GenAIRequestStream):            {colStreaming, kindBool},
-	string(semconv.GenAIResponseTimeToFirstChunk): {colTimeToFirstChunk, kindSeconds},
-	string(semconv.GenAIResponseFinishReasons):    {colFinishReasons, kindStrings},
-	string(semconv.HTTPResponseStatusCode):        {colStatusCode, kindStatus},
-	string(semconv.ErrorType):                     {colErrorType, kindString},
-	string(semconv.ServerAddress):                 {colServerAddress, kindString},
-	string(semconv.RateLimitRequestsLimit):        {colRequestsLimit, kindCount},
-	string(semconv.RateLimitRequestsRemaining):    {colRequestsRemaining, kindCount},
-	string(semconv.RateLimitRequestsReset):        {colRequestsReset, kindSeconds},
-	string(semconv.RateLimitTokensLimit):          {colTokensLimit, kindCount},
-	string(semconv.RateLimitTokensRemaining):      {colTokensRemaining, kindCount},
-	string(semconv.RateLimitTokensReset):          {colTokensReset, kindSeconds},
-	string(semconv.RateLimitRetryAfter):           {colRetryAfter, kindSeconds},
-	string(semconv.RateLimitQuotaID):              {colQuotaID, kindString},
-	string(semconv.CostUSD):                       {colCostUSD, kindCost},
-	string(semconv.CostStatus):                    {colCostStatus, kindString},
-}
-
-// usageRow is one row of the usage log, in column order.
-type usageRow = [numUsageColumns]driver.Value
-
 // spanKey identifies a span; the zero key (no ids) is never treated as a duplicate.
 type spanKey struct {
 	trace pcommon.TraceID
@@ -145,6 +31,8 @@ type spanBatch struct {
 	keys             map[spanKey]struct{} // of spans with an id
 	resources        []pcommon.Map
 	minTime, maxTime time.Time // of span start times
+	window           timeWindow
+	limits           attrLimits
 	stats            batchStats
 }
 
@@ -154,9 +42,11 @@ type batchSpan struct {
 	resource int
 }
 
-// collectSpans picks the GenAI spans of td, dropping spans repeated within td.
-func collectSpans(td ptrace.Traces) spanBatch {
-	b := spanBatch{spans: make([]batchSpan, 0, td.SpanCount()), keys: make(map[spanKey]struct{}, td.SpanCount())}
+// collectSpans picks the GenAI spans of td that w accepts, dropping spans repeated
+// within td.
+func collectSpans(td ptrace.Traces, w timeWindow, lim attrLimits) spanBatch {
+	b := spanBatch{spans: make([]batchSpan, 0, td.SpanCount()), keys: make(map[spanKey]struct{}, td.SpanCount()),
+		window: w, limits: lim}
 	seen := b.keys
 	for _, rs := range td.ResourceSpans().All() {
 		resource := -1
@@ -164,6 +54,11 @@ func collectSpans(td ptrace.Traces) spanBatch {
 			for _, span := range ss.Spans().All() {
 				if _, ok := span.Attributes().Get(string(semconv.GenAIProviderName)); !ok {
 					b.stats.spansNotGenAI++
+					continue
+				}
+				start, _, verdict := w.spanStart(span)
+				if verdict != timeOK {
+					b.stats.spansRejected[verdict]++
 					continue
 				}
 				key := spanKey{trace: span.TraceID(), span: span.SpanID()}
@@ -179,7 +74,6 @@ func collectSpans(td ptrace.Traces) spanBatch {
 					resource = len(b.resources) - 1
 				}
 				b.spans = append(b.spans, batchSpan{span: span, resource: resource})
-				start, _ := spanStart(span)
 				if b.minTime.IsZero() || start.Before(b.minTime) {
 					b.minTime = start
 				}
@@ -192,28 +86,15 @@ func collectSpans(td ptrace.Traces) spanBatch {
 	return b
 }
 
-// spanStart is when span started: its start time, else its end time, else now (an
-// undated span is dated by its arrival); dated reports whether it had a start time.
-func spanStart(span ptrace.Span) (t time.Time, dated bool) {
-	switch {
-	case span.StartTimestamp() != 0:
-		return span.StartTimestamp().AsTime().UTC(), true
-	case span.EndTimestamp() != 0:
-		return span.EndTimestamp().AsTime().UTC(), false
-	}
-	return time.Now().UTC(), false
-}
-
 // eachRow builds the row of every span of b but those skip reports, in one reused
 // array, and passes it to fn. It never fails on data: values it cannot use are NULL
 // (kept in the attributes JSON) and counted in b.stats.
 func (b *spanBatch) eachRow(skip func(ptrace.Span) bool, fn func(*usageRow) error) error {
 	var fixes valueFixes
-	defer func() {
-		b.stats.coerced, b.stats.nulled, b.stats.repaired = fixes.coerced, fixes.nulled, fixes.repaired
-	}()
+	defer func() { b.stats.valueFixes = fixes }()
 	var row usageRow
-	rb := rowBuilder{v: &row, fixes: &fixes, buf: make([]byte, 0, 1024), boxed: map[string]driver.Value{}}
+	rb := rowBuilder{v: &row, fixes: &fixes, window: b.window, limits: b.limits,
+		buf: make([]byte, 0, 1024), boxed: map[string]driver.Value{}}
 	services := make([]driver.Value, len(b.resources))
 	resJSON := make([]json.RawMessage, len(b.resources))
 	for i, res := range b.resources {
@@ -222,7 +103,7 @@ func (b *spanBatch) eachRow(skip func(ptrace.Span) bool, fn func(*usageRow) erro
 				services[i] = rb.boxOnce(s)
 			}
 		}
-		resJSON[i] = json.RawMessage(fixes.appendJSONMap(nil, res, nil, 0))
+		resJSON[i] = json.RawMessage(fixes.appendAttributes(nil, res, b.limits))
 	}
 	for _, s := range b.spans {
 		if skip != nil && skip(s.span) {
@@ -303,15 +184,18 @@ var errStopped = errors.New("row building stopped")
 // column, and values a column could not take, go to the attributes JSON in buf. It is
 // reused across the spans of a batch.
 type rowBuilder struct {
-	v       *[numUsageColumns]driver.Value
+	v       *usageRow
 	fixes   *valueFixes
+	window  timeWindow
+	limits  attrLimits
 	buf     []byte
+	kept    int          // attributes in buf
 	arena   []byte       // the batch's attributes JSON, sliced per row: one allocation per many rows
 	lastDay driver.Value // spans of a batch mostly share a day: box it once
 	// boxed holds the low-cardinality strings of the batch (providers, models, users)
 	// already boxed as driver.Value: boxing each anew costs an allocation per column and row.
 	boxed  map[string]driver.Value
-	recent [numUsageColumns][4]driver.Value
+	recent [len(usageColumns)][4]driver.Value
 	// keys and specs remember the previous span's attribute keys by position: spans of
 	// one instrumentation list their attributes in the same order, and comparing a key
 	// with the one before is cheaper than a map lookup.
@@ -363,21 +247,27 @@ func (rb *rowBuilder) boxOnce(s string) driver.Value {
 	return v
 }
 
-// rest adds an attribute to the JSON of remaining attributes.
+// rest adds an attribute without a column to the attributes JSON, unless
+// attribute_limits leaves it out.
 func (rb *rowBuilder) rest(k string, val pcommon.Value) {
-	if len(rb.buf) > 1 {
-		rb.buf = append(rb.buf, ',')
+	var ok bool
+	if rb.buf, ok = rb.fixes.appendLimited(rb.buf, 0, rb.kept, k, val, rb.limits); ok {
+		rb.kept++
 	}
-	rb.buf = rb.fixes.appendJSONString(rb.buf, k)
-	rb.buf = append(rb.buf, ':')
-	rb.buf = rb.fixes.appendJSONValue(rb.buf, val, 0)
+}
+
+// keep adds to the attributes JSON an attribute whose column could not take its
+// value: never left out, so the value the column lacks is always there to read.
+func (rb *rowBuilder) keep(k string, val pcommon.Value) {
+	rb.buf = rb.fixes.appendMember(rb.buf, rb.kept, k, val, 0)
+	rb.kept++
 }
 
 func (rb *rowBuilder) str(col int, k string, val pcommon.Value) {
 	if s, ok := rb.fixes.str(val); ok {
 		rb.v[col] = rb.box(col, s)
 	} else {
-		rb.rest(k, val)
+		rb.keep(k, val)
 	}
 }
 
@@ -385,7 +275,7 @@ func (rb *rowBuilder) count(col int, k string, val pcommon.Value) {
 	if n, ok := rb.fixes.count(val, maxCount); ok {
 		rb.v[col] = n
 	} else {
-		rb.rest(k, val)
+		rb.keep(k, val)
 	}
 }
 
@@ -393,15 +283,15 @@ func (rb *rowBuilder) number(col int, k string, val pcommon.Value, limit float64
 	if d, ok := rb.fixes.number(val, limit); ok {
 		rb.v[col] = d
 	} else {
-		rb.rest(k, val)
+		rb.keep(k, val)
 	}
 }
 
-// fill maps span to the row's columns.
+// fill maps a span, one its time window accepts, to the row's columns.
 func (rb *rowBuilder) fill(span ptrace.Span) {
 	v := rb.v
 	v[colTraceID], v[colSpanID] = idStrings(span.TraceID(), span.SpanID())
-	st, dated := spanStart(span)
+	st, dated, _ := rb.window.spanStart(span) // as collectSpans found: the window fixes the arrival time
 	if !dated {
 		rb.fixes.coerced++
 	}
@@ -411,15 +301,16 @@ func (rb *rowBuilder) fill(span ptrace.Span) {
 		rb.lastDay = day
 	}
 	v[colDay] = rb.lastDay
-	if end := span.EndTimestamp(); end != 0 {
-		et := end.AsTime().UTC()
+	if et, ok, nulled := rb.window.optionalTime(span.EndTimestamp()); ok {
 		v[colEndTime] = et
 		if !et.Before(st) {
 			v[colDuration] = et.Sub(st).Seconds()
 		}
+	} else if nulled {
+		rb.fixes.nulled++
 	}
 
-	rb.buf = append(rb.buf[:0], '{')
+	rb.buf, rb.kept = append(rb.buf[:0], '{'), 0
 	i := -1
 	for k, val := range span.Attributes().All() {
 		i++
@@ -439,28 +330,28 @@ func (rb *rowBuilder) fill(span ptrace.Span) {
 			rb.number(spec.col, k, val, maxCostUSD)
 		case kindProvider:
 			if s, ok := rb.fixes.str(val); ok {
-				v[colProvider] = rb.box(colProvider, s)
+				v[spec.col] = rb.box(spec.col, s)
 			} else {
-				v[colProvider] = val.AsString() // the column is required; keep its text
+				v[spec.col] = val.AsString() // the column is required; keep its text
 				rb.fixes.coerced++
 			}
 		case kindUnique: // unique per call: not worth caching
 			if s, ok := rb.fixes.str(val); ok {
 				v[spec.col] = s
 			} else {
-				rb.rest(k, val)
+				rb.keep(k, val)
 			}
 		case kindBool:
 			if b, ok := rb.fixes.boolean(val); ok {
 				v[spec.col] = b
 			} else {
-				rb.rest(k, val)
+				rb.keep(k, val)
 			}
 		case kindStrings:
 			if s, ok := rb.fixes.strings(val); ok {
 				v[spec.col] = s
 			} else {
-				rb.rest(k, val)
+				rb.keep(k, val)
 			}
 		case kindStatus:
 			if n, ok := rb.fixes.count(val, 999); ok && n >= 100 {
@@ -469,7 +360,7 @@ func (rb *rowBuilder) fill(span ptrace.Span) {
 				if ok { // a number, but no HTTP status
 					rb.fixes.nulled++
 				}
-				rb.rest(k, val)
+				rb.keep(k, val)
 			}
 		}
 	}
@@ -494,33 +385,38 @@ func idStrings(t pcommon.TraceID, s pcommon.SpanID) (trace, span string) {
 
 // pushTraces writes the GenAI spans of td in one transaction, with the roll-up.
 func (e *duckdbExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
-	b := collectSpans(td)
+	b := collectSpans(td, newTimeWindow(e.now()), e.cfg.AttributeLimits.limits())
 	if len(b.spans) > 0 {
 		err := e.inTransaction(ctx, func(conn *sql.Conn) error {
 			var stored map[spanKey]struct{}
-			if !b.minTime.After(e.latestSpan) {
+			before := noRowBefore
+			if !b.minTime.After(e.latestSpan) { // the batch may overlap rows stored already
 				var err error
 				if stored, err = storedSpans(ctx, conn, e.sql.storedSpans, &b); err != nil {
 					return err
 				}
+				if before, err = e.lastRowBefore(ctx, conn, b.minTime, b.maxTime); err != nil {
+					return err
+				}
 			}
-			skip := func(s ptrace.Span) bool {
-				_, dup := stored[spanKey{trace: s.TraceID(), span: s.SpanID()}]
-				return dup
+			var skip func(ptrace.Span) bool
+			if len(stored) > 0 {
+				skip = func(s ptrace.Span) bool {
+					_, dup := stored[spanKey{trace: s.TraceID(), span: s.SpanID()}]
+					return dup
+				}
 			}
 			b.stats.spansDuplicate += int64(len(stored))
-			daily := dailyAggregates{}
-			err := appendRows(conn, e.cfg.Tables.UsageLog, usageColumns[:], func(add func(...driver.Value) error) error {
+			err := appendRows(conn, e.cfg.Tables.UsageLog, usageColumnNames, func(add func(...driver.Value) error) error {
 				return b.pipeRows(skip, func(r *usageRow) error {
-					daily.add(r)
 					b.stats.spansWritten++
 					return add(r[:]...)
 				})
 			})
-			if err != nil {
+			if err != nil || b.stats.spansWritten == 0 {
 				return err
 			}
-			return upsertDaily(ctx, conn, &e.sql, daily)
+			return e.rollUp(ctx, b.minTime, b.maxTime, before)
 		}, func() {
 			if b.maxTime.After(e.latestSpan) {
 				e.latestSpan = b.maxTime

@@ -114,7 +114,7 @@ func TestTracesRows(t *testing.T) {
 		name  string
 		span  testSpan
 		want  map[string]string // column (SQL expression) -> value as text
-		fixes batchStats
+		fixes valueFixes
 	}{{
 		name: "groq chat call, every column typed",
 		span: testSpan{attrs: groqCall(), start: testStart, end: testStart.Add(1500 * time.Millisecond)},
@@ -141,7 +141,7 @@ func TestTracesRows(t *testing.T) {
 			string(semconv.GenAIRequestStream), "true"), start: testStart},
 		want: map[string]string{"input_tokens": "12", "output_tokens": "7", "cache_read_input_tokens": "4",
 			"status_code": "429", "streaming": "true", "attributes::VARCHAR": `{"server.port":443}`},
-		fixes: batchStats{coerced: 5},
+		fixes: valueFixes{coerced: 5},
 	}, {
 		name: "negative, fractional, absurd and non-numeric counts are NULL and kept as attributes",
 		span: testSpan{attrs: with(groqCall(),
@@ -154,23 +154,23 @@ func TestTracesRows(t *testing.T) {
 			"attributes->>'gen_ai.usage.output_tokens'":       "2.5",
 			"attributes->>'aiusage.ratelimit.requests.limit'": "lots",
 			"attributes->>'http.response.status_code'":        "42"},
-		fixes: batchStats{nulled: 5},
+		fixes: valueFixes{nulled: 5},
 	}, {
 		name: "NaN cost and negative reset are NULL",
 		span: testSpan{attrs: with(groqCall(), string(semconv.CostUSD), "NaN", string(semconv.RateLimitTokensReset), -1.0),
 			start: testStart},
 		want:  map[string]string{"cost_usd": "NULL", "tokens_reset_s": "NULL", "cost_status": "priced"},
-		fixes: batchStats{coerced: 1, nulled: 2},
+		fixes: valueFixes{coerced: 1, nulled: 2},
 	}, {
 		name:  "a single finish reason string becomes a one-element list",
 		span:  testSpan{attrs: with(groqCall(), string(semconv.GenAIResponseFinishReasons), "length"), start: testStart},
 		want:  map[string]string{"finish_reasons": "[length]"},
-		fixes: batchStats{coerced: 1},
+		fixes: valueFixes{coerced: 1},
 	}, {
 		name:  "non-UTF-8 strings are made valid",
 		span:  testSpan{attrs: with(groqCall(), string(semconv.UserID), "b\xffob", "note", "x\xfe"), start: testStart},
 		want:  map[string]string{"user_id": "b\uFFFDob", "attributes->>'note'": "x\uFFFD"},
-		fixes: batchStats{repaired: 2},
+		fixes: valueFixes{repaired: 2},
 	}, {
 		name: "giant values are bounded",
 		span: testSpan{attrs: with(groqCall(), "prompt", giant, string(semconv.GenAIRequestModel), giant), start: testStart},
@@ -179,12 +179,12 @@ func TestTracesRows(t *testing.T) {
 			"ends_with(attributes->>'prompt', '[truncated]')": "true",
 			"length(request_model) <= 16384":                  "true",
 		},
-		fixes: batchStats{repaired: 2},
+		fixes: valueFixes{repaired: 2},
 	}, {
 		name:  "a span without start time is dated by its end",
 		span:  testSpan{attrs: groqCall(), end: testStart},
 		want:  map[string]string{"start_time::VARCHAR": "2026-11-26 23:59:58+00", "duration_s": "0.0"},
-		fixes: batchStats{coerced: 1},
+		fixes: valueFixes{coerced: 1},
 	}, {
 		name: "an error call",
 		span: testSpan{attrs: with(groqCall(), string(semconv.ErrorType), "429", string(semconv.HTTPResponseStatusCode), int64(429),
@@ -332,4 +332,28 @@ func TestDailyRollupAccumulatesAcrossBatches(t *testing.T) {
 	if got := queryInt(t, e.db, `SELECT count(*) FROM ai_usage_daily WHERE user_id = '' AND project_id = '' AND action_type = ''`); got == 0 {
 		t.Error("no roll-up row for unattributed calls")
 	}
+}
+
+// TestDailyRollupOfBatchesBetweenStoredRows: a batch whose spans fall between rows
+// stored before (a late or re-batched delivery) adds only its own rows to the roll-up,
+// though its time range holds older ones.
+func TestDailyRollupOfBatchesBetweenStoredRows(t *testing.T) {
+	e := startExporter(t, testConfig(t))
+	ctx := context.Background()
+	batch := func(parity int) ptrace.Traces {
+		var spans []testSpan
+		for i := parity; i < 40; i += 2 {
+			spans = append(spans, testSpan{n: uint64(i), attrs: groqCall(), start: testStart.Add(time.Duration(i) * time.Second)})
+		}
+		return buildTraces(spans...)
+	}
+	for _, td := range []ptrace.Traces{batch(0), batch(1), batch(1), batch(0)} {
+		if err := e.pushTraces(ctx, td); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := queryInt(t, e.db, "SELECT sum(requests) FROM ai_usage_daily"); n != 40 {
+		t.Errorf("the roll-up counts %d requests, want 40", n)
+	}
+	assertDailyMatchesLog(t, e)
 }

@@ -14,7 +14,7 @@ import (
 // prompt, a base64 image) must not bloat the file or the batch's memory.
 const (
 	maxStringBytes = 16 << 10 // per string value, typed column or JSON
-	maxSliceItems  = 256      // per array value
+	maxSliceItems  = 256      // per array or nested map value
 	maxMapDepth    = 8        // nested maps and arrays
 	// maxCount is the largest token count or quota value taken as real; larger ones are
 	// corrupt (a trillion tokens in one call).
@@ -47,9 +47,16 @@ func cleanString(s string) (string, bool) {
 	return s, changed
 }
 
-// valueFixes counts the repairs made while reading one span's or point's values.
+// valueFixes counts the repairs made while reading one batch's values, and the
+// attributes attribute_limits left out.
 type valueFixes struct {
-	coerced, nulled, repaired int64
+	coerced, nulled, repaired      int64
+	droppedByCount, droppedByBytes int64
+}
+
+// attrLimits bound the attributes JSON of one span, point or resource (attribute_limits).
+type attrLimits struct {
+	maxCount, maxBytes int
 }
 
 // str reads a string column: strings as they are (made valid and bounded), numbers and
@@ -186,24 +193,64 @@ func (f *valueFixes) strings(v pcommon.Value) ([]string, bool) {
 	return nil, false
 }
 
-// appendJSONMap appends m as a JSON object, skipping the keys skip reports, with
-// strings made valid and bounded. It is the hot path of every row, hence no reflection.
-func (f *valueFixes) appendJSONMap(buf []byte, m pcommon.Map, skip func(string) bool, depth int) []byte {
+// appendAttributes appends m as a JSON object of at most lim.maxCount attributes and
+// lim.maxBytes bytes: an attribute that would exceed either is left out, and counted.
+// Strings are made valid and bounded. It is on the hot path of every row, hence no
+// reflection.
+func (f *valueFixes) appendAttributes(buf []byte, m pcommon.Map, lim attrLimits) []byte {
+	start := len(buf)
 	buf = append(buf, '{')
-	first := true
+	n := 0
 	for k, v := range m.All() {
-		if skip != nil && skip(k) {
-			continue
+		var ok bool
+		if buf, ok = f.appendLimited(buf, start, n, k, v, lim); ok {
+			n++
 		}
-		if !first {
-			buf = append(buf, ',')
-		}
-		first = false
-		buf = f.appendJSONString(buf, k)
-		buf = append(buf, ':')
-		buf = f.appendJSONValue(buf, v, depth)
 	}
 	return append(buf, '}')
+}
+
+// appendLimited appends `,"k":v` (no comma for the first of n) to the JSON object that
+// starts at buf[start], unless that would take it past lim; ok reports whether it did.
+// A left-out attribute counts as dropped, not as the repairs its value needed.
+func (f *valueFixes) appendLimited(buf []byte, start, n int, k string, v pcommon.Value, lim attrLimits) (_ []byte, ok bool) {
+	if n >= lim.maxCount {
+		f.droppedByCount++
+		return buf, false
+	}
+	mark, saved := len(buf), *f
+	buf = f.appendMember(buf, n, k, v, 0)
+	if len(buf)+1-start > lim.maxBytes { // +1: the closing brace
+		*f = saved
+		f.droppedByBytes++
+		return buf[:mark], false
+	}
+	return buf, true
+}
+
+// appendJSONMap appends a nested map as a JSON object of at most maxSliceItems entries.
+func (f *valueFixes) appendJSONMap(buf []byte, m pcommon.Map, depth int) []byte {
+	buf = append(buf, '{')
+	n := 0
+	for k, v := range m.All() {
+		if n == maxSliceItems {
+			f.repaired++
+			break
+		}
+		buf = f.appendMember(buf, n, k, v, depth)
+		n++
+	}
+	return append(buf, '}')
+}
+
+// appendMember appends `"k":v` to a JSON object that holds n members so far.
+func (f *valueFixes) appendMember(buf []byte, n int, k string, v pcommon.Value, depth int) []byte {
+	if n > 0 {
+		buf = append(buf, ',')
+	}
+	buf = f.appendJSONString(buf, k)
+	buf = append(buf, ':')
+	return f.appendJSONValue(buf, v, depth)
 }
 
 func (f *valueFixes) appendJSONValue(buf []byte, v pcommon.Value, depth int) []byte {
@@ -235,7 +282,7 @@ func (f *valueFixes) appendJSONValue(buf []byte, v pcommon.Value, depth int) []b
 			f.repaired++
 			return append(buf, "null"...)
 		}
-		return f.appendJSONMap(buf, v.Map(), nil, depth+1)
+		return f.appendJSONMap(buf, v.Map(), depth+1)
 	case pcommon.ValueTypeSlice:
 		if depth >= maxMapDepth {
 			f.repaired++

@@ -200,13 +200,3 @@ func (w *webhook) post(ctx context.Context, id string, attempt int, body []byte)
 	}
 	return false, fmt.Errorf("receiver answered %s", resp.Status)
 }
-
-// newWebhookCounter creates the counter of notification outcomes.
-func newWebhookCounter(m metric.Meter) (metric.Int64Counter, error) {
-	c, err := m.Int64Counter(metricWebhook, metric.WithUnit("{notification}"),
-		metric.WithDescription("Budget webhook notifications, by outcome: delivered, failed, dropped."))
-	if err != nil {
-		return nil, fmt.Errorf("create counter %s: %w", metricWebhook, err)
-	}
-	return c, nil
-}

@@ -11,8 +11,8 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 )
 
-// inTransaction runs fn in one transaction on one connection, so that everything a
-// batch writes (rows, quota snapshots, the roll-up) lands together or not at all.
+// inTransaction runs fn in one transaction on the writer connection, so that everything
+// a batch writes (rows, quota snapshots, the roll-up) lands together or not at all.
 // Errors DuckDB will repeat for the same data are permanent; the rest are retried.
 // ended, if not nil, runs when the transaction has ended, committed or not, before the
 // next batch may start: a failed COMMIT may still have committed.
@@ -22,14 +22,10 @@ func (e *duckdbExporter) inTransaction(ctx context.Context, fn func(*sql.Conn) e
 	if ended != nil {
 		defer ended()
 	}
-	if e.db == nil {
+	conn := e.writer
+	if conn == nil {
 		return errNotStarted
 	}
-	conn, err := e.db.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("duckdb %q: connect: %w", e.cfg.Path, err)
-	}
-	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return classify(fmt.Errorf("duckdb %q: begin: %w", e.cfg.Path, err))
 	}

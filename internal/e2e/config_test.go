@@ -9,12 +9,15 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/aiusage/aiusage/internal/collectorbin"
 )
 
 // TestConfigEnvironment checks that collector-config/config.yaml loads in the built
 // collector with its defaults, and that environment variables reach the components:
 // a bad value is refused naming its key.
 func TestConfigEnvironment(t *testing.T) {
+	collectorbin.Need(t, collectorBin)
 	dir := t.TempDir()
 	base := []string{"AIUSAGE_DB=" + filepath.Join(dir, "a.duckdb"), "AIUSAGE_QUEUE_DIR=" + filepath.Join(dir, "queue")}
 	tests := []struct {
@@ -71,6 +74,7 @@ func TestConfigEnvironment(t *testing.T) {
 // TestComponents checks the built distribution holds every component the issue and
 // collector-config/builder-config.yaml list, each with the module it comes from.
 func TestComponents(t *testing.T) {
+	collectorbin.Need(t, collectorBin)
 	out, err := exec.Command(collectorBin, "components").CombinedOutput()
 	if err != nil {
 		t.Fatalf("components: %v\n%s", err, out)

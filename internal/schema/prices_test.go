@@ -9,19 +9,11 @@ import (
 
 	"github.com/aiusage/aiusage/instrumentation/pricing"
 	"github.com/aiusage/aiusage/internal/schema"
+	"github.com/aiusage/aiusage/internal/schema/schematest"
 )
 
 func openMigrated(t *testing.T) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("duckdb", filepath.Join(t.TempDir(), "usage.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := schema.Migrate(context.Background(), db); err != nil {
-		t.Fatal(err)
-	}
-	return db
+	return schematest.Open(t, filepath.Join(t.TempDir(), "usage.duckdb"))
 }
 
 // readPrices reads model_prices back into Prices, in a stable order.

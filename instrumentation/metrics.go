@@ -64,12 +64,7 @@ func (i *Instrumentation) newInstruments(m metric.Meter) error {
 	}
 	_, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		for _, s := range i.tracker.States() {
-			attrs := metric.WithAttributes(
-				semconv.GenAIProviderName.String(string(s.Provider)),
-				semconv.GenAIRequestModel.String(s.Model),
-				semconv.RateLimitResource.String(s.Resource),
-				semconv.RateLimitWindow.String(s.Window),
-				semconv.RateLimitSource.String(s.Source))
+			attrs := quotaAttributes(s)
 			o.ObserveInt64(limit, s.Limit, attrs)
 			o.ObserveInt64(remaining, s.Remaining, attrs)
 			o.ObserveFloat64(utilization, s.Utilization, attrs)

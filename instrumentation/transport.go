@@ -64,6 +64,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if replay.body != nil {
 		out.Body, out.GetBody = replay.body, replay.getBody
 	}
+	if err := t.inst.refuse(ctx, span, c, out); err != nil {
+		return nil, err
+	}
 
 	resp, err := t.base.RoundTrip(out)
 	if err != nil {

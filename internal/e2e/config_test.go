@@ -48,6 +48,11 @@ func TestConfigEnvironment(t *testing.T) {
 		{name: "reports beyond loopback", env: []string{"AIUSAGE_REPORTS_ENDPOINT=0.0.0.0:8765"}, wantErr: "reports.endpoint"},
 		{name: "duckdb memory limit", env: []string{"AIUSAGE_DUCKDB_MEMORY_LIMIT=lots"}, wantErr: "memory_limit"},
 		{name: "batch timeout", env: []string{"AIUSAGE_BATCH_TIMEOUT=soon"}, wantErr: "timeout"},
+		{name: "budgets webhook", env: []string{"AIUSAGE_BUDGETS_WEBHOOK_URL=https://hooks.example/aiusage",
+			"AIUSAGE_BUDGETS_WEBHOOK_SECRET=0123456789abcdef", "AIUSAGE_BUDGETS_INTERVAL=1s"}},
+		{name: "budgets webhook without a secret", env: []string{"AIUSAGE_BUDGETS_WEBHOOK_URL=https://hooks.example/aiusage"},
+			wantErr: "budgets.webhook.secret"},
+		{name: "budgets file missing", env: []string{"AIUSAGE_BUDGETS_FILE=/nonexistent/budgets.yaml"}, wantErr: "budgets.file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -70,6 +70,8 @@ type record struct {
 	inputMessages, systemInstructions string
 	// rateLimit holds the provider's rate-limit headers (Groq x-ratelimit-*, retry-after).
 	rateLimit ratelimit.Headers
+	// spanOptions, when set, is where the span's start and end options are put.
+	spanOptions *spanOptions
 }
 
 // operation returns c's gen_ai.operation.name.

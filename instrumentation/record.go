@@ -42,33 +42,61 @@ var clientKind = trace.WithSpanKind(trace.SpanKindClient)
 // attribution in ctx among them, are given at start so that samplers and span
 // processors see them.
 func (i *Instrumentation) start(ctx context.Context, c *record) (context.Context, trace.Span) {
-	op := c.operation()
-	name := op
-	if c.RequestModel != "" {
-		name = op + " " + c.RequestModel
+	attribution, _ := AttributionFrom(ctx)
+	s := i.spans.get(spanKey{
+		operation: c.operation(), provider: c.Provider, requestModel: c.RequestModel, stream: c.Stream,
+		server: c.ServerAddress, port: c.ServerPort, attribution: attribution,
+	}, spanKey.start)
+	if o := c.spanOptions; o != nil {
+		o.start = [...]trace.SpanStartOption{clientKind, s.attributes, trace.WithTimestamp(c.Start)}
+		return i.tracer.Start(ctx, s.name, o.start[:]...)
 	}
-	attribution, attributed := AttributionFrom(ctx)
-	size := 6 // the request's attributes and the server's
-	if attributed {
-		size += 3
+	return i.tracer.Start(ctx, s.name, clientKind, s.attributes, trace.WithTimestamp(c.Start))
+}
+
+// spanOptions is storage for the options a span is started and ended with. An
+// attempt holds one: passed from there, the options need no slice allocated per
+// call, and a Record call's record stays on the stack.
+type spanOptions struct {
+	start [3]trace.SpanStartOption
+	end   [1]trace.SpanEndOption
+}
+
+// spanKey is what a span's name and start attributes depend on.
+type spanKey struct {
+	operation    string
+	provider     Provider
+	requestModel string
+	stream       bool
+	server       string
+	port         int
+	attribution  Attribution
+}
+
+// spanStart is the name and start attributes of one spanKey's spans, ready to
+// pass: building them per call would allocate each time.
+type spanStart struct {
+	name       string
+	attributes trace.SpanStartEventOption
+}
+
+// start builds the name and start attributes of k's spans.
+func (k spanKey) start() *spanStart {
+	name := k.operation
+	if k.requestModel != "" {
+		name += " " + k.requestModel
 	}
-	// The span keeps this slice: sized to fit, it costs one allocation.
-	attrs := make([]attribute.KeyValue, 0, size)
+	attrs := make([]attribute.KeyValue, 0, 9)
 	attrs = append(attrs,
-		semconv.GenAIOperationName.String(op),
-		semconv.GenAIProviderName.String(string(c.Provider)),
-		semconv.GenAIRequestModel.String(c.RequestModel),
-		semconv.GenAIRequestStream.Bool(c.Stream))
-	if c.ServerAddress != "" {
-		attrs = append(attrs, semconv.ServerAddress.String(c.ServerAddress), semconv.ServerPort.Int(c.ServerPort))
+		semconv.GenAIOperationName.String(k.operation),
+		semconv.GenAIProviderName.String(string(k.provider)),
+		semconv.GenAIRequestModel.String(k.requestModel),
+		semconv.GenAIRequestStream.Bool(k.stream))
+	if k.server != "" {
+		attrs = append(attrs, semconv.ServerAddress.String(k.server), semconv.ServerPort.Int(k.port))
 	}
-	if attributed {
-		attrs = attribution.appendAttributes(attrs)
-	}
-	return i.tracer.Start(ctx, name,
-		clientKind,
-		trace.WithTimestamp(c.Start),
-		trace.WithAttributes(attrs...))
+	attrs = k.attribution.appendAttributes(attrs)
+	return &spanStart{name: name, attributes: trace.WithAttributes(attrs...)}
 }
 
 // end records the outcome of c on span and as metric points, then ends span.
@@ -114,7 +142,12 @@ func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *record) {
 	if span.IsRecording() {
 		i.setSpanAttributes(span, c, &bill)
 	}
-	span.End(trace.WithTimestamp(c.End))
+	if o := c.spanOptions; o != nil {
+		o.end[0] = trace.WithTimestamp(c.End)
+		span.End(o.end[:]...)
+	} else {
+		span.End(trace.WithTimestamp(c.End))
+	}
 
 	i.recordMetrics(ctx, &c.Call, attribution, quotaModel, bill.USD, bill.Status)
 }
@@ -206,7 +239,7 @@ func (i *Instrumentation) setSpanAttributes(span trace.Span, c *record, bill *ca
 		attrs = append(attrs, semconv.GenAIResponseID.String(c.ResponseID))
 	}
 	if len(c.FinishReasons) > 0 {
-		attrs = append(attrs, semconv.GenAIResponseFinishReasons.StringSlice(c.FinishReasons))
+		attrs = append(attrs, finishReasonsAttribute(c.FinishReasons))
 	}
 	if c.StatusCode != 0 {
 		attrs = append(attrs, semconv.HTTPResponseStatusCode.Int(c.StatusCode))
@@ -256,6 +289,23 @@ func (i *Instrumentation) setSpanAttributes(span trace.Span, c *record, bill *ca
 	clear(attrs) // the span copied them; drop references before pooling
 	*buf = attrs[:0]
 	spanAttrs.Put(buf)
+}
+
+// finishReasons holds the attribute of each single finish reason seen: most
+// calls have one of a few, and building a slice attribute allocates.
+var finishReasons cache[string, attribute.KeyValue]
+
+// maxCachedReason bounds the finish reasons kept: the provider writes them.
+const maxCachedReason = 64
+
+// finishReasonsAttribute returns gen_ai.response.finish_reasons of reasons.
+func finishReasonsAttribute(reasons []string) attribute.KeyValue {
+	if len(reasons) != 1 || len(reasons[0]) > maxCachedReason {
+		return semconv.GenAIResponseFinishReasons.StringSlice(reasons)
+	}
+	return finishReasons.get(reasons[0], func(r string) attribute.KeyValue {
+		return semconv.GenAIResponseFinishReasons.StringSlice([]string{r})
+	})
 }
 
 // appendCost adds the cost attributes of b: the cost of what was priced, the status,

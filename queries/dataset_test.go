@@ -192,6 +192,9 @@ func openDataset(t testing.TB, path string) (*sql.DB, []call) {
 	if err := insertCalls(ctx, db, calls); err != nil {
 		t.Fatal(err)
 	}
+	if err := insertBudgets(ctx, db); err != nil {
+		t.Fatal(err)
+	}
 	for _, s := range snapshots() {
 		util := (s.limit - s.remaining) / s.limit
 		if _, err := db.ExecContext(ctx, `INSERT INTO ai_quota_snapshot (time, service_name, provider, model, resource, "window", source, "limit", remaining, utilization)

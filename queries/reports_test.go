@@ -378,6 +378,14 @@ func TestQuota(t *testing.T) {
 		}
 		observe(k, status{s.source, s.limit, s.remaining, reset, s.time})
 	}
+	// No call in the two hours before asOf, the rate's look-back: no quota has a rate,
+	// so each is unknown unless used up in a window that has not reset (TestQuotaForecast
+	// covers the rest).
+	for _, c := range calls {
+		if c.start.After(asOf.Add(-2*time.Hour)) && !c.start.After(asOf) {
+			t.Fatalf("call at %s: the data set should be idle in the two hours before %s", c.start, asOf)
+		}
+	}
 	var want [][]any
 	warnings := 0
 	for k, s := range latest {
@@ -385,7 +393,12 @@ func TestQuota(t *testing.T) {
 		if util >= 0.9 {
 			warnings++
 		}
-		want = append(want, []any{k[0], k[1], k[2], k[3], s.source, s.limit, s.remaining, util, util >= 0.9, s.reset, ts(s.updated)})
+		forecast, exhausts := "unknown", any(nil)
+		if r, _ := s.reset.(string); s.remaining <= 0 && (r == "" || r > ts(asOf)) {
+			forecast, exhausts = "exhausted", ts(s.updated)
+		}
+		want = append(want, []any{k[0], k[1], k[2], k[3], s.source, s.limit, s.remaining, util, util >= 0.9, s.reset, ts(s.updated),
+			nil, forecast, exhausts})
 	}
 	if warnings == 0 || warnings == len(want) {
 		t.Fatalf("data set should have some quotas past the threshold and some not: %d of %d", warnings, len(want))

@@ -18,6 +18,8 @@ var dataArgs = map[string]map[string]string{
 	"cost":         {"as_of": "2026-11-05"},
 	"cost_units":   {"from_day": "2026-11-01", "to_day": "2026-11-05"},
 	"quota":        {"as_of": "2026-11-05T18:00:00Z"},
+	"budgets":      {"as_of": "2026-11-05T18:00:00Z"},
+	"anomalies":    {"from_day": "2026-11-01", "to_day": "2026-11-05", "k": "0.5", "min_usd": "0"},
 	"rate_limited": {"as_of": "2026-11-05T18:00:00Z"},
 	"rates":        {"as_of": "2026-11-05T12:00:00Z"},
 	"retention":    {"as_of": "2026-11-05", "days": "30"},

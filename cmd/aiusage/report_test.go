@@ -93,7 +93,7 @@ func TestReportCommand(t *testing.T) {
 		{"unpriced apart", []string{"report", "cost", "--db", db, "--as-of", "2026-11-02", "--format", "csv"}, 0,
 			[]string{"groq,groq/compound-mini,standard,,unpriced,1,1,500,0,50,,,,,,,\n"}, ""},
 		{"list", []string{"report", "list"}, 0, []string{"daily ", "rates ", "retention ", "(writes; --db only)"}, ""},
-		{"unknown report", []string{"report", "dialy", "--db", db}, 1, nil, `unknown report "dialy" (known: cost, cost_units, daily, prices,`},
+		{"unknown report", []string{"report", "dialy", "--db", db}, 1, nil, `unknown report "dialy" (known: anomalies, budgets, cost, cost_units, daily, prices,`},
 		{"bad date", []string{"report", "daily", "--db", db, "--from", "2026-02-30"}, 1, nil, `--from-day: "2026-02-30" is not a date (want YYYY-MM-DD)`},
 		{"bad number", []string{"report", "quota", "--db", db, "--threshold", "high"}, 1, nil, `--threshold: "high" is not a finite number`},
 		{"unknown flag", []string{"report", "quota", "--db", db, "--user", "ana"}, 1, nil, "flag provided but not defined: -user"},

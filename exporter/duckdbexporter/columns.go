@@ -71,7 +71,7 @@ var usageColumns = [...]usageColumn{
 	{"cost_status", semconv.CostStatus, kindString, ""},
 	{"attributes", "", kindAttributes, ""},
 	{"resource_attributes", "", kindResourceAttributes, ""},
-	// Migration 0003: the billed units beyond the GenAI totals and the service tiers.
+	// Migration 0005: the billed units beyond the GenAI totals and the service tiers.
 	{"audio_input_tokens", semconv.UsageAudioInputTokens, kindCount, ""},
 	{"image_input_tokens", semconv.UsageImageInputTokens, kindCount, ""},
 	{"video_input_tokens", semconv.UsageVideoInputTokens, kindCount, ""},

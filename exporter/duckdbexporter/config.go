@@ -52,6 +52,8 @@ type Config struct {
 	Tables TablesConfig `mapstructure:"tables"`
 	// Reports serves the report queries over HTTP, since no other process can open the file.
 	Reports ReportsConfig `mapstructure:"reports"`
+	// Budgets watches spending budgets as batches land: logs, metrics, a webhook.
+	Budgets BudgetsConfig `mapstructure:"budgets"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
@@ -155,6 +157,7 @@ func (cfg *Config) Validate() error {
 	if err := cfg.Reports.validate(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, cfg.Budgets.validate(cfg.Tables.renamed())...)
 	return errors.Join(errs...)
 }
 

@@ -76,6 +76,7 @@ func createDefaultConfig() component.Config {
 		AttributeLimits:     AttributeLimitsConfig{MaxCount: defaultAttributeMaxCount, MaxBytes: defaultAttributeMaxBytes},
 		Tables:              defaultTables(),
 		Reports:             defaultReportsConfig(),
+		Budgets:             defaultBudgetsConfig(),
 	}
 }
 

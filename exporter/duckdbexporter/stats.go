@@ -28,7 +28,9 @@ var (
 	metricDroppedAttributes = selfMetric{"otelcol_exporter_duckdb_dropped_attributes", "{attribute}",
 		"Attributes left out of a span's, point's or resource's attributes JSON by attribute_limits, by the limit reached (max_count, max_bytes)."}
 
-	selfMetrics = []selfMetric{metricSpans, metricPoints, metricValues, metricDroppedAttributes}
+	selfMetrics = []selfMetric{metricSpans, metricPoints, metricValues, metricDroppedAttributes,
+		metricBudgetCrossings, metricWebhook} // budgets.go
+
 )
 
 // The attributes that split the counters.

@@ -428,6 +428,7 @@ func (e *duckdbExporter) pushTraces(ctx context.Context, td ptrace.Traces) error
 		if err != nil {
 			return err
 		}
+		e.budgetsLanded() // the cost just stored may cross a budget; evaluated elsewhere
 	}
 	e.stats.record(ctx, "traces", b.stats)
 	return nil

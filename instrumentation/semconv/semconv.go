@@ -180,6 +180,25 @@ const (
 	SourceEstimate   = "estimate"
 )
 
+// Values of a quota window's forecast: whether it runs out at the current consumption
+// rate before it resets. quota.State, the quota JSON and the quota report's forecast
+// column use them.
+const (
+	// ForecastExhausted: the window is used up now (remaining 0, or a 429 said so).
+	ForecastExhausted = "exhausted"
+	// ForecastBeforeReset: at the current rate it runs out before it resets (or, for a
+	// window that refills continuously, at all); the time is given.
+	ForecastBeforeReset = "before_reset"
+	// ForecastNotBeforeReset: at the current rate it does not run out before it resets.
+	ForecastNotBeforeReset = "not_before_reset"
+	// ForecastUnknown: too little history to estimate the rate yet.
+	ForecastUnknown = "unknown"
+)
+
+// ErrorTypeQuotaGuard is error.type of a call the quota guard refused before sending
+// it (instrumentation.WithQuotaGuard): the provider had said it could not succeed.
+const ErrorTypeQuotaGuard = "quota_guard"
+
 // Metric names and units.
 const (
 	MetricTokenUsage           = "gen_ai.client.token.usage"
@@ -189,6 +208,13 @@ const (
 	MetricRateLimitRemaining   = "aiusage.ratelimit.remaining"
 	MetricRateLimitUtilization = "aiusage.ratelimit.utilization"
 	MetricRateLimitExceeded    = "aiusage.ratelimit.exceeded"
+	// MetricRateLimitTimeToExhaustion is the predicted time until a quota window runs
+	// out at the current consumption rate (s): 0 when it is used up, +Inf when it does
+	// not run out before it resets. Prometheus: aiusage_ratelimit_time_to_exhaustion_seconds.
+	MetricRateLimitTimeToExhaustion = "aiusage.ratelimit.time_to_exhaustion"
+	// MetricRateLimitTimeToReset is the time until a quota window is full again (s).
+	// Prometheus: aiusage_ratelimit_time_to_reset_seconds.
+	MetricRateLimitTimeToReset = "aiusage.ratelimit.time_to_reset"
 	MetricCost                 = "aiusage.cost"
 	MetricCostUnpriced         = "aiusage.cost.unpriced"
 

@@ -31,7 +31,7 @@ type Origin struct {
 const (
 	OriginBuiltin  = "builtin"  // the table built into aiusage
 	OriginFile     = "file"     // a file an analyst loaded (aiusage prices load, prices_file)
-	OriginMigrated = "migrated" // rows carried over from a schema before version 3
+	OriginMigrated = "migrated" // rows carried over from a schema before version 5
 )
 
 // ReplacePrices makes model_prices hold exactly prices, loaded from origin, in one

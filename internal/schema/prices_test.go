@@ -130,8 +130,8 @@ func TestReplacePricesIsAtomic(t *testing.T) {
 	}
 }
 
-// TestMigrationDropsTheShippedTableAndKeepsAnAnalysts runs migration 0003 over a
-// version-2 model_prices: the table aiusage shipped (with its wrong gpt-oss-20b price) is
+// TestMigrationDropsTheShippedTableAndKeepsAnAnalysts runs migration 0005 over a
+// version-4 model_prices: the table aiusage shipped (with its wrong gpt-oss-20b price) is
 // dropped, for the exporter to fill the current one; any other becomes per-unit rows.
 func TestMigrationDropsTheShippedTableAndKeepsAnAnalysts(t *testing.T) {
 	ctx := context.Background()
@@ -161,7 +161,7 @@ func TestMigrationDropsTheShippedTableAndKeepsAnAnalysts(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			for _, m := range ms[:2] {
+			for _, m := range ms[:3] {
 				if _, err := db.ExecContext(ctx, m.SQL); err != nil {
 					t.Fatal(err)
 				}
@@ -169,12 +169,12 @@ func TestMigrationDropsTheShippedTableAndKeepsAnAnalysts(t *testing.T) {
 			if _, err := db.ExecContext(ctx, c.rows); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := db.ExecContext(ctx, ms[2].SQL); err != nil {
-				t.Fatalf("migration 0003: %v", err)
+			if _, err := db.ExecContext(ctx, ms[3].SQL); err != nil {
+				t.Fatalf("migration 0005: %v", err)
 			}
 			got := queryStrings(t, db, `SELECT provider || ' ' || model || ' ' || min_input_tokens || ' ' || unit || ' ' || usd FROM model_prices ORDER BY ALL`)
 			if c.want != nil && strings.Join(got, "\n") != strings.Join(c.want, "\n") {
-				t.Errorf("model_prices after 0003:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+				t.Errorf("model_prices after 0005:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
 			}
 			if c.origin == "" && len(got) != 0 {
 				t.Errorf("the shipped table was carried over: %v", got)
@@ -189,7 +189,7 @@ func TestMigrationDropsTheShippedTableAndKeepsAnAnalysts(t *testing.T) {
 	}
 }
 
-// shippedV1Rows are the rows of the table aiusage shipped before migration 0003.
+// shippedV1Rows are the rows of the table aiusage shipped before migration 0005.
 const shippedV1Rows = `
     ('groq', 'openai/gpt-oss-120b', 0.15, 0.60, 0.075, 0, DATE '2025-08-05', NULL, 'groq.com/pricing (checked 2026-11)'),
     ('groq', 'openai/gpt-oss-20b', 0.05, 0.08, NULL, 0, DATE '2025-08-05', NULL, 'groq.com/pricing (checked 2026-11)'),

@@ -1,6 +1,6 @@
 -- A small aiusage data set for running the report files outside Go (check.mjs) and for
 -- the CLI tests: two days of Groq and Gemini calls, a priced and an unpriced model, a
--- stream, an error, 429s, quota snapshots and a price table. Run after the schema
+-- stream, an error, 429s, quota snapshots, a price table and budgets. Run after the schema
 -- migrations (internal/schema/migrations/*.sql).
 
 INSERT INTO model_prices (provider, model, service_tier, min_input_tokens, unit, usd, per, effective_from, effective_to, checked, source) VALUES
@@ -43,3 +43,8 @@ VALUES
 INSERT INTO ai_quota_snapshot VALUES
     (TIMESTAMPTZ '2026-11-02 10:00:40+00', 'voice-app', 'gcp.gemini', 'gemini-2.5-flash', 'requests', '1d', 'estimate', 20, 1, 0.95),
     (TIMESTAMPTZ '2026-11-02 10:00:40+00', 'voice-app', 'gcp.gemini', 'gemini-2.5-flash', 'tokens', '1m', 'estimate', 250000, 247000, 0.012);
+
+INSERT INTO budgets (name, scope, scope_value, period, time_zone, amount_usd, thresholds, provider_cap) VALUES
+    ('voice-month', 'project', 'voice', 'month', 'Europe/Paris', 0.01, [0.5, 0.8, 1.0], false),
+    ('everything-day', 'all', '', 'day', 'America/Los_Angeles', 0.001, [0.5, 1.0], false),
+    ('gemini-cap', 'provider', 'gcp.gemini', 'month', 'America/Los_Angeles', 100, [0.8, 1.0], true);

@@ -1,4 +1,4 @@
--- aiusage storage, version 3: every billed unit and service tier, prices per billed unit,
+-- aiusage storage, version 5: every billed unit and service tier, prices per billed unit,
 -- and the pricing rule the reports share.
 --
 -- ai_usage_log gains a column per billed unit beyond the GenAI totals (each a part of the

@@ -7,7 +7,7 @@ export GOFLAGS
 # link, instrumentation/go.mod. Module-wide targets run in each.
 MODULES := . instrumentation
 
-.PHONY: all build test go-test check-sql check-rules bench demo vet fmt-check purego deps ocb-check screenshots clean
+.PHONY: all build test test-short go-test check-sql check-rules bench demo vet fmt-check purego deps ocb-check screenshots clean
 
 all: build
 
@@ -21,6 +21,10 @@ demo: build
 
 ## test: every test — Go, the SQL files in a second DuckDB client, the Prometheus rules
 test: fmt-check vet purego deps go-test check-sql check-rules
+
+## test-short: the fast tier of both modules: every unit, parser, fuzz-seed and SQL test; no collector binary
+test-short:
+	@for m in $(MODULES); do (cd $$m && $(GO) test -short -count=1 ./...) || exit 1; done
 
 go-test:
 	@for m in $(MODULES); do echo "go test ($$m)"; (cd $$m && $(GO) test -count=1 -timeout 45m ./...) || exit 1; done

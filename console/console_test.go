@@ -213,9 +213,12 @@ func TestPlanResolve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var served []*queries.Report
+	var served, optional []*queries.Report
 	for _, r := range queries.All() {
-		if r.ReadOnly() {
+		switch {
+		case r.Name == "budgets" || r.Name == "anomalies": // the plan's optional reports, offered below
+			optional = append(optional, r)
+		case r.ReadOnly():
 			served = append(served, r)
 		}
 	}
@@ -249,8 +252,19 @@ func TestPlanResolve(t *testing.T) {
 		t.Fatal(err)
 	}
 	last := calls[len(calls)-1]
-	if last.ID != "budgets" || last.Path() != "/reports/budgets?as_of=2026-11-05" || calls[0].Path() != "/reports/quota?as_of=2026-11-05T23%3A59%3A59Z" {
+	if last.ID != "budgets" || last.Path() != "/reports/budgets?as_of=2026-11-05T23%3A59%3A59Z" || calls[0].Path() != "/reports/quota?as_of=2026-11-05T23%3A59%3A59Z" {
 		t.Errorf("with budgets offered: %v", calls)
+	}
+	// This version's budgets and anomalies reports, with the parameters they declare.
+	calls, err = plan.Resolve(append(served, optional...), console.Vars{To: "2026-11-05", Days: 7, AsOf: "2026-11-05T23:59:59Z"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range calls[len(calls)-2:] {
+		paths[c.ID] = c.Path()
+	}
+	if paths["budgets"] != "/reports/budgets?as_of=2026-11-05T23%3A59%3A59Z" || paths["anomalies"] != "/reports/anomalies?from_day=2026-10-30&to_day=2026-11-05" {
+		t.Errorf("budgets and anomalies: %v", paths)
 	}
 	// A report the console needs and the server lacks is an error naming it.
 	if _, err := plan.Resolve(served[1:], v, nil); err == nil || !strings.Contains(err.Error(), "offers no report") {

@@ -41,6 +41,8 @@ type attempt struct {
 	gz      bytes.Buffer
 	usage   usage.Usage // storage for call.Usage
 
+	spanOptions spanOptions // storage for call.spanOptions
+
 	mu   sync.Mutex // serialises the parser and finish against Close and cancel from other goroutines
 	done bool
 }
@@ -114,7 +116,7 @@ func (a *attempt) observe(p []byte, err error) {
 		return
 	}
 	if len(p) > 0 {
-		if a.call.TimeToFirstChunk == 0 {
+		if a.call.Stream && a.call.TimeToFirstChunk == 0 { // recorded for streams only
 			a.call.TimeToFirstChunk = max(time.Since(a.call.Start), time.Nanosecond)
 		}
 		if !a.gzipped {
@@ -163,6 +165,18 @@ func (a *attempt) finishLocked(complete bool, err error) {
 		c.ErrorType = transportErrorType(err)
 	}
 	a.inst.end(a.ctx, a.span, c)
+	parsers.Put(a.parser) // done: nothing reads or writes it any more
+	a.parser = nil
+}
+
+// parsers keeps response parsers and the buffers they grew from call to call.
+var parsers = sync.Pool{New: func() any { return new(response.Parser) }}
+
+// getParser returns a parser from the pool, ready for a response.
+func getParser(d response.Dialect, status int, contentType string) *response.Parser {
+	p := parsers.Get().(*response.Parser)
+	p.Reset(d, status, contentType)
+	return p
 }
 
 // gunzip feeds the parser the decoded gzip body.

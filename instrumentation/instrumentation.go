@@ -47,6 +47,7 @@ type Instrumentation struct {
 	hosts           map[string]Provider
 	prices          *pricing.Table
 	tracker         *ratelimit.Tracker
+	guard           *quota.Guard // nil: calls are never refused
 	content         bool
 	userIDOnMetrics bool
 
@@ -56,7 +57,8 @@ type Instrumentation struct {
 	exceeded         metric.Int64Counter
 	costUSD          metric.Float64Counter
 	unpriced         metric.Int64Counter
-	series           seriesCache
+	series           cache[seriesKey, *seriesSets]
+	spans            cache[spanKey, *spanStart]
 }
 
 // New returns an Instrumentation configured by opts.
@@ -76,19 +78,23 @@ func New(opts ...Option) (*Instrumentation, error) {
 	if c.prices == nil {
 		c.prices = pricing.Default()
 	}
-	qo := ratelimit.Options{Limits: c.limits, Threshold: c.alertThreshold, OnAlert: c.onAlert}
+	qo := ratelimit.Options{Limits: c.limits, Threshold: c.alertThreshold, OnAlert: c.onAlert, Horizon: c.horizon, Now: c.clock}
 	i := &Instrumentation{
 		tracer: c.tracerProvider.Tracer(ScopeName,
 			trace.WithInstrumentationVersion(Version()), trace.WithSchemaURL(semconv.SchemaURL)),
 		hosts:           c.hosts,
 		prices:          c.prices,
 		tracker:         ratelimit.NewTracker(qo),
+		guard:           c.guard,
 		content:         c.content,
 		userIDOnMetrics: c.userIDOnMetrics,
 	}
 	meter := c.meterProvider.Meter(ScopeName,
 		metric.WithInstrumentationVersion(Version()), metric.WithSchemaURL(semconv.SchemaURL))
 	if err := i.newInstruments(meter); err != nil {
+		return nil, fmt.Errorf("instrumentation: %w", err)
+	}
+	if err := i.newForecastGauges(meter); err != nil {
 		return nil, fmt.Errorf("instrumentation: %w", err)
 	}
 	return i, nil

@@ -3,7 +3,6 @@ package instrumentation
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -65,12 +64,7 @@ func (i *Instrumentation) newInstruments(m metric.Meter) error {
 	}
 	_, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		for _, s := range i.tracker.States() {
-			attrs := metric.WithAttributes(
-				semconv.GenAIProviderName.String(string(s.Provider)),
-				semconv.GenAIRequestModel.String(s.Model),
-				semconv.RateLimitResource.String(s.Resource),
-				semconv.RateLimitWindow.String(s.Window),
-				semconv.RateLimitSource.String(s.Source))
+			attrs := quotaAttributes(s)
 			o.ObserveInt64(limit, s.Limit, attrs)
 			o.ObserveInt64(remaining, s.Remaining, attrs)
 			o.ObserveFloat64(utilization, s.Utilization, attrs)
@@ -96,7 +90,7 @@ func (i *Instrumentation) recordMetrics(ctx context.Context, c *Call, a Attribut
 	if !i.userIDOnMetrics {
 		key.attribution.UserID = ""
 	}
-	sets := i.series.get(key)
+	sets := i.series.get(key, seriesKey.sets)
 	if u := c.Usage; u != nil {
 		i.tokenUsage.Record(ctx, u.InputTokens, sets.input...)
 		i.tokenUsage.Record(ctx, u.OutputTokens, sets.output...)
@@ -106,7 +100,7 @@ func (i *Instrumentation) recordMetrics(ctx context.Context, c *Call, a Attribut
 		i.timeToFirstChunk.Record(ctx, c.TimeToFirstChunk.Seconds(), sets.record...)
 	}
 	switch costStatus {
-	case semconv.CostPriced:
+	case semconv.CostPriced, semconv.CostPartiallyPriced: // partially: the part priced
 		i.costUSD.Add(ctx, cost, sets.add...)
 	case semconv.CostUnpriced:
 		i.unpriced.Add(ctx, 1, sets.add...)
@@ -147,35 +141,6 @@ type seriesSets struct {
 	add           []metric.AddOption    // base attributes: cost, unpriced calls
 	duration      []metric.RecordOption // base + error.type
 	input, output []metric.RecordOption // base + gen_ai.token.type
-}
-
-// maxCachedSeries bounds the cache; calls beyond it build their sets anew.
-const maxCachedSeries = 4096
-
-// seriesCache keeps the attribute sets of recent series: building a set
-// sorts and copies, and most calls repeat a few series.
-type seriesCache struct {
-	mu sync.RWMutex
-	m  map[seriesKey]*seriesSets
-}
-
-func (c *seriesCache) get(k seriesKey) *seriesSets {
-	c.mu.RLock()
-	s, ok := c.m[k]
-	c.mu.RUnlock()
-	if ok {
-		return s
-	}
-	s = k.sets()
-	c.mu.Lock()
-	if c.m == nil {
-		c.m = make(map[seriesKey]*seriesSets)
-	}
-	if len(c.m) < maxCachedSeries {
-		c.m[k] = s
-	}
-	c.mu.Unlock()
-	return s
 }
 
 // sets builds the attribute sets of k.

@@ -3,6 +3,7 @@ package instrumentation
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
@@ -29,6 +30,9 @@ type config struct {
 	limits          []quota.Limit
 	alertThreshold  float64
 	onAlert         func(quota.Alert)
+	horizon         time.Duration // 0: the default; < 0: off
+	guard           *quota.Guard  // nil: no guard
+	clock           func() time.Time
 	content         bool
 	userIDOnMetrics bool
 }
@@ -116,6 +120,59 @@ func WithQuotaAlert(threshold float64, fn func(quota.Alert)) Option {
 			return fmt.Errorf("WithQuotaAlert: callback is nil")
 		}
 		c.alertThreshold, c.onAlert = threshold, fn
+		return nil
+	})
+}
+
+// WithExhaustionHorizon sets how far ahead a predicted exhaustion fires the
+// WithQuotaAlert callback (quota.Alert with Reason quota.AlertForecast): when, at the
+// current consumption rate, a quota window runs out within horizon and before it
+// resets, the callback is called once for that window. The default is 5 minutes;
+// 0 turns forecast alerts off.
+func WithExhaustionHorizon(horizon time.Duration) Option {
+	return optionFunc(func(c *config) error {
+		switch {
+		case horizon < 0:
+			return fmt.Errorf("WithExhaustionHorizon: horizon %s is negative", horizon)
+		case horizon == 0:
+			c.horizon = -1
+		default:
+			c.horizon = horizon
+		}
+		return nil
+	})
+}
+
+// WithQuotaGuard turns on the quota guard, which CHANGES WHAT THE APP SEES: the
+// transport refuses, without sending it, a call the provider has just said cannot
+// succeed, and returns a *QuotaExhaustedError (test with errors.As) carrying when the
+// quota has room again, instead of the provider's 429. It refuses while Groq's headers
+// said no request is left until the bucket gives one back, or while the retry delay of
+// a 429 (Groq's retry-after, Gemini's RetryInfo) is running; with g.Estimates also
+// while a locally counted estimate (WithLimits) is used up. A reading older than
+// g.MaxAge (default quota.DefaultGuardMaxAge) never refuses. Each refusal is recorded
+// as a span with error.type "quota_guard". SDKs that retry failed connections
+// (openai-go: twice by default) retry a refused call, and are refused again. Off by
+// default.
+func WithQuotaGuard(g quota.Guard) Option {
+	return optionFunc(func(c *config) error {
+		if g.MaxAge < 0 {
+			return fmt.Errorf("WithQuotaGuard: MaxAge %s is negative", g.MaxAge)
+		}
+		c.guard = &g
+		return nil
+	})
+}
+
+// WithQuotaClock sets the clock quota windows, forecasts and the quota guard read,
+// for tests and replays that run on another time; spans are timed by the real clock.
+// The default is time.Now.
+func WithQuotaClock(now func() time.Time) Option {
+	return optionFunc(func(c *config) error {
+		if now == nil {
+			return fmt.Errorf("WithQuotaClock: clock is nil")
+		}
+		c.clock = now
 		return nil
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/aiusage/aiusage/instrumentation/internal/intern"
 	"github.com/aiusage/aiusage/instrumentation/internal/jsonscan"
 )
 
@@ -100,7 +101,7 @@ func jsonFields(b []byte) (model string, stream bool) {
 		switch string(k) {
 		case "model":
 			if v[0] == '"' {
-				model, _ = jsonscan.String(v)
+				model, _ = intern.JSON(v)
 			}
 		case "stream":
 			stream = string(v) == "true"

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aiusage/aiusage/instrumentation/internal/ratelimit"
-	"github.com/aiusage/aiusage/instrumentation/internal/response"
 )
 
 // Transport returns an http.RoundTripper that records the provider calls made
@@ -43,6 +42,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	a := &attempt{inst: t.inst}
 	c := &a.call
+	c.spanOptions = &a.spanOptions
 	c.Provider, c.Operation, c.RequestModel, c.Stream = rt.provider, rt.operation, rt.model, rt.stream
 	c.ServerAddress, c.ServerPort = serverAddress(req)
 	c.Start = time.Now()
@@ -64,6 +64,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if replay.body != nil {
 		out.Body, out.GetBody = replay.body, replay.getBody
 	}
+	if err := t.inst.refuse(ctx, span, c, out); err != nil {
+		return nil, err
+	}
 
 	resp, err := t.base.RoundTrip(out)
 	if err != nil {
@@ -74,7 +77,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	c.StatusCode = resp.StatusCode
 	c.rateLimit = ratelimit.ParseHeaders(resp.Header)
-	a.parser = response.NewParser(rt.dialect, resp.StatusCode, resp.Header.Get("Content-Type"))
+	a.parser = getParser(rt.dialect, resp.StatusCode, resp.Header.Get("Content-Type"))
 	if !resp.Uncompressed && resp.Header.Get("Content-Encoding") == "gzip" {
 		a.gzipped = true // the app set Accept-Encoding itself and reads the wire bytes
 	}

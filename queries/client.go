@@ -15,7 +15,7 @@ import (
 // Client reads reports from a [Handler], e.g. the one the collector's duckdb exporter
 // serves while it holds the database file.
 type Client struct {
-	// BaseURL is where the handler is mounted, e.g. http://127.0.0.1:8089.
+	// BaseURL is where the handler is mounted, e.g. http://127.0.0.1:8765.
 	BaseURL string
 	// Token, when set, is sent as a bearer token.
 	Token string

@@ -6,23 +6,17 @@
 // Each file starts with a comment that is both the analyst's documentation and the
 // report's declaration:
 //
-//	-- Daily usage: requests, tokens and errors per UTC day and model.
+//	-- Daily usage: requests, tokens and errors per UTC day, provider and model.
 //	--
-//	-- Question: how much did we use each model, day by day?
+//	-- Question: how much did we use each model, day by day, over a date range?
 //	--
-//	-- Parameters (SET VARIABLE name = value; unset = default):
-//	--   from  DATE     first UTC day (default: 6 days before `to`)
-//	--   to    DATE     last UTC day, inclusive (default: today, UTC)
-//	--   days  INTEGER  1..366  days to cover (default: 7)
+//	-- Parameters (SET VARIABLE name = value; before running; unset = default):
+//	--   from_day  DATE  first UTC day (default: 6 days before to_day)
+//	--   to_day    DATE  last UTC day, inclusive (default: today, UTC)
 //	--
 //	-- Columns:
 //	--   day       DATE    UTC day
-//	--   requests  BIGINT  calls made
-//
-// An INTEGER parameter declares its range after the type (min..max, both included); a
-// VARCHAR parameter that holds JSON declares its shape there, as the query's from_json
-// reads it (e.g. [{"provider":"VARCHAR","rpm":"BIGINT"}]). Values outside them are
-// refused before DuckDB sees them.
+//	--   requests  BIGINT  calls
 //
 // A file whose header has a "Writes:" line changes the database (retention, roll-up);
 // the HTTP handler does not serve it.

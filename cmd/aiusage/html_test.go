@@ -82,7 +82,7 @@ func TestReportHTML(t *testing.T) {
 			t.Errorf("%s (%v): the page holds %v, the report answers %v", c.ID, c.Params, got, wantBack.Rows)
 		}
 	}
-	if !reflect.DeepEqual(ids, []string{"quota", "daily", "cost", "users", "projects"}) {
+	if !reflect.DeepEqual(ids, []string{"quota", "daily", "cost", "users", "projects", "budgets", "anomalies"}) {
 		t.Errorf("answers %v", ids)
 	}
 	if p := data.Calls[1].Params; p["from_day"] != "2026-10-27" || p["to_day"] != "2026-11-02" {
@@ -90,7 +90,7 @@ func TestReportHTML(t *testing.T) {
 	}
 
 	// Without scripts, the same answers as text: the unpriced model apart, never free.
-	if !regexp.MustCompile(`groq/compound-mini +unpriced +1 +500 +0 +50 +NULL`).MatchString(html.UnescapeString(s)) {
+	if !regexp.MustCompile(`groq/compound-mini +standard +NULL +unpriced +1 +1 +500 +0 +50 +NULL`).MatchString(html.UnescapeString(s)) {
 		t.Error("the page's text fallback does not list the unpriced model apart")
 	}
 	// Self-contained: nothing is fetched.

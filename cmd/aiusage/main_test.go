@@ -18,6 +18,8 @@ func TestCommandLine(t *testing.T) {
 		{args: []string{"report", "daily", "-h"}, code: 0, wantStderr: "--from-day"},
 		{args: []string{"prices", "show", "-h"}, code: 0, wantStderr: "-format"},
 		{args: []string{"prices", "load", "-h"}, code: 0, wantStderr: "-db"},
+		{args: []string{"budgets", "-h"}, code: 0, wantStderr: "usage: aiusage budgets list"},
+		{args: []string{"budgets", "set", "-h"}, code: 0, wantStderr: "-provider-cap"},
 		{args: []string{"emulate", "-h"}, code: 0, wantStderr: "-groq-addr"},
 		{args: []string{"demo", "-h"}, code: 0, wantStderr: "usage: aiusage demo"},
 		{args: []string{"prices", "show", "extra"}, code: 1, wantStderr: `aiusage prices: unexpected argument "extra"`},

@@ -130,7 +130,7 @@ type connFlags struct {
 
 func (c *connFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.db, "db", "", "DuckDB `file` the exporter writes (opened read-only for reports; it must not be held by a running collector)")
-	fs.StringVar(&c.server, "server", "", "`URL` of the exporter's report endpoint, e.g. http://127.0.0.1:8089")
+	fs.StringVar(&c.server, "server", "", "`URL` of the exporter's report endpoint, e.g. http://127.0.0.1:8765")
 	fs.StringVar(&c.token, "token", "", "bearer `token` for --server (default $"+tokenEnv+")")
 	fs.StringVar(&c.lake, "lake", "", "Parquet lake `directory` the collectors' archive writes (the sealed days of every collector)")
 }

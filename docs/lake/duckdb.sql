@@ -6,7 +6,8 @@
 --   SELECT day, sum(input_tokens) FROM ai_usage_log GROUP BY day ORDER BY day;
 --
 -- `aiusage report NAME --lake DIR` builds the same views for every table and runs the
--- report files over them; these are for an analyst's own client. A file is complete
+-- report files over them, with the schema's pricing macros (ai_usage_priced) that the
+-- cost reports call; these views are for an analyst's own queries. A file is complete
 -- once a manifest lists it; compaction lists the files a merged one replaces. The views
 -- read the files listed when this script ran (a table function takes no subquery, so
 -- the lists are variables): run it again to take in newer days.

@@ -54,6 +54,8 @@ type Config struct {
 	Reports ReportsConfig `mapstructure:"reports"`
 	// Archive writes each sealed UTC day to a Parquet lake that several collectors share.
 	Archive ArchiveConfig `mapstructure:"archive"`
+	// Budgets watches spending budgets as batches land: logs, metrics, a webhook.
+	Budgets BudgetsConfig `mapstructure:"budgets"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
@@ -155,6 +157,7 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, cfg.Archive.validate(cfg.Tables)...)
+	errs = append(errs, cfg.Budgets.validate(cfg.Tables.renamed())...)
 	return errors.Join(errs...)
 }
 

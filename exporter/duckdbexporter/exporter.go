@@ -53,6 +53,8 @@ type duckdbExporter struct {
 	archive *archiver        // nil without archive.directory
 	sql     statements       // the exporter's SQL, with the configured table names
 	now     func() time.Time // the clock that dates arrivals, bounds timestamps and drives retention
+
+	budgets *budgetWatch // nil when budgets are off; evaluated apart from ingest
 }
 
 func newExporter(cfg *Config, set exporter.Settings, release func()) *duckdbExporter {
@@ -108,6 +110,13 @@ func (e *duckdbExporter) start(ctx context.Context, host component.Host) error {
 			<-bg.Done()
 			srv.close()
 		})
+	}
+	if err := e.startBudgets(bg, &jobs); err != nil {
+		cancel()
+		jobs.Wait()
+		e.closeDB()
+		e.starts = 0
+		return err
 	}
 	go func() { jobs.Wait(); close(e.stopped) }()
 	return nil

@@ -79,6 +79,7 @@ func createDefaultConfig() component.Config {
 		Tables:              defaultTables(),
 		Reports:             defaultReportsConfig(),
 		Archive:             ArchiveConfig{GracePeriod: defaultArchiveGrace, Interval: defaultArchiveInterval},
+		Budgets:             defaultBudgetsConfig(),
 	}
 }
 

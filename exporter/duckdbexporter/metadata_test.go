@@ -34,6 +34,9 @@ func TestMetadataYAMLMatchesTheCode(t *testing.T) {
 					ValueType string `yaml:"value_type"`
 					Monotonic bool
 				}
+				Gauge struct {
+					ValueType string `yaml:"value_type"`
+				}
 			}
 		}
 	}
@@ -55,8 +58,14 @@ func TestMetadataYAMLMatchesTheCode(t *testing.T) {
 	if f.TracesStability() != metadata.TracesStability || f.MetricsStability() != metadata.MetricsStability {
 		t.Error("the factory's stability is not metadata's")
 	}
-	if len(md.Telemetry.Metrics) != len(selfMetrics) {
-		t.Errorf("metadata.yaml lists %d metrics, the exporter has %d", len(md.Telemetry.Metrics), len(selfMetrics))
+	if len(md.Telemetry.Metrics) != len(selfMetrics)+len(selfGauges) {
+		t.Errorf("metadata.yaml lists %d metrics, the exporter has %d", len(md.Telemetry.Metrics), len(selfMetrics)+len(selfGauges))
+	}
+	for _, m := range selfGauges {
+		y, ok := md.Telemetry.Metrics[m.name]
+		if !ok || y.Description != m.description || y.Unit != m.unit || y.Gauge.ValueType != "double" {
+			t.Errorf("%s: metadata.yaml says %+v, the exporter %+v", m.name, y, m)
+		}
 	}
 	for _, m := range selfMetrics {
 		y, ok := md.Telemetry.Metrics[m.name]

@@ -31,7 +31,8 @@ var (
 	metricArchivedRows = selfMetric{"otelcol_exporter_duckdb_archived_rows", "{row}",
 		"Rows the archive wrote to the Parquet lake, by table."}
 
-	selfMetrics = []selfMetric{metricSpans, metricPoints, metricValues, metricDroppedAttributes, metricArchivedRows}
+	selfMetrics = []selfMetric{metricSpans, metricPoints, metricValues, metricDroppedAttributes, metricArchivedRows,
+		metricBudgetCrossings, metricWebhook} // budgets.go
 )
 
 // The attributes that split the counters.

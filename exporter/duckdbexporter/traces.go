@@ -319,6 +319,9 @@ func (rb *rowBuilder) fill(span ptrace.Span) {
 			rb.rest(k, val)
 			continue
 		}
+		if spec.alias && v[spec.col] != nil {
+			continue // the column's own attribute filled it: the same fact twice
+		}
 		switch spec.kind {
 		case kindString:
 			rb.str(spec.col, k, val)
@@ -425,6 +428,7 @@ func (e *duckdbExporter) pushTraces(ctx context.Context, td ptrace.Traces) error
 		if err != nil {
 			return err
 		}
+		e.budgetsLanded() // the cost just stored may cross a budget; evaluated elsewhere
 	}
 	e.stats.record(ctx, "traces", b.stats)
 	return nil

@@ -32,7 +32,12 @@
 //	      "utilization": 0.03125,              // used / limit
 //	      "reset_at": "2026-11-27T15:02:59.56Z", // when the window is full again; absent when unknown
 //	      "updated_at": "2026-11-27T15:00:00Z",  // last observation
-//	      "display": "Groq: 13,950 / 14,400 requests today"
+//	      "display": "Groq: 13,950 / 14,400 requests today",
+//	      "rate_per_s": 0.52,                  // consumption per second, smoothed (0: unknown)
+//	      "forecast": "before_reset",          // exhausted | before_reset | not_before_reset | unknown
+//	      "exhausts_at": "2026-11-27T15:02:40Z", // when it runs out at that rate; absent unless
+//	                                           // exhausted (when seen used up) or before_reset
+//	      "forecast_display": "runs out in 2m39s at the current rate" // absent when nothing to warn of
 //	    }
 //	  ]
 //	}

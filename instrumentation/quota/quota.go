@@ -57,13 +57,61 @@ type State struct {
 	ResetAt time.Time
 	// UpdatedAt is when the state was last observed.
 	UpdatedAt time.Time
+
+	// Rate is the window's consumption per second (requests or tokens), smoothed over
+	// the recent past; 0 when Forecast is semconv.ForecastUnknown. For a header quota
+	// it is what the provider deducted, so it includes other clients of the same
+	// organisation; for an estimate, the calls counted here.
+	Rate float64
+	// Forecast says whether the window runs out at Rate before it resets:
+	// semconv.ForecastExhausted, ForecastBeforeReset, ForecastNotBeforeReset or
+	// ForecastUnknown.
+	Forecast string
+	// ExhaustsAt is when the window runs out at Rate (ForecastBeforeReset), or when it
+	// was seen used up (ForecastExhausted); zero otherwise.
+	ExhaustsAt time.Time
 }
 
-// Alert says a quota's utilization reached the threshold.
+// Reasons an Alert fires.
+const (
+	// AlertUtilization: the utilization rose to the threshold (WithQuotaAlert).
+	AlertUtilization = "utilization"
+	// AlertForecast: at the current rate the window runs out within the horizon
+	// (WithExhaustionHorizon), before it resets.
+	AlertForecast = "forecast"
+)
+
+// Alert says a quota runs low: its utilization reached the threshold, or it is
+// predicted to run out within the horizon.
 type Alert struct {
-	State     State
+	State State
+	// Reason is AlertUtilization or AlertForecast.
+	Reason string
+	// Threshold is the utilization threshold configured (both reasons).
 	Threshold float64
+	// Horizon is how far ahead a predicted exhaustion alerts (AlertForecast).
+	Horizon time.Duration
 }
+
+// Guard configures the quota guard (instrumentation.WithQuotaGuard). The zero value
+// refuses only on the provider's own recent word.
+type Guard struct {
+	// MaxAge is how old the provider's word may be and still refuse a call: a reading
+	// older than this is stale, and the call is sent. 0 means DefaultGuardMaxAge.
+	MaxAge time.Duration
+	// Estimates also refuses calls while a locally counted estimate (WithLimits) says
+	// the window is used up, though the provider has said nothing: estimates miss
+	// other clients and limits the provider changed, so this is off by default.
+	Estimates bool
+}
+
+// SourceRetryAfter is the Source of a guard refusal that a 429's retry delay decided
+// (the others are semconv.SourceHeader and semconv.SourceEstimate).
+const SourceRetryAfter = "retry_after"
+
+// DefaultGuardMaxAge is how long the provider's word refuses calls unless Guard.MaxAge
+// says otherwise.
+const DefaultGuardMaxAge = time.Minute
 
 // providerNames are how UIs name the providers.
 var providerNames = map[semconv.Provider]string{
@@ -93,6 +141,37 @@ func Display(s State) string {
 		line += " (estimate)"
 	}
 	return line
+}
+
+// DisplayForecast is the one-line forecast of s at now for a UI, or "" when there is
+// nothing to warn about: "runs out in 2m10s at the current rate" before the reset
+// ("runs out now" within a second), "used up until 15:04:05 UTC" when exhausted.
+func DisplayForecast(s State, now time.Time) string {
+	switch s.Forecast {
+	case semconv.ForecastExhausted:
+		if s.ResetAt.IsZero() {
+			return "used up"
+		}
+		return "used up until " + s.ResetAt.UTC().Format("15:04:05") + " UTC"
+	case semconv.ForecastBeforeReset:
+		in := s.ExhaustsAt.Sub(now)
+		if in < time.Second {
+			return "runs out now at the current rate"
+		}
+		return "runs out in " + roundDuration(in).String() + " at the current rate"
+	}
+	return ""
+}
+
+// roundDuration keeps two significant units: 2m10s, 3h5m0s.
+func roundDuration(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Hour:
+		return d.Round(time.Minute)
+	case d >= time.Minute:
+		return d.Round(time.Second)
+	}
+	return d.Round(100 * time.Millisecond)
 }
 
 // grouped writes n with thousands separators: 14400 -> "14,400".

@@ -3,8 +3,10 @@ package quota_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/aiusage/aiusage/instrumentation/quota"
+	"github.com/aiusage/aiusage/instrumentation/semconv"
 )
 
 func TestLimitValidate(t *testing.T) {
@@ -41,6 +43,28 @@ func TestDisplay(t *testing.T) {
 	for _, tt := range tests {
 		if got := quota.Display(tt.s); got != tt.want {
 			t.Errorf("Display(%+v) = %q, want %q", tt.s, got, tt.want)
+		}
+	}
+}
+
+func TestDisplayForecast(t *testing.T) {
+	now := time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC)
+	tests := []struct {
+		s    quota.State
+		want string
+	}{
+		{quota.State{Forecast: semconv.ForecastBeforeReset, ExhaustsAt: now.Add(130 * time.Second)}, "runs out in 2m10s at the current rate"},
+		{quota.State{Forecast: semconv.ForecastBeforeReset, ExhaustsAt: now.Add(3*time.Hour + 5*time.Minute + 7*time.Second)}, "runs out in 3h5m0s at the current rate"},
+		{quota.State{Forecast: semconv.ForecastBeforeReset, ExhaustsAt: now.Add(12340 * time.Millisecond)}, "runs out in 12.3s at the current rate"},
+		{quota.State{Forecast: semconv.ForecastBeforeReset, ExhaustsAt: now}, "runs out now at the current rate"},
+		{quota.State{Forecast: semconv.ForecastExhausted, ResetAt: now.Add(90 * time.Second)}, "used up until 15:01:30 UTC"},
+		{quota.State{Forecast: semconv.ForecastExhausted}, "used up"},
+		{quota.State{Forecast: semconv.ForecastNotBeforeReset}, ""},
+		{quota.State{Forecast: semconv.ForecastUnknown}, ""},
+	}
+	for _, tt := range tests {
+		if got := quota.DisplayForecast(tt.s, now); got != tt.want {
+			t.Errorf("DisplayForecast(%s in %s) = %q, want %q", tt.s.Forecast, tt.s.ExhaustsAt.Sub(now), got, tt.want)
 		}
 	}
 }

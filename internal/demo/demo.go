@@ -122,12 +122,17 @@ func Run(ctx context.Context, o Options) (err error) {
 		return fmt.Errorf("collector log: %w", err)
 	}
 	defer logFile.Close()
+	budgets, err := StartBudgetListener(o.Dir)
+	if err != nil {
+		return err
+	}
+	defer budgets.Stop(context.Background()) //nolint:errcheck // the demo is over
 
 	fmt.Fprintf(o.Stdout, "Starting the collector (%s, log %s)...\n", o.Collector, logPath)
 	col, err := StartCollector(ctx, CollectorOptions{
 		Binary: o.Collector, Config: o.Config, Dir: o.Dir, PreferDefaultPorts: true, Log: logFile,
 		// Short batching so the reports are ready moments after the last call.
-		Env: []string{"AIUSAGE_BATCH_TIMEOUT=200ms"},
+		Env: append([]string{"AIUSAGE_BATCH_TIMEOUT=200ms"}, budgets.Env...),
 	})
 	if err != nil {
 		return fmt.Errorf("%w (collector log: %s)", err, logPath)
@@ -193,6 +198,10 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	fmt.Fprintln(o.Stdout)
 	fmt.Fprintln(o.Stdout, Summarize(outcomes))
+	fmt.Fprintln(o.Stdout)
+	fmt.Fprintln(o.Stdout, Forecast(inst.Quota(), time.Now()))
+	budgets.Wait(ctx, 15*time.Second)
+	budgets.Print(o.Stdout)
 	if err := rep.Print(ctx, o.Stdout); err != nil {
 		return err
 	}
@@ -239,6 +248,7 @@ func printNext(w io.Writer, col *Collector, dir string, keep bool) {
 Where to look next
   %s
   Reports from the collector:         aiusage report users --server %s
+  Budgets, spend and projection:      aiusage budgets list --server %[2]s
   Prometheus scrape endpoint:         %s
   Prometheus with the alert rules:    prometheus --config.file=collector-config/prometheus/prometheus.yml
   Grafana dashboard:                  collector-config/grafana/dashboards/aiusage.json

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aiusage/aiusage/instrumentation/quota"
+	"github.com/aiusage/aiusage/instrumentation/semconv"
 	"github.com/aiusage/aiusage/queries"
 )
 
@@ -20,7 +22,7 @@ type Reporter struct {
 }
 
 // Reports the demo prints, in order.
-var demoReports = []string{"daily", "users", "cost", "quota"}
+var demoReports = []string{"daily", "users", "cost", "quota", "budgets"}
 
 func (r *Reporter) client() *queries.Client {
 	return &queries.Client{BaseURL: r.URL, HTTPClient: &http.Client{Timeout: 30 * time.Second}}
@@ -98,6 +100,27 @@ func (r *Reporter) Print(ctx context.Context, w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// Forecast describes when each quota runs out at the current pace, as the app's
+// instrumentation sees it (Instrumentation.Quota).
+func Forecast(states []quota.State, now time.Time) string {
+	var b strings.Builder
+	b.WriteString("Quota forecast (the app's own view: inst.Quota(), the quota JSON handler, the time_to_exhaustion gauge):\n")
+	for _, s := range states {
+		forecast := quota.DisplayForecast(s, now)
+		switch s.Forecast {
+		case semconv.ForecastNotBeforeReset:
+			forecast = "does not run out before it resets"
+		case semconv.ForecastUnknown:
+			forecast = "too little history for a rate yet"
+		}
+		if s.Rate > 0 {
+			forecast += fmt.Sprintf(" (%.3g %s/s)", s.Rate, s.Resource)
+		}
+		fmt.Fprintf(&b, "  %-11s %-42s %-56s %s\n", s.Provider, s.Model, quota.Display(s), forecast)
+	}
+	return strings.TrimRight(b.String(), "\n")
 }
 
 // Column is the index of the column called name in res.

@@ -21,6 +21,7 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
 	"github.com/aiusage/aiusage/instrumentation/semconv"
+	"github.com/aiusage/aiusage/internal/collectorbin"
 	"github.com/aiusage/aiusage/internal/demo"
 )
 
@@ -108,6 +109,7 @@ type loadResult struct {
 }
 
 func runLoad(b *testing.B, config string, rate int, dur time.Duration, stores bool) loadResult {
+	collectorbin.Need(b, collectorBin)
 	ctx := context.Background()
 	dir := b.TempDir()
 	log, err := os.Create(filepath.Join(dir, "collector.log"))

@@ -9,12 +9,15 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/aiusage/aiusage/internal/collectorbin"
 )
 
 // TestConfigEnvironment checks that collector-config/config.yaml loads in the built
 // collector with its defaults, and that environment variables reach the components:
 // a bad value is refused naming its key.
 func TestConfigEnvironment(t *testing.T) {
+	collectorbin.Need(t, collectorBin)
 	dir := t.TempDir()
 	base := []string{"AIUSAGE_DB=" + filepath.Join(dir, "a.duckdb"), "AIUSAGE_QUEUE_DIR=" + filepath.Join(dir, "queue")}
 	tests := []struct {
@@ -45,6 +48,11 @@ func TestConfigEnvironment(t *testing.T) {
 		{name: "reports beyond loopback", env: []string{"AIUSAGE_REPORTS_ENDPOINT=0.0.0.0:8765"}, wantErr: "reports.endpoint"},
 		{name: "duckdb memory limit", env: []string{"AIUSAGE_DUCKDB_MEMORY_LIMIT=lots"}, wantErr: "memory_limit"},
 		{name: "batch timeout", env: []string{"AIUSAGE_BATCH_TIMEOUT=soon"}, wantErr: "timeout"},
+		{name: "budgets webhook", env: []string{"AIUSAGE_BUDGETS_WEBHOOK_URL=https://hooks.example/aiusage",
+			"AIUSAGE_BUDGETS_WEBHOOK_SECRET=0123456789abcdef", "AIUSAGE_BUDGETS_INTERVAL=1s"}},
+		{name: "budgets webhook without a secret", env: []string{"AIUSAGE_BUDGETS_WEBHOOK_URL=https://hooks.example/aiusage"},
+			wantErr: "budgets.webhook.secret"},
+		{name: "budgets file missing", env: []string{"AIUSAGE_BUDGETS_FILE=/nonexistent/budgets.yaml"}, wantErr: "budgets.file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,6 +74,7 @@ func TestConfigEnvironment(t *testing.T) {
 // TestComponents checks the built distribution holds every component the issue and
 // collector-config/builder-config.yaml list, each with the module it comes from.
 func TestComponents(t *testing.T) {
+	collectorbin.Need(t, collectorBin)
 	out, err := exec.Command(collectorBin, "components").CombinedOutput()
 	if err != nil {
 		t.Fatalf("components: %v\n%s", err, out)

@@ -3,9 +3,10 @@ package e2e
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/aiusage/aiusage/internal/collectorbin"
 )
 
 var (
@@ -16,32 +17,15 @@ var (
 )
 
 // TestMain builds the collector distribution once for every test and benchmark: they
-// run the binary as it ships, not the components in-process.
+// run the binary as it ships, not the components in-process. Under -short nothing is
+// built and the tests that need the binary skip.
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
 	var err error
 	if repoRoot, err = findRoot(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
-		return 1
+		os.Exit(1)
 	}
-	dir, err := os.MkdirTemp("", "aiusage-e2e-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	collectorBin = filepath.Join(dir, "otelcol-aiusage")
-	build := exec.Command("go", "build", "-o", collectorBin, "./cmd/otelcol-aiusage")
-	build.Dir = repoRoot
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: build otelcol-aiusage:", err)
-		return 1
-	}
-	return m.Run()
+	os.Exit(collectorbin.Main(m, &collectorBin))
 }
 
 // findRoot walks up from the working directory to the directory holding go.mod.

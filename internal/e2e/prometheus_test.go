@@ -97,8 +97,15 @@ func startPrometheus(t *testing.T, col *demo.Collector) *prometheus {
 	return p
 }
 
-// writeTestRules copies rules.yml with the daily budget at zero, so the budget alert has
-// spend to fire on: emulated traffic costs fractions of a cent.
+// testRecords are the recording rules writeTestRules overrides: the daily budget at zero,
+// so the budget alert has spend to fire on (emulated traffic costs fractions of a cent),
+// and the least spend an anomaly needs at zero, for the same reason.
+var testRecords = map[string]string{
+	"aiusage:cost_budget_usd:per_day": "vector(0)",
+	"aiusage:cost_anomaly_min_usd":    "vector(0)",
+}
+
+// writeTestRules copies rules.yml with testRecords' expressions.
 func writeTestRules(t *testing.T, path string) {
 	t.Helper()
 	b, err := os.ReadFile(configPath("prometheus", "rules.yml"))
@@ -109,17 +116,19 @@ func writeTestRules(t *testing.T, path string) {
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
-	found := false
+	found := map[string]bool{}
 	var walk func(*yaml.Node)
 	walk = func(n *yaml.Node) {
 		if n.Kind == yaml.MappingNode {
 			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == "record" && n.Content[i+1].Value == "aiusage:cost_budget_usd:per_day" {
-					for j := 0; j+1 < len(n.Content); j += 2 {
-						if n.Content[j].Value == "expr" {
-							n.Content[j+1].Value = "vector(0)"
-							found = true
-						}
+				expr, ok := testRecords[n.Content[i+1].Value]
+				if n.Content[i].Value != "record" || !ok {
+					continue
+				}
+				for j := 0; j+1 < len(n.Content); j += 2 {
+					if n.Content[j].Value == "expr" {
+						n.Content[j+1].Value = expr
+						found[n.Content[i+1].Value] = true
 					}
 				}
 			}
@@ -129,8 +138,10 @@ func writeTestRules(t *testing.T, path string) {
 		}
 	}
 	walk(&doc)
-	if !found {
-		t.Fatal("rules.yml: no aiusage:cost_budget_usd:per_day recording rule to set the budget with")
+	for name := range testRecords {
+		if !found[name] {
+			t.Fatalf("rules.yml: no %s recording rule to set", name)
+		}
 	}
 	out, err := yaml.Marshal(&doc)
 	if err != nil {

@@ -28,10 +28,11 @@ func TestDuckDBDDLReadsTheLakeAsTheViewsDo(t *testing.T) {
 	exec(t, a, `UPDATE ai_quota_snapshot SET remaining = 14000`)
 	writeRun(t, a, root, "gw-a", QuotaSnapshot, day1, `SELECT *, DATE '2026-11-24' AS day FROM ai_quota_snapshot`, at.Add(time.Hour))
 	for _, db := range []*sql.DB{a, b} {
-		exec(t, db, `INSERT INTO ai_usage_daily VALUES (DATE '2026-11-24', 'groq', 'llama', 'svc', 'u1', '', '', 3, 0, 0, 0, 300, 30, 0, 0, 0.003, 0, 1.5, TIMESTAMPTZ '2026-11-24 12:00:00+00')`)
+		exec(t, db, `INSERT INTO ai_usage_daily (day, provider, model, service_name, user_id, project_id, action_type, requests, errors, rate_limited, streamed, input_tokens, output_tokens, cache_read_input_tokens, reasoning_output_tokens, cost_usd, unpriced_requests, duration_s, last_seen) VALUES (DATE '2026-11-24', 'groq', 'llama', 'svc', 'u1', '', '', 3, 0, 0, 0, 300, 30, 0, 0, 0.003, 0, 1.5, TIMESTAMPTZ '2026-11-24 12:00:00+00')`)
 		writeRun(t, db, root, "gw-x", Daily, day1, `SELECT * FROM ai_usage_daily`, at)
 	}
-	exec(t, a, `INSERT INTO model_prices VALUES ('groq', 'llama', 0.59, 0.79, NULL, 0, DATE '2024-01-01', NULL, 'test')`)
+	exec(t, a, `INSERT INTO model_prices (provider, model, unit, usd, per, effective_from, source) VALUES
+	    ('groq', 'llama', 'input_tokens', 0.59, 1e6, DATE '2024-01-01', 'test'), ('groq', 'llama', 'output_tokens', 0.79, 1e6, DATE '2024-01-01', 'test')`)
 	writeRun(t, a, root, "gw-a", Prices, day1, `SELECT * FROM model_prices`, at)
 
 	analyst, err := sql.Open("duckdb", "") // an analyst's client, in memory

@@ -119,7 +119,7 @@ func TestViewsKeepEachRowOnceInTheSchemasShape(t *testing.T) {
 	writeRun(t, a, root, "gw-a", QuotaSnapshot, day1, `SELECT *, DATE '2026-11-24' AS day FROM ai_quota_snapshot`, at.Add(time.Hour))
 	// Roll-up parts of one key add up.
 	for _, db := range []*sql.DB{a, b} {
-		exec(t, db, `INSERT INTO ai_usage_daily VALUES (DATE '2026-11-20', 'groq', 'llama', 'svc', 'u1', '', '', 3, 0, 0, 0, 300, 30, 0, 0, 0.003, 0, 1.5, TIMESTAMPTZ '2026-11-20 12:00:00+00')`)
+		exec(t, db, `INSERT INTO ai_usage_daily (day, provider, model, service_name, user_id, project_id, action_type, requests, errors, rate_limited, streamed, input_tokens, output_tokens, cache_read_input_tokens, reasoning_output_tokens, cost_usd, unpriced_requests, duration_s, last_seen) VALUES (DATE '2026-11-20', 'groq', 'llama', 'svc', 'u1', '', '', 3, 0, 0, 0, 300, 30, 0, 0, 0.003, 0, 1.5, TIMESTAMPTZ '2026-11-20 12:00:00+00')`)
 		writeRun(t, db, root, "gw-"+map[*sql.DB]string{a: "a", b: "b"}[db], Daily, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC),
 			`SELECT * FROM ai_usage_daily`, at)
 	}
@@ -158,8 +158,8 @@ func TestViewsTakeNewerAndOlderFiles(t *testing.T) {
 	at := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
 	// A file from an older collector lacks a column; one from a newer collector has one
 	// this schema does not know.
-	writeRun(t, a, root, "gw-old", UsageLog, day1, `SELECT * EXCLUDE (reasoning_output_tokens) FROM ai_usage_log WHERE span_id = 's0'`, at)
-	writeRun(t, a, root, "gw-new", UsageLog, day1, `SELECT *, 7 AS audio_input_tokens FROM ai_usage_log WHERE span_id <> 's0'`, at)
+	writeRun(t, a, root, "gw-old", UsageLog, day1, `SELECT * EXCLUDE (reasoning_output_tokens, audio_input_tokens) FROM ai_usage_log WHERE span_id = 's0'`, at)
+	writeRun(t, a, root, "gw-new", UsageLog, day1, `SELECT * REPLACE (7 AS audio_input_tokens), 1.5 AS hologram_seconds FROM ai_usage_log WHERE span_id <> 's0'`, at)
 	l := openLake(t, root)
 	if got := strings1(t, l.DB, `SELECT span_id || ' ' || coalesce(audio_input_tokens::VARCHAR, '-') || ' ' || coalesce(reasoning_output_tokens::VARCHAR, '-') FROM ai_usage_log ORDER BY span_id`); !reflect.DeepEqual(got, []string{"s0 - -", "s1 7 -", "s2 7 -"}) {
 		t.Errorf("rows %v", got)
@@ -254,7 +254,7 @@ func TestCompactMergesADayKeepingWhatReadersSee(t *testing.T) {
 	writeRun(t, b, root, "gw-b", UsageLog, day1, `SELECT * FROM ai_usage_log WHERE day = DATE '2026-11-24'`, at)
 	writeRun(t, a, root, "gw-a", UsageLog, day2, `SELECT * FROM ai_usage_log WHERE day = DATE '2026-11-25'`, at)
 	for _, db := range []*sql.DB{a, b} {
-		exec(t, db, `INSERT INTO ai_usage_daily VALUES (DATE '2026-11-24', 'groq', 'llama', 'svc', 'u1', '', '', 3, 0, 0, 0, 300, 30, 0, 0, 0.003, 0, 1.5, TIMESTAMPTZ '2026-11-24 12:00:00+00')`)
+		exec(t, db, `INSERT INTO ai_usage_daily (day, provider, model, service_name, user_id, project_id, action_type, requests, errors, rate_limited, streamed, input_tokens, output_tokens, cache_read_input_tokens, reasoning_output_tokens, cost_usd, unpriced_requests, duration_s, last_seen) VALUES (DATE '2026-11-24', 'groq', 'llama', 'svc', 'u1', '', '', 3, 0, 0, 0, 300, 30, 0, 0, 0.003, 0, 1.5, TIMESTAMPTZ '2026-11-24 12:00:00+00')`)
 		writeRun(t, db, root, "gw-x", Daily, day1, `SELECT * FROM ai_usage_daily`, at)
 	}
 	report := func() []string {

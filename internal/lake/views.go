@@ -99,6 +99,45 @@ func (l *Lake) createTemplate(ctx context.Context) error {
 			return fmt.Errorf("open lake: schema migration %s: %w", m.Name, err)
 		}
 	}
+	return copyMacros(ctx, conn)
+}
+
+// copyMacros defines the schema's macros (ai_usage_priced and the rules it uses) in
+// main too, where the report files call them: their tables are then main's views.
+func copyMacros(ctx context.Context, conn *sql.Conn) error {
+	rows, err := conn.QueryContext(ctx, `SELECT function_name, function_type = 'table_macro', parameters, macro_definition
+FROM duckdb_functions() WHERE schema_name = ? AND function_type IN ('macro', 'table_macro')`, templateSchema)
+	if err != nil {
+		return fmt.Errorf("open lake: list the schema's macros: %w", err)
+	}
+	var stmts []string
+	for rows.Next() {
+		var name, def string
+		var table bool
+		var params []any
+		if err := rows.Scan(&name, &table, &params, &def); err != nil {
+			rows.Close()
+			return fmt.Errorf("open lake: list the schema's macros: %w", err)
+		}
+		names := make([]string, len(params))
+		for i, p := range params {
+			names[i] = fmt.Sprint(p)
+		}
+		as := "AS "
+		if table {
+			as = "AS TABLE "
+		}
+		stmts = append(stmts, `CREATE OR REPLACE MACRO memory.main.`+Ident(name)+`(`+strings.Join(names, ", ")+`) `+as+def)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("open lake: list the schema's macros: %w", err)
+	}
+	for _, s := range stmts {
+		if _, err := conn.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("open lake: copy a schema macro: %w\n%s", err, s)
+		}
+	}
 	return nil
 }
 

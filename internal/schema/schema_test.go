@@ -42,6 +42,7 @@ func TestMigrateCreatesEveryTableOnceAndIsIdempotent(t *testing.T) {
 	for _, table := range []string{
 		"ai_usage_log", "ai_quota_snapshot", "model_prices", "ai_usage_daily",
 		"ai_metric_gauge", "ai_metric_sum", "ai_metric_histogram", "ai_metric_exponential_histogram", "ai_metric_summary",
+		"budgets", "budget_crossings",
 	} {
 		var n int
 		if err := db.QueryRow(`SELECT count(*) FROM duckdb_tables() WHERE table_name = ?`, table).Scan(&n); err != nil || n != 1 {

@@ -10,8 +10,10 @@ package jsonscan
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -134,25 +136,52 @@ func onlySpace(b []byte, i int) error {
 
 // SkipString returns the index after the string starting at b[i] == '"'.
 func SkipString(b []byte, i int) (int, error) {
-	j := i + 1
-	// Keys and most values are short: a plain loop beats IndexByte's setup for them.
-	for end := min(j+16, len(b)); j < end && b[j] != '"'; j++ {
-	}
-	for {
-		k := bytes.IndexByte(b[j:], '"')
-		if k < 0 {
+	for j := i + 1; ; j += 2 { // a backslash escapes the byte after it
+		j = StringStop(b, j)
+		if j >= len(b) {
 			return 0, ErrTruncated
 		}
-		j += k
-		backslashes := 0
-		for m := j - 1; m > i && b[m] == '\\'; m-- {
-			backslashes++
-		}
-		j++
-		if backslashes%2 == 0 {
-			return j, nil
+		if b[j] == '"' {
+			return j + 1, nil
 		}
 	}
+}
+
+// StringStop returns the index of the first quote or backslash at or after i, the
+// end of a string's plain bytes when i is inside it, or len(b) when there is none.
+func StringStop(b []byte, i int) int {
+	if i >= len(b) {
+		return len(b)
+	}
+	// Keys and most values are short: looking at 8 bytes at a time beats IndexByte's
+	// setup for them; long content is left to IndexByte.
+	for end := min(i+32, len(b)-7); i < end; i += 8 {
+		if m := quoteOrBackslash(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	q := bytes.IndexByte(b[i:], '"')
+	if q < 0 {
+		q = len(b) - i
+	}
+	if e := bytes.IndexByte(b[i:i+q], '\\'); e >= 0 {
+		return i + e
+	}
+	return i + q
+}
+
+const (
+	ones      = 0x0101010101010101
+	highs     = 0x8080808080808080
+	quotes    = '"' * ones
+	backslash = '\\' * ones
+)
+
+// quoteOrBackslash marks the high bit of the lowest byte of x, read little-endian,
+// that is a quote or a backslash (bytes above it may be marked too), or returns 0.
+func quoteOrBackslash(x uint64) uint64 {
+	q, s := x^quotes, x^backslash // a zero byte where x has a quote, a backslash
+	return ((q-ones)&^q | (s-ones)&^s) & highs
 }
 
 // SkipValue returns the index after the JSON value starting at b[i].
@@ -222,12 +251,22 @@ func String(v []byte) (string, error) {
 	if IsNull(v) {
 		return "", nil
 	}
-	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 && utf8.Valid(v) {
-		return string(v[1 : len(v)-1]), nil
+	if raw, ok := Plain(v); ok {
+		return string(raw), nil
 	}
 	var s string
 	err := json.Unmarshal(v, &s)
 	return s, err
+}
+
+// Plain returns the text of the JSON string value v when it is its bytes as they are:
+// valid UTF-8 without escapes, as most strings are. Otherwise ok is false and the
+// string needs String.
+func Plain(v []byte) (text []byte, ok bool) {
+	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 && utf8.Valid(v) {
+		return v[1 : len(v)-1], true
+	}
+	return nil, false
 }
 
 // CountFields walks the object v and stores the integer value of each field for which

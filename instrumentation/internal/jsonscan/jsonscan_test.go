@@ -3,6 +3,7 @@ package jsonscan
 import (
 	"bytes"
 	"encoding/json"
+	"math/rand"
 	"reflect"
 	"strings"
 	"testing"
@@ -53,6 +54,76 @@ func TestString(t *testing.T) {
 	}
 	if _, err := String([]byte(`12`)); err == nil {
 		t.Error("String(12): no error")
+	}
+}
+
+func TestPlain(t *testing.T) {
+	tests := []struct {
+		in, text string
+		ok       bool
+	}{
+		{`"abc"`, "abc", true},
+		{`""`, "", true},
+		{`"aé"`, "aé", true},
+		{`"a\nb"`, "", false},     // an escape: String decodes it
+		{"\"a\xffb\"", "", false}, // invalid UTF-8: String repairs it
+		{`null`, "", false},
+		{`12`, "", false},
+	}
+	for _, tc := range tests {
+		text, ok := Plain([]byte(tc.in))
+		if ok != tc.ok || string(text) != tc.text {
+			t.Errorf("Plain(%s) = %q, %v; want %q, %v", tc.in, text, ok, tc.text, tc.ok)
+		}
+	}
+}
+
+func TestStringStop(t *testing.T) {
+	long := strings.Repeat("x", 40) // past the plain loop, into IndexByte
+	tests := []struct {
+		in   string
+		from int
+		want int
+	}{
+		{`abc"`, 0, 3},
+		{`ab\"c"`, 0, 2},
+		{``, 0, 0},
+		{`abc`, 0, 3},
+		{long + `"`, 0, 40},
+		{long + `\"`, 0, 40},
+		{long + `"\`, 0, 40},
+		{long, 0, 40},
+		{long + `x\`, 3, 41},
+		{`"` + long + `"`, 1, 41},
+	}
+	for _, tc := range tests {
+		if got := StringStop([]byte(tc.in), tc.from); got != tc.want {
+			t.Errorf("StringStop(%q, %d) = %d, want %d", tc.in, tc.from, got, tc.want)
+		}
+	}
+	// Every length and start, with the stop at every place a word boundary can put
+	// it, and bytes around it that look alike in some bits (0x80+, 0x00, '!', '#').
+	r := rand.New(rand.NewSource(1))
+	alphabet := []byte{'a', 0x00, 0x80, 0xff, '!', '#', '[', ']', 0xa2, 0xdc}
+	for n := range 80 {
+		b := make([]byte, n)
+		for trial := range 20 {
+			for k := range b {
+				b[k] = alphabet[r.Intn(len(alphabet))]
+			}
+			if trial > 0 && n > 0 {
+				b[r.Intn(n)] = `"\`[trial%2]
+			}
+			for from := 0; from <= n; from++ {
+				want := from
+				for want < n && b[want] != '"' && b[want] != '\\' {
+					want++
+				}
+				if got := StringStop(b, from); got != want {
+					t.Fatalf("StringStop(%q, %d) = %d, want %d", b, from, got, want)
+				}
+			}
+		}
 	}
 }
 

@@ -59,14 +59,11 @@ type reading struct {
 }
 
 func newEstimator(provider semconv.Provider, model string, l quota.Limit, now time.Time) *estimator {
-	state := func(resource, window string) entry {
-		return entry{state: quota.State{Provider: provider, Model: model, Resource: resource, Window: window, Source: semconv.SourceEstimate}}
-	}
 	return &estimator{
 		limit:  l,
-		rpm:    state(semconv.ResourceRequests, semconv.WindowMinute),
-		tpm:    state(semconv.ResourceTokens, semconv.WindowMinute),
-		rpd:    state(semconv.ResourceRequests, semconv.WindowDay),
+		rpm:    newEntry(provider, model, semconv.ResourceRequests, semconv.WindowMinute, semconv.SourceEstimate, sliding),
+		tpm:    newEntry(provider, model, semconv.ResourceTokens, semconv.WindowMinute, semconv.SourceEstimate, sliding),
+		rpd:    newEntry(provider, model, semconv.ResourceRequests, semconv.WindowDay, semconv.SourceEstimate, fixedWindow),
 		newest: now.Unix(),
 		dayEnd: nextPacificMidnight(now),
 	}
@@ -101,6 +98,9 @@ func (e *estimator) count(now time.Time, tokens int64) {
 	e.minuteRequests++
 	e.minuteTokens += tokens
 	e.dayRequests++
+	e.rpm.rate.add(now, 1)
+	e.tpm.rate.add(now, float64(tokens))
+	e.rpd.rate.add(now, 1)
 	if now.After(e.lastCall) {
 		e.lastCall = now
 	}

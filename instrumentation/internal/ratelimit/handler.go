@@ -29,6 +29,12 @@ type stateJSON struct {
 	ResetAt     time.Time `json:"reset_at,omitzero"`
 	UpdatedAt   time.Time `json:"updated_at"`
 	Display     string    `json:"display"`
+	// The forecast: consumption per second, whether the window runs out before it
+	// resets, and when.
+	RatePerSecond   float64   `json:"rate_per_s"`
+	Forecast        string    `json:"forecast"`
+	ExhaustsAt      time.Time `json:"exhausts_at,omitzero"`
+	ForecastDisplay string    `json:"forecast_display,omitempty"`
 }
 
 // Handler serves States as JSON (GET or HEAD), for an app's UI to poll: the
@@ -72,6 +78,11 @@ func document(now time.Time, states []quota.State) statesDoc {
 			ResetAt:     s.ResetAt.UTC(),
 			UpdatedAt:   s.UpdatedAt.UTC(),
 			Display:     quota.Display(s),
+
+			RatePerSecond:   s.Rate,
+			Forecast:        s.Forecast,
+			ExhaustsAt:      s.ExhaustsAt.UTC(),
+			ForecastDisplay: quota.DisplayForecast(s, now),
 		})
 	}
 	return doc

@@ -21,10 +21,18 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 // widgetTracker is what a small app's UI would see: Groq answering with headers and
 // Gemini estimated against configured free-tier limits.
 func widgetTracker() *ratelimit.Tracker {
-	clk := newClock("2026-11-27T15:00:00Z")
+	clk := newClock("2026-11-27T14:59:30Z")
 	tr := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now, Limits: []quota.Limit{
 		{Provider: "gcp.gemini", Model: "gemini-2.5-flash", RequestsPerMinute: 10, RequestsPerDay: 250, TokensPerMinute: 250000},
 	}})
+	// A model whose tokens drain: 250 a second against a refill of 100.
+	b := &tokenBucket{limit: 6000, level: 6000, at: clk.Now()}
+	for range 60 {
+		h, _ := b.take(clk.Now(), 125)
+		h.RequestsLimit, h.RequestsRemaining, h.RequestsReset, h.HasRequests = 1000, 900, time.Hour, true
+		tr.ObserveHeaders("groq", "openai/gpt-oss-20b", h)
+		clk.Add(500 * time.Millisecond)
+	}
 	tr.ObserveHeaders("groq", "llama-3.1-8b-instant", ratelimit.ParseHeaders(
 		groqHeaders("14400", "13950", "2m59.56s", "6000", "5400", "7.66s")))
 	for _, tokens := range []int64{1200, 30000, 4800} {

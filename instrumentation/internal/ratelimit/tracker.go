@@ -14,6 +14,9 @@ import (
 // DefaultThreshold is the utilization at which an alert fires unless Options says otherwise.
 const DefaultThreshold = 0.9
 
+// DefaultHorizon is how far ahead a predicted exhaustion alerts unless Options says otherwise.
+const DefaultHorizon = 5 * time.Minute
+
 // maxKeys bounds how many (provider, model) pairs each source tracks, so that a stream
 // of made-up model names cannot grow memory without limit; pairs beyond it are ignored.
 const maxKeys = 1024
@@ -45,6 +48,9 @@ type Options struct {
 	// observation below Threshold. It runs on the observing goroutine, outside the
 	// tracker's lock, so it must be quick; it may call the tracker.
 	OnAlert func(quota.Alert)
+	// Horizon is how far ahead a predicted exhaustion fires OnAlert (quota.AlertForecast),
+	// once per window; 0 means DefaultHorizon, a negative value turns it off.
+	Horizon time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -55,26 +61,53 @@ type modelKey struct {
 	model    string
 }
 
-// entry is one reported State and its alert arming.
+// entry is one reported State, its consumption rate and its alert arming.
 type entry struct {
 	state   quota.State
 	alerted bool // fired and not yet re-armed by a reading below the threshold
+
+	kind refill
+	rate rate
+	// The previous reading of a bucket, to tell what was consumed since.
+	primed                   bool
+	prevLimit, prevRemaining int64
+	prevAt                   time.Time
+	// forecastRearm is when a forecast alert may fire again: the reset of the window
+	// the last one fired for.
+	forecastRearm time.Time
 }
 
-// update records a reading and returns the alert it fires, if any.
-func (e *entry) update(limit, remaining int64, resetAt, now time.Time, threshold float64) (quota.Alert, bool) {
+func newEntry(provider semconv.Provider, model, resource, window, source string, kind refill) entry {
+	return entry{
+		state: quota.State{Provider: provider, Model: model, Resource: resource, Window: window, Source: source},
+		kind:  kind,
+		rate:  newRate(window),
+	}
+}
+
+// update records a reading and appends the alerts it fires: the utilization alert on
+// crossing the threshold, the forecast alert on a predicted exhaustion within horizon.
+// readAt is when remaining was true (now, for a count).
+func (e *entry) update(limit, remaining int64, resetAt, now time.Time, t *Tracker, alerts []quota.Alert) []quota.Alert {
 	e.state.Limit, e.state.Remaining = limit, remaining
 	e.state.Utilization = utilization(limit, remaining)
 	e.state.ResetAt, e.state.UpdatedAt = resetAt, now
-	if e.state.Utilization < threshold {
+	if t.onAlert == nil {
+		return alerts // States forecasts when asked
+	}
+	if e.state.Utilization < t.threshold {
 		e.alerted = false
-		return quota.Alert{}, false
+	} else if !e.alerted {
+		e.alerted = true
+		alerts = append(alerts, quota.Alert{State: e.state, Reason: quota.AlertUtilization, Threshold: t.threshold})
 	}
-	if e.alerted {
-		return quota.Alert{}, false
+	if t.horizon > 0 {
+		forecast(&e.state, e.kind, &e.rate, now, now)
+		if a, ok := e.forecastAlert(&e.state, now, t.horizon, t.threshold); ok {
+			alerts = append(alerts, a)
+		}
 	}
-	e.alerted = true
-	return quota.Alert{State: e.state, Threshold: threshold}, true
+	return alerts
 }
 
 func utilization(limit, remaining int64) float64 {
@@ -99,12 +132,14 @@ type headerEntry struct {
 type Tracker struct {
 	now       func() time.Time
 	threshold float64
+	horizon   time.Duration // <= 0: no forecast alerts
 	onAlert   func(quota.Alert)
 	limits    map[modelKey]quota.Limit // read-only after NewTracker
 
 	mu        sync.Mutex
 	headers   map[modelKey]*headerEntry
 	estimates map[modelKey]*estimator
+	refusals  map[modelKey]*waitOrder // the last 429 with a retry delay, per model
 }
 
 // NewTracker returns a Tracker configured by o.
@@ -112,10 +147,15 @@ func NewTracker(o Options) *Tracker {
 	t := &Tracker{
 		now:       o.Now,
 		threshold: o.Threshold,
+		horizon:   o.Horizon,
 		onAlert:   o.OnAlert,
 		limits:    make(map[modelKey]quota.Limit, len(o.Limits)),
 		headers:   make(map[modelKey]*headerEntry),
 		estimates: make(map[modelKey]*estimator),
+		refusals:  make(map[modelKey]*waitOrder),
+	}
+	if t.horizon == 0 {
+		t.horizon = DefaultHorizon
 	}
 	if t.now == nil {
 		t.now = time.Now
@@ -139,8 +179,8 @@ func (t *Tracker) ObserveHeaders(provider semconv.Provider, model string, h Head
 		return
 	}
 	now := t.now()
-	var alerts [2]quota.Alert
-	n := 0
+	var buf [4]quota.Alert
+	alerts := buf[:0]
 	t.mu.Lock()
 	e := t.headers[modelKey{provider, model}]
 	if e == nil {
@@ -149,25 +189,30 @@ func (t *Tracker) ObserveHeaders(provider semconv.Provider, model string, h Head
 			return
 		}
 		e = &headerEntry{
-			requests: entry{state: quota.State{Provider: provider, Model: model, Resource: semconv.ResourceRequests, Window: semconv.WindowDay, Source: semconv.SourceHeader}},
-			tokens:   entry{state: quota.State{Provider: provider, Model: model, Resource: semconv.ResourceTokens, Window: semconv.WindowMinute, Source: semconv.SourceHeader}},
+			requests: newEntry(provider, model, semconv.ResourceRequests, semconv.WindowDay, semconv.SourceHeader, refilling),
+			tokens:   newEntry(provider, model, semconv.ResourceTokens, semconv.WindowMinute, semconv.SourceHeader, refilling),
 		}
 		t.headers[modelKey{provider, model}] = e
 	}
 	if h.HasRequests {
 		e.hasRequests = true
-		if a, ok := e.requests.update(h.RequestsLimit, h.RequestsRemaining, resetAt(now, h.RequestsReset), now, t.threshold); ok {
-			alerts[n], n = a, n+1
-		}
+		alerts = e.requests.observeHeader(h.RequestsLimit, h.RequestsRemaining, resetAt(now, h.RequestsReset), now, t, alerts)
 	}
 	if h.HasTokens {
 		e.hasTokens = true
-		if a, ok := e.tokens.update(h.TokensLimit, h.TokensRemaining, resetAt(now, h.TokensReset), now, t.threshold); ok {
-			alerts[n], n = a, n+1
-		}
+		alerts = e.tokens.observeHeader(h.TokensLimit, h.TokensRemaining, resetAt(now, h.TokensReset), now, t, alerts)
 	}
 	t.mu.Unlock()
-	t.fire(alerts[:n])
+	t.fire(alerts)
+}
+
+// observeHeader records a header reading: what the provider deducted since the last one
+// feeds the rate, then the reading is the state.
+func (e *entry) observeHeader(limit, remaining int64, resetAt, now time.Time, t *Tracker, alerts []quota.Alert) []quota.Alert {
+	if amount, ok := e.consumed(limit, remaining, now); ok {
+		e.rate.add(now, amount)
+	}
+	return e.update(limit, remaining, resetAt, now, t, alerts)
 }
 
 // resetAt is when a header window refills; zero (unknown) when the provider sent no
@@ -196,9 +241,10 @@ func (t *Tracker) ObserveCall(provider semconv.Provider, model string, tokens in
 		return
 	}
 	e.count(now, tokens)
-	alerts, n := t.updateEstimates(e, now)
+	var buf [6]quota.Alert
+	alerts := t.updateEstimates(e, now, buf[:0])
 	t.mu.Unlock()
-	t.fire(alerts[:n])
+	t.fire(alerts)
 }
 
 // ObserveExceeded records that the provider refused a call to model (a 429) because
@@ -209,15 +255,21 @@ func (t *Tracker) ObserveCall(provider semconv.Provider, model string, tokens in
 // until the window ends, firing an alert as any reading at the threshold does.
 // A minute window ends after retryAfter when it is positive, else a minute from now;
 // the day window ends at the next Pacific midnight. Counting goes on meanwhile, and
-// afterwards the estimate is the counted usage again. It does nothing for a provider
-// and model without a configured Limit for that resource and window: the tracker
-// does not guess the provider's limit.
+// afterwards the estimate is the counted usage again. It changes no estimate for a
+// provider and model without a configured Limit for that resource and window: the
+// tracker does not guess the provider's limit. A positive retryAfter is kept for the
+// quota guard (Refusal) whatever the limits.
 func (t *Tracker) ObserveExceeded(provider semconv.Provider, model, resource, window string, retryAfter time.Duration) {
+	now := t.now()
+	if retryAfter > 0 {
+		t.mu.Lock()
+		t.refuseUntil(modelKey{provider, model}, resource, window, now, retryAfter)
+		t.mu.Unlock()
+	}
 	limit, ok := t.limit(provider, model)
 	if !ok || perWindow(limit, resource, window) <= 0 {
 		return
 	}
-	now := t.now()
 	t.mu.Lock()
 	e := t.estimator(provider, model, limit, now)
 	if e == nil {
@@ -226,9 +278,10 @@ func (t *Tracker) ObserveExceeded(provider semconv.Provider, model, resource, wi
 	}
 	e.advance(now)
 	e.exhaust(resource, window, now, retryAfter)
-	alerts, n := t.updateEstimates(e, now)
+	var buf [6]quota.Alert
+	alerts := t.updateEstimates(e, now, buf[:0])
 	t.mu.Unlock()
-	t.fire(alerts[:n])
+	t.fire(alerts)
 }
 
 // limit returns the configured Limit of provider and model: the model's own, else
@@ -258,15 +311,13 @@ func (t *Tracker) estimator(provider semconv.Provider, model string, limit quota
 	return e
 }
 
-// updateEstimates records e's readings at now and returns the alerts they fire.
+// updateEstimates records e's readings at now and appends the alerts they fire.
 // t.mu must be held.
-func (t *Tracker) updateEstimates(e *estimator, now time.Time) (alerts [3]quota.Alert, n int) {
+func (t *Tracker) updateEstimates(e *estimator, now time.Time, alerts []quota.Alert) []quota.Alert {
 	for _, q := range e.quotas(now) {
-		if a, ok := q.entry.update(q.limit, q.limit-q.used, q.resetAt, now, t.threshold); ok {
-			alerts[n], n = a, n+1
-		}
+		alerts = q.entry.update(q.limit, q.limit-q.used, q.resetAt, now, t, alerts)
 	}
-	return alerts, n
+	return alerts
 }
 
 func (t *Tracker) fire(alerts []quota.Alert) {
@@ -287,10 +338,10 @@ func (t *Tracker) States() []quota.State {
 	out := make([]quota.State, 0, 2*len(t.headers)+3*len(t.estimates))
 	for _, e := range t.headers {
 		if e.hasRequests {
-			out = append(out, refilled(e.requests.state, now))
+			out = append(out, e.requests.headerState(now))
 		}
 		if e.hasTokens {
-			out = append(out, refilled(e.tokens.state, now))
+			out = append(out, e.tokens.headerState(now))
 		}
 	}
 	for _, e := range t.estimates {
@@ -300,6 +351,7 @@ func (t *Tracker) States() []quota.State {
 			s.Remaining = q.limit - q.used
 			s.Utilization = utilization(q.limit, s.Remaining)
 			s.ResetAt = q.resetAt
+			forecast(&s, q.entry.kind, &q.entry.rate, now, now)
 			out = append(out, s)
 		}
 	}
@@ -316,11 +368,19 @@ func (t *Tracker) States() []quota.State {
 	return out
 }
 
-// refilled reports a header state as full once the provider's reset time has passed.
-func refilled(s quota.State, now time.Time) quota.State {
+// headerState is a header quota's state at now, forecast included: full once the
+// provider's reset time has passed.
+func (e *entry) headerState(now time.Time) quota.State {
+	s := e.state
+	readAt := s.UpdatedAt
 	if !s.ResetAt.IsZero() && !now.Before(s.ResetAt) && s.Limit > 0 {
 		s.Remaining = s.Limit
 		s.Utilization = 0
+		readAt = now
 	}
+	forecast(&s, e.kind, &e.rate, readAt, now)
 	return s
 }
+
+// Now is the tracker's clock.
+func (t *Tracker) Now() time.Time { return t.now() }

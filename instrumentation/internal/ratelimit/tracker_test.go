@@ -144,7 +144,7 @@ func sameState(a, b quota.State) bool {
 func TestTrackerHeaderAlerts(t *testing.T) {
 	clk := newClock("2026-11-27T15:00:00Z")
 	var got alerts
-	tr := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now, Threshold: 0.8, OnAlert: got.add})
+	tr := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now, Threshold: 0.8, Horizon: -1, OnAlert: got.add})
 	observe := func(remainingTokens string) {
 		tr.ObserveHeaders("groq", "m", ratelimit.ParseHeaders(groqHeaders("1000", "999", "1s", "100", remainingTokens, "1s")))
 	}
@@ -177,7 +177,7 @@ func TestTrackerHeaderAlerts(t *testing.T) {
 
 func TestTrackerDefaultThreshold(t *testing.T) {
 	var got alerts
-	tr := ratelimit.NewTracker(ratelimit.Options{OnAlert: got.add})
+	tr := ratelimit.NewTracker(ratelimit.Options{Horizon: -1, OnAlert: got.add})
 	tr.ObserveHeaders("groq", "m", ratelimit.Headers{RequestsLimit: 100, RequestsRemaining: 11, HasRequests: true}) // 0.89
 	if n := len(got.take()); n != 0 {
 		t.Fatalf("alert below the default threshold: %d", n)
@@ -307,7 +307,7 @@ func TestTrackerLimitMatching(t *testing.T) {
 func TestTrackerEstimateAlerts(t *testing.T) {
 	clk := newClock("2026-11-27T15:00:00Z")
 	var got alerts
-	tr := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now, OnAlert: got.add,
+	tr := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now, Horizon: -1, OnAlert: got.add,
 		Limits: []quota.Limit{{Provider: "gcp.gemini", RequestsPerMinute: 10}}})
 	for i := 1; i <= 12; i++ {
 		tr.ObserveCall("gcp.gemini", "m", 0)
@@ -523,7 +523,7 @@ func TestTrackerExceededIgnored(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			clk := newClock("2026-11-27T15:00:00Z")
 			var got alerts
-			tr := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now, Limits: limits, OnAlert: got.add})
+			tr := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now, Limits: limits, Horizon: -1, OnAlert: got.add})
 			twin := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now, Limits: limits})
 			for _, m := range []string{"gemini-2.5-pro", "gemini-2.5-flash"} {
 				tr.ObserveCall("gcp.gemini", m, 100)
@@ -546,7 +546,7 @@ func TestTrackerExceededIgnored(t *testing.T) {
 func TestTrackerExceededAlerts(t *testing.T) {
 	clk := newClock("2026-11-27T15:00:00Z")
 	var got alerts
-	tr := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now, OnAlert: got.add,
+	tr := ratelimit.NewTracker(ratelimit.Options{Now: clk.Now, Horizon: -1, OnAlert: got.add,
 		Limits: []quota.Limit{{Provider: "gcp.gemini", RequestsPerMinute: 10, RequestsPerDay: 250}}})
 	tr.ObserveCall("gcp.gemini", "m", 0)
 	if a := got.take(); len(a) != 0 {

@@ -1,8 +1,6 @@
 package response
 
 import (
-	"bytes"
-
 	"github.com/aiusage/aiusage/instrumentation/internal/jsonscan"
 )
 
@@ -41,18 +39,14 @@ func (p *Parser) writeContainer(b []byte) {
 			}
 			// Jump over the string's plain bytes (long content, base64 data) to its next
 			// quote or backslash.
-			rest := b[i:]
-			q := bytes.IndexByte(rest, '"')
-			if q < 0 {
-				q = len(rest)
-			}
-			if e := bytes.IndexByte(rest[:q], '\\'); e >= 0 {
-				i += e
+			i = jsonscan.StringStop(b, i)
+			switch {
+			case i == len(b):
+			case b[i] == '\\':
 				c.escape = true
-				continue
+			default:
+				c.inString = false
 			}
-			i += q // the closing quote, or len(b)
-			c.inString = i == len(b)
 			continue
 		}
 		if c.depth == 0 {

@@ -6,7 +6,7 @@ import "github.com/aiusage/aiusage/instrumentation/internal/jsonscan"
 func (p *Parser) geminiField(k, v []byte) error {
 	switch string(k) {
 	case "modelVersion":
-		return firstString(&p.res.Model, v)
+		return firstModel(&p.res.Model, v)
 	case "responseId":
 		return firstString(&p.res.ID, v)
 	case "candidates":

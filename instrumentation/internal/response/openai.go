@@ -1,6 +1,7 @@
 package response
 
 import (
+	"github.com/aiusage/aiusage/instrumentation/internal/intern"
 	"github.com/aiusage/aiusage/instrumentation/internal/jsonscan"
 	"github.com/aiusage/aiusage/instrumentation/usage"
 )
@@ -28,7 +29,7 @@ func (p *Parser) openAIField(k, v []byte) error {
 	case "id":
 		return firstString(&p.res.ID, v)
 	case "model":
-		return firstString(&p.res.Model, v)
+		return firstModel(&p.res.Model, v)
 	case "choices":
 		return p.finishReasons(v, "finish_reason")
 	case "usage":
@@ -136,7 +137,7 @@ func (p *Parser) breakdown(v []byte) error {
 			note(jsonscan.Fields(elem, func(k, v []byte) {
 				switch string(k) {
 				case "model":
-					note(firstString(&m.Model, v))
+					note(firstModel(&m.Model, v))
 				case "usage":
 					var r report
 					_, err := openAIUsage(v, &r)
@@ -162,6 +163,17 @@ func firstString(dst *string, v []byte) error {
 		return nil
 	}
 	s, err := jsonscan.String(v)
+	*dst = s
+	return err
+}
+
+// firstModel is firstString for a model name: one of a few that every call repeats,
+// kept once rather than copied from each body.
+func firstModel(dst *string, v []byte) error {
+	if *dst != "" {
+		return nil
+	}
+	s, err := intern.JSON(v)
 	*dst = s
 	return err
 }

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aiusage/aiusage/instrumentation/internal/intern"
 	"github.com/aiusage/aiusage/instrumentation/internal/jsonscan"
 )
 
@@ -64,7 +65,29 @@ type Parser struct {
 // NewParser returns a Parser for a response with the given dialect, HTTP status code and
 // Content-Type header value.
 func NewParser(d Dialect, status int, contentType string) *Parser {
-	return &Parser{dialect: d, status: status, sseType: isEventStream(contentType)}
+	p := new(Parser)
+	p.Reset(d, status, contentType)
+	return p
+}
+
+// maxKept bounds each buffer a Parser keeps across Reset: a rare huge line or member
+// is not held on to for the next response.
+const maxKept = 64 << 10
+
+// Reset makes p a Parser for another response, as NewParser does, keeping the buffers
+// it grew (unless large) so that a pooled Parser reads the next body without allocating.
+func (p *Parser) Reset(d Dialect, status int, contentType string) {
+	buf, data, like := kept(p.buf), kept(p.sse.data), kept(p.like.event)
+	*p = Parser{dialect: d, status: status, sseType: isEventStream(contentType), buf: buf}
+	p.sse.data, p.like.event = data, like
+}
+
+// kept is b emptied, or nil when b is too large to keep.
+func kept(b []byte) []byte {
+	if cap(b) > maxKept {
+		return nil
+	}
+	return b[:0]
 }
 
 // Write feeds the next body bytes. It always returns len(b), nil.
@@ -132,7 +155,7 @@ func (p *Parser) finish(complete bool) {
 	case modeSSE:
 		p.endSSE()
 	}
-	p.buf = nil
+	p.buf = p.buf[:0]
 	if p.dialect == OpenAIChat {
 		p.openai.apply(&p.res)
 	}
@@ -200,8 +223,9 @@ func syntaxReason(err error) string {
 // choices, Gemini candidates), keeping them distinct and in order.
 func (p *Parser) finishReasons(v []byte, key string) error {
 	// A stream's chunks rarely have a finish reason: most have no such key at all, and
-	// looking for it costs a fraction of walking the candidates' content.
-	if jsonscan.IsNull(v) || (!p.walkAll && !bytes.Contains(v, []byte(key))) {
+	// looking for it costs a fraction of walking the candidates' content. A whole
+	// response has one, so there the search would only add a pass.
+	if jsonscan.IsNull(v) || (p.res.Stream && !p.walkAll && !bytes.Contains(v, []byte(key))) {
 		return nil
 	}
 	var bad error
@@ -232,7 +256,7 @@ func (p *Parser) addFinishReason(v []byte) error {
 			}
 		}
 	}
-	r, err := jsonscan.String(v)
+	r, err := intern.JSON(v)
 	if err != nil || r == "" || slices.Contains(p.res.FinishReasons, r) {
 		return err
 	}

@@ -72,7 +72,7 @@ func (p *Parser) dataEvent(b []byte, nl int) int {
 	if !ok {
 		return 0
 	}
-	value = bytes.TrimSuffix(value, []byte{'\r'})
+	value = trimCR(value)
 	if len(value) > 0 && value[0] == ' ' {
 		value = value[1:]
 	}
@@ -80,6 +80,14 @@ func (p *Parser) dataEvent(b []byte, nl int) int {
 	p.sse.isError = false
 	p.event(value, false, isError, true)
 	return n
+}
+
+// trimCR drops the \r of a line that ended in \r\n.
+func trimCR(l []byte) []byte {
+	if n := len(l); n > 0 && l[n-1] == '\r' {
+		return l[:n-1]
+	}
+	return l
 }
 
 // bufferLine keeps part of a line until its end arrives; a line over MaxBuffer is counted
@@ -96,7 +104,7 @@ func (p *Parser) bufferLine(b []byte) {
 // line handles one SSE line without its \n.
 func (p *Parser) line(l []byte) {
 	s := &p.sse
-	l = bytes.TrimSuffix(l, []byte{'\r'})
+	l = trimCR(l)
 	if len(l) == 0 {
 		p.dispatch(true)
 		return
@@ -171,5 +179,5 @@ func (p *Parser) endSSE() {
 		p.sse.lineLen = 0
 	}
 	p.dispatch(false)
-	p.buf = nil
+	p.buf = p.buf[:0]
 }

@@ -44,6 +44,9 @@ func unionDB(t *testing.T, gateways []*gateway) *sql.DB {
 			t.Fatal(err)
 		}
 	}
+	if err := lake.CopyMacros(context.Background(), db, "g0", "main"); err != nil {
+		t.Fatal(err)
+	}
 	return db
 }
 

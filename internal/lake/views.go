@@ -99,14 +99,21 @@ func (l *Lake) createTemplate(ctx context.Context) error {
 			return fmt.Errorf("open lake: schema migration %s: %w", m.Name, err)
 		}
 	}
-	return copyMacros(ctx, conn)
+	return CopyMacros(ctx, conn, "memory", templateSchema)
 }
 
-// copyMacros defines the schema's macros (ai_usage_priced and the rules it uses) in
-// main too, where the report files call them: their tables are then main's views.
-func copyMacros(ctx context.Context, conn *sql.Conn) error {
-	rows, err := conn.QueryContext(ctx, `SELECT function_name, function_type = 'table_macro', parameters, macro_definition
-FROM duckdb_functions() WHERE schema_name = ? AND function_type IN ('macro', 'table_macro')`, templateSchema)
+// queryExecer is a *sql.DB or a *sql.Conn.
+type queryExecer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// CopyMacros defines the macros of database.schema (ai_usage_priced and the pricing
+// rules it uses, from the schema migrations) in memory.main too, where the report files
+// call them over views: the tables they read are then main's.
+func CopyMacros(ctx context.Context, db queryExecer, database, schema string) error {
+	rows, err := db.QueryContext(ctx, `SELECT function_name, function_type = 'table_macro', parameters, macro_definition
+FROM duckdb_functions() WHERE database_name = ? AND schema_name = ? AND function_type IN ('macro', 'table_macro')`, database, schema)
 	if err != nil {
 		return fmt.Errorf("open lake: list the schema's macros: %w", err)
 	}
@@ -134,7 +141,7 @@ FROM duckdb_functions() WHERE schema_name = ? AND function_type IN ('macro', 'ta
 		return fmt.Errorf("open lake: list the schema's macros: %w", err)
 	}
 	for _, s := range stmts {
-		if _, err := conn.ExecContext(ctx, s); err != nil {
+		if _, err := db.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("open lake: copy a schema macro: %w\n%s", err, s)
 		}
 	}

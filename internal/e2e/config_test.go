@@ -98,7 +98,7 @@ func TestComponents(t *testing.T) {
 	}{
 		{"receivers", got.Receivers, []string{"otlp"}},
 		{"processors", got.Processors, []string{"batch", "memory_limiter"}},
-		{"exporters", got.Exporters, []string{"debug", "duckdb", "prometheus"}},
+		{"exporters", got.Exporters, []string{"debug", "duckdb", "otlp_grpc", "prometheus"}},
 		{"extensions", got.Extensions, []string{"file_storage", "health_check"}},
 	} {
 		var names []string

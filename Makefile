@@ -7,7 +7,7 @@ export GOFLAGS
 # link, instrumentation/go.mod. Module-wide targets run in each.
 MODULES := . instrumentation
 
-.PHONY: all build test test-short go-test check-sql check-rules bench demo vet fmt-check purego deps ocb-check screenshots clean
+.PHONY: all build test test-short go-test check-sql check-rules bench bench-collector demo vet fmt-check purego deps ocb-check screenshots clean
 
 all: build
 
@@ -69,6 +69,13 @@ ocb-check:
 bench:
 	@mkdir -p $(BIN)
 	@for m in $(MODULES); do (cd $$m && $(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 60m ./...) || exit 1; done | tee $(BIN)/bench.txt
+	$(MAKE) bench-collector
+
+## bench-collector: the built collector, shipped config against a debug-only pipeline, at fixed
+## offered rates (AIUSAGE_BENCH_RATES=5000,20000,50000) over loopback; bin/bench-collector.txt
+bench-collector:
+	@mkdir -p $(BIN)
+	AIUSAGE_BENCH_COLLECTOR=1 $(GO) test -count=1 -v -run '^TestCollectorThroughput$$' -timeout 20m ./internal/durability | tee $(BIN)/bench-collector.txt
 
 ## screenshots: the console, the widget and the static report in headless Chromium, into docs/screenshots
 screenshots: deps

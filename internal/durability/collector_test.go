@@ -25,12 +25,13 @@ import (
 // file and queue directory stay in dir and its OTLP/gRPC address stays the same
 // across restarts, so a restarted collector picks up where the last one died.
 type collector struct {
-	t    *testing.T
-	dir  string
-	otlp string   // OTLP/gRPC host:port
-	env  []string // AIUSAGE_* overrides: ports and paths only
-	log  *os.File
-	proc *demo.Collector
+	t      *testing.T
+	dir    string
+	config string   // the configuration file; shippedConfig unless a test says otherwise
+	otlp   string   // OTLP/gRPC host:port
+	env    []string // AIUSAGE_* overrides: ports and paths only
+	log    *os.File
+	proc   *demo.Collector
 }
 
 // newCollector prepares a collector in a fresh directory; start runs it.
@@ -45,7 +46,7 @@ func newCollector(t *testing.T) *collector {
 		t.Fatal(err)
 	}
 	otlp := freeAddr(t)
-	c := &collector{t: t, dir: dir, otlp: otlp, log: log,
+	c := &collector{t: t, dir: dir, config: shippedConfig, otlp: otlp, log: log,
 		env: []string{"AIUSAGE_OTLP_GRPC_ENDPOINT=" + otlp}}
 	t.Cleanup(func() {
 		if c.proc != nil {
@@ -73,7 +74,7 @@ func (c *collector) start() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	proc, err := demo.StartCollector(ctx, demo.CollectorOptions{
-		Binary: collectorBin, Config: shippedConfig, Dir: c.dir, Env: c.env, Log: c.log,
+		Binary: collectorBin, Config: c.config, Dir: c.dir, Env: c.env, Log: c.log,
 	})
 	if err != nil {
 		c.t.Fatalf("start collector: %v", err)

@@ -118,7 +118,7 @@ func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *record) {
 	}
 	// Calls the provider accepted count toward estimated quotas; transport
 	// failures and rejections (4xx, 5xx) do not.
-	if c.StatusCode < 400 && (c.StatusCode != 0 || c.ErrorType == "") {
+	if c.StatusCode < 400 && (c.StatusCode != 0 || c.ErrorType == "") && !c.noQuota {
 		var tokens int64
 		if c.Usage != nil {
 			// Per-minute token quotas count input (Gemini's
@@ -138,6 +138,10 @@ func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *record) {
 	}
 
 	cost, costStatus := i.cost(&c.Call, costModel)
+	if c.free && c.ErrorType == "" {
+		// Not billed: its price is known to be nothing, which is not a silent 0.
+		cost, costStatus = 0, semconv.CostPriced
+	}
 	if span.IsRecording() {
 		i.setSpanAttributes(span, c, cost, costStatus)
 	}
@@ -195,6 +199,7 @@ func (i *Instrumentation) setSpanAttributes(span trace.Span, c *record, cost flo
 		attrs = append(attrs, semconv.UsageBreakdown.String(breakdownJSON(c.Breakdown)))
 	}
 	attrs = appendRateLimit(attrs, c)
+	attrs = appendBatch(attrs, c.batch)
 
 	switch costStatus {
 	case semconv.CostPriced:

@@ -105,7 +105,7 @@ func (p *Parser) keepItem(b []byte) {
 		p.buf = p.buf[:0]
 	}
 	c.itemLen += len(b)
-	if c.itemLen <= MaxBuffer {
+	if c.itemLen <= p.maxItem() {
 		p.buf = append(p.buf, b...)
 	}
 }
@@ -125,7 +125,7 @@ func (p *Parser) endItem(b []byte) {
 		p.res.Chunks++
 	}
 	switch {
-	case c.itemLen > MaxBuffer:
+	case c.itemLen > p.maxItem():
 		p.fail(ParseTooLarge)
 	case c.open == '[':
 		p.object(item)

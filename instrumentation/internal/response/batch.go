@@ -71,8 +71,13 @@ func (p *Parser) batchField(k, v []byte) error {
 		return batchCounts(v, b, "total", "completed", "failed")
 	case "output_file_id": // Groq
 		return firstString(&b.ResultsFile, v)
+	case "object": // Groq: "batch"
+		p.surface.openAIBatch = p.surface.openAIBatch || string(v) == `"batch"`
 	case "error":
-		return p.apiError(v)
+		// A job that failed is said by its state; the call that told it succeeded.
+		if p.status >= 400 {
+			return p.apiError(v)
+		}
 	}
 	return nil
 }
@@ -88,7 +93,7 @@ func (p *Parser) batchOf() *Batch {
 // batchMetadata reads a Gemini operation's metadata. A Groq batch's metadata is the
 // app's own string map and says nothing here.
 func (p *Parser) batchMetadata(v []byte) error {
-	if jsonscan.IsNull(v) || len(v) == 0 || v[0] != '{' {
+	if jsonscan.IsNull(v) || len(v) == 0 || v[0] != '{' || p.surface.openAIBatch {
 		return nil
 	}
 	b := p.batchOf()
@@ -211,10 +216,13 @@ func (p *Parser) resultEntry(e []byte) (*Result, error) {
 		switch string(k) {
 		case "response":
 			var r Result
-			if body := jsonscan.Field(v, "body"); body != nil { // Groq
-				r = p.nestedResult(OpenAIChat, body)
-			} else {
+			switch body := jsonscan.Field(v, "body"); {
+			case body == nil: // Gemini
 				r = p.nestedResult(GeminiNative, v)
+			case string(jsonscan.Field(body, "object")) == `"response"`: // a batch of Responses API calls
+				r = p.nestedResult(OpenAIResponses, body)
+			default:
+				r = p.nestedResult(OpenAIChat, body)
 			}
 			if out != nil && out.Error != nil {
 				r.Error = out.Error

@@ -145,3 +145,31 @@ func TestFuzzSeedsParse(t *testing.T) {
 		}
 	}
 }
+
+func FuzzEmbeddings(f *testing.F) {
+	fuzzParser(f, GeminiEmbeddings, 200, ctJSON, seeds(f, "surface/*embed*.json", "surface/vertex_predict*.json"))
+}
+
+func FuzzResponsesJSON(f *testing.F) {
+	fuzzParser(f, OpenAIResponses, 200, ctJSON, seeds(f, "surface/responses.json"))
+}
+
+func FuzzResponsesSSE(f *testing.F) {
+	fuzzParser(f, OpenAIResponses, 200, ctSSE, seeds(f, "surface/responses_stream.sse"))
+}
+
+func FuzzCachedContent(f *testing.F) {
+	fuzzParser(f, GeminiCachedContent, 200, ctJSON, seeds(f, "surface/*cached_content.json"))
+}
+
+func FuzzBatchJob(f *testing.F) {
+	fuzzParser(f, BatchJob, 200, ctJSON, seeds(f, "surface/*batch*.json"))
+}
+
+func FuzzBatchFile(f *testing.F) {
+	fuzzParser(f, BatchFile, 200, "application/octet-stream", seeds(f, "surface/*.jsonl"))
+}
+
+func FuzzGrounding(f *testing.F) {
+	fuzzParser(f, GeminiNative, 200, ctSSE, seeds(f, "surface/*grounding*", "surface/vertex_flex*"))
+}

@@ -18,12 +18,14 @@ type surfaceState struct {
 	// statistics, summed, and metadata.billableCharacterCount.
 	predictTokens, characters  int64
 	hasPredictTokens, hasChars bool
-	tierSeen                   bool    // an OpenAI service_tier was read: later chunks repeat it
-	terminal                   bool    // a Responses API stream's last event was seen
-	batch                      *Batch  // BatchJob and BatchFile
-	line                       Result  // the BatchFile line being walked
-	lineLen                    int     // bytes of the current BatchFile line so far
-	nested                     *Parser // walks the responses inside batch results
+
+	tierSeen bool // an OpenAI service_tier was read: later chunks repeat it
+	terminal bool // a Responses API stream's last event was seen
+
+	batch       *Batch  // BatchJob and BatchFile
+	openAIBatch bool    // the BatchJob is a Groq (OpenAI-compatible) batch object
+	lineLen     int     // bytes of the current BatchFile line so far
+	nested      *Parser // walks the responses inside batch results
 }
 
 // apply adds what was gathered to res.

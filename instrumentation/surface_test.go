@@ -178,9 +178,9 @@ func TestServiceTiers(t *testing.T) {
 		request, serv any
 	}{
 		{
-			name: "gemini: asked priority in the body, served standard by the header",
-			url:  "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent",
-			body: `{"contents":[{"parts":[{"text":"hi"}]}],"serviceTier":"priority"}`,
+			name:       "gemini: asked priority in the body, served standard by the header",
+			url:        "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent",
+			body:       `{"contents":[{"parts":[{"text":"hi"}]}],"serviceTier":"priority"}`,
 			respHeader: http.Header{"Content-Type": {"application/json"}, "X-Gemini-Service-Tier": {"STANDARD"}},
 			respBody:   []byte(`{"candidates":[{"finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":1},"modelVersion":"gemini-2.5-flash"}`),
 			request:    "priority", serv: "standard",

@@ -59,8 +59,8 @@ var surfaceRecordings = []struct {
 		semconv.GenAIProviderName: "groq", semconv.GenAIRequestModel: "gpt-5", semconv.GenAIResponseModel: "gpt-5-2025-08-07",
 		semconv.GenAIRequestStream: true, semconv.GenAIUsageInputTokens: 53, semconv.GenAIUsageOutputTokens: 469,
 		semconv.GenAIUsageReasoningOutput: 448, semconv.GenAIUsageCacheReadInput: 0,
-		semconv.GenAIResponseFinishReasons: []string{"completed"},
-		semconv.RequestServiceTier: "flex", semconv.ResponseServiceTier: "flex",
+		semconv.GenAIResponseFinishReasons: []string{"completed"}, semconv.RequestServiceTier: "flex",
+		semconv.ResponseServiceTier: "flex",
 	}}}},
 	{file: "pydantic-ai/test_google_model_web_search_tool_stream.yaml", spans: []span{
 		{"generate_content", map[attribute.Key]any{ // the queries are in the stream's last event only
@@ -135,7 +135,7 @@ var batchRecordings = []struct {
 	{
 		// The create call and 27 polls; the last two return the same two results, each
 		// twice (metadata.output and response).
-		file: "ruby_llm/batch_with_gemini_gemini-2_5-flash_answers_staged_chats_and_appends_the_answers_to_their_conversations.yml",
+		file:     "ruby_llm/batch_with_gemini_gemini-2_5-flash_answers_staged_chats_and_appends_the_answers_to_their_conversations.yml",
 		jobCalls: 28, resultOp: "generate_content",
 		results: []map[attribute.Key]any{
 			{semconv.GenAIResponseID: "xr-FavMd3JGa2Q-swqfYBw", semconv.GenAIUsageInputTokens: 13, semconv.GenAIUsageOutputTokens: 1 + 43, semconv.ResponseServiceTier: "batch"},

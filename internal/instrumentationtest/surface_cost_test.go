@@ -202,21 +202,7 @@ func TestSurfaceCostsGroq(t *testing.T) {
 
 	t.Run("batch results at the batch rate", func(t *testing.T) {
 		s := newSurface(t, nil)
-		input := `{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"llama-3.1-8b-instant","messages":[{"role":"user","content":"lock the front door"}]}}` + "\n" +
-			`{"custom_id":"b","method":"POST","url":"/v1/chat/completions","body":{"model":"openai/gpt-oss-20b","messages":[{"role":"user","content":"turn on the kitchen lights"}]}}` + "\n"
-		f, err := s.groq.Files.New(ctx, openai.FileNewParams{File: openai.File(strings.NewReader(input), "batch.jsonl", "application/jsonl"), Purpose: openai.FilePurposeBatch})
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := s.groq.Batches.New(ctx, openai.BatchNewParams{InputFileID: f.ID, Endpoint: openai.BatchNewParamsEndpointV1ChatCompletions, CompletionWindow: openai.BatchNewParamsCompletionWindow24h})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for b.Status != openai.BatchStatusCompleted {
-			if b, err = s.groq.Batches.Get(ctx, b.ID); err != nil {
-				t.Fatal(err)
-			}
-		}
+		b := s.groqBatch(ctx, t)
 		resp, err := s.groq.Files.Content(ctx, b.OutputFileID)
 		if err != nil {
 			t.Fatal(err)

@@ -507,21 +507,7 @@ func TestSurfaceGroqSDK(t *testing.T) {
 
 	t.Run("batch with its results file downloaded twice", func(t *testing.T) {
 		s := newSurface(t, nil)
-		input := `{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"llama-3.1-8b-instant","messages":[{"role":"user","content":"lock the front door"}]}}` + "\n" +
-			`{"custom_id":"b","method":"POST","url":"/v1/chat/completions","body":{"model":"openai/gpt-oss-20b","messages":[{"role":"user","content":"turn on the kitchen lights"}]}}` + "\n"
-		f, err := s.groq.Files.New(ctx, openai.FileNewParams{File: openai.File(strings.NewReader(input), "batch.jsonl", "application/jsonl"), Purpose: openai.FilePurposeBatch})
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := s.groq.Batches.New(ctx, openai.BatchNewParams{InputFileID: f.ID, Endpoint: openai.BatchNewParamsEndpointV1ChatCompletions, CompletionWindow: openai.BatchNewParamsCompletionWindow24h})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for b.Status != openai.BatchStatusCompleted {
-			if b, err = s.groq.Batches.Get(ctx, b.ID); err != nil {
-				t.Fatal(err)
-			}
-		}
+		b := s.groqBatch(ctx, t)
 		var out []byte
 		for range 2 {
 			resp, err := s.groq.Files.Content(ctx, b.OutputFileID)
@@ -562,4 +548,26 @@ func TestSurfaceGroqSDK(t *testing.T) {
 		wantAttrs(t, attrs(jobs[len(jobs)-1]), map[attribute.Key]any{semconv.CostUSD: 0.0, semconv.ErrorType: nil})
 		s.checkBytes(t)
 	})
+}
+
+// groqBatch uploads a two-request input file (llama-3.1-8b-instant and
+// openai/gpt-oss-20b), creates a batch from it and polls it until completed.
+func (s *surface) groqBatch(ctx context.Context, t *testing.T) *openai.Batch {
+	t.Helper()
+	input := `{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"llama-3.1-8b-instant","messages":[{"role":"user","content":"lock the front door"}]}}` + "\n" +
+		`{"custom_id":"b","method":"POST","url":"/v1/chat/completions","body":{"model":"openai/gpt-oss-20b","messages":[{"role":"user","content":"turn on the kitchen lights"}]}}` + "\n"
+	f, err := s.groq.Files.New(ctx, openai.FileNewParams{File: openai.File(strings.NewReader(input), "batch.jsonl", "application/jsonl"), Purpose: openai.FilePurposeBatch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.groq.Batches.New(ctx, openai.BatchNewParams{InputFileID: f.ID, Endpoint: openai.BatchNewParamsEndpointV1ChatCompletions, CompletionWindow: openai.BatchNewParamsCompletionWindow24h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for b.Status != openai.BatchStatusCompleted {
+		if b, err = s.groq.Batches.Get(ctx, b.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b
 }

@@ -3,6 +3,7 @@ module github.com/aiusage/aiusage
 go 1.26.0
 
 require (
+	cloud.google.com/go/auth v0.23.2
 	github.com/aiusage/aiusage/instrumentation v0.0.0
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
@@ -63,7 +64,6 @@ require (
 
 require (
 	cloud.google.com/go v0.121.0 // indirect
-	cloud.google.com/go/auth v0.23.2 // indirect
 	cloud.google.com/go/auth/oauth2adapt v0.2.8 // indirect
 	cloud.google.com/go/compute/metadata v0.10.0 // indirect
 	github.com/Azure/azure-sdk-for-go/sdk/azcore v1.23.3 // indirect

@@ -40,6 +40,8 @@ type attempt struct {
 	gzipped bool
 	gz      bytes.Buffer
 	usage   usage.Usage // storage for call.Usage
+	// resultsFile names the batch results file the body is, if it is one.
+	resultsFile string
 
 	spanOptions spanOptions // storage for call.spanOptions
 
@@ -157,6 +159,9 @@ func (a *attempt) finishLocked(complete bool, err error) {
 	}
 	res := a.parser.Result(complete)
 	a.apply(&res)
+	if res.Batch != nil {
+		a.inst.recordBatchResults(a.ctx, c, res.Batch, a.resultsFile)
+	}
 	// The body ended early. A read error says more than the truncation it
 	// caused; a cancel after the whole response arrived is the app leaving,
 	// not the call failing.
@@ -196,6 +201,10 @@ func (a *attempt) apply(r *response.Result) {
 		a.usage = r.Usage
 		c.Usage = &a.usage
 	}
+	if r.ServiceTier != "" {
+		c.ResponseServiceTier = r.ServiceTier
+	}
+	c.batch = r.Batch
 	c.Breakdown = r.Breakdown
 	switch e := r.Error; {
 	case e != nil:

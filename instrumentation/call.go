@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/aiusage/aiusage/instrumentation/internal/ratelimit"
+	"github.com/aiusage/aiusage/instrumentation/internal/response"
 	"github.com/aiusage/aiusage/instrumentation/semconv"
 	"github.com/aiusage/aiusage/instrumentation/usage"
 )
@@ -72,6 +73,12 @@ type record struct {
 	rateLimit ratelimit.Headers
 	// spanOptions, when set, is where the span's start and end options are put.
 	spanOptions *spanOptions
+	// free: the call itself is not billed (count_tokens, batch job calls).
+	free bool
+	// noQuota: the call does not count toward estimated quotas (batch results).
+	noQuota bool
+	// batch is what a batch job call said about its job, for the span.
+	batch *response.Batch
 }
 
 // operation returns c's gen_ai.operation.name.
@@ -79,7 +86,7 @@ func (c *Call) operation() string {
 	if c.Operation != "" {
 		return c.Operation
 	}
-	if c.Provider == Gemini {
+	if c.Provider == Gemini || c.Provider == VertexAI {
 		return semconv.OperationGenerateContent
 	}
 	return semconv.OperationChat

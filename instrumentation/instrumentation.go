@@ -59,6 +59,7 @@ type Instrumentation struct {
 	unpriced         metric.Int64Counter
 	series           cache[seriesKey, *seriesSets]
 	spans            cache[spanKey, *spanStart]
+	batches          batchLedger // batch results recorded, counted once
 }
 
 // New returns an Instrumentation configured by opts.

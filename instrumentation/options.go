@@ -70,7 +70,7 @@ func WithHost(hostport string, p Provider) Option {
 			return fmt.Errorf("WithHost: hostport %q is not a host[:port]", hostport)
 		}
 		if _, ok := dialects[p]; !ok {
-			return fmt.Errorf("WithHost: provider %q is not one of %q, %q", p, Groq, Gemini)
+			return fmt.Errorf("WithHost: provider %q is not one of %q, %q, %q", p, Groq, Gemini, VertexAI)
 		}
 		c.hosts[strings.ToLower(hostport)] = p
 		return nil
@@ -100,7 +100,7 @@ func WithLimits(limits ...quota.Limit) Option {
 				return fmt.Errorf("WithLimits: limit %d: %w", n, err)
 			}
 			if _, ok := dialects[l.Provider]; !ok {
-				return fmt.Errorf("WithLimits: limit %d: provider %q is not one of %q, %q", n, l.Provider, Groq, Gemini)
+				return fmt.Errorf("WithLimits: limit %d: provider %q is not one of %q, %q, %q", n, l.Provider, Groq, Gemini, VertexAI)
 			}
 		}
 		c.limits = append(c.limits, limits...)

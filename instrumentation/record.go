@@ -119,7 +119,7 @@ func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *record) {
 	}
 	// Calls the provider accepted count toward estimated quotas; transport
 	// failures and rejections (4xx, 5xx) do not.
-	if c.StatusCode < 400 && (c.StatusCode != 0 || c.ErrorType == "") {
+	if c.StatusCode < 400 && (c.StatusCode != 0 || c.ErrorType == "") && !c.noQuota {
 		var tokens int64
 		if c.Usage != nil {
 			// Per-minute token quotas count input (Gemini's
@@ -139,6 +139,10 @@ func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *record) {
 	}
 
 	bill := i.cost(&c.Call, costModel)
+	if c.free && c.ErrorType == "" {
+		// Not billed: its price is known to be nothing, which is not a silent 0.
+		bill = callBill{Status: semconv.CostPriced}
+	}
 	if span.IsRecording() {
 		i.setSpanAttributes(span, c, &bill)
 	}
@@ -266,6 +270,7 @@ func (i *Instrumentation) setSpanAttributes(span trace.Span, c *record, bill *ca
 		attrs = append(attrs, semconv.UsageBreakdown.String(breakdownJSON(c.Breakdown)))
 	}
 	attrs = appendRateLimit(attrs, c)
+	attrs = appendBatch(attrs, c.batch)
 
 	attrs = appendCost(attrs, bill)
 	if c.ErrorType != "" {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aiusage/aiusage/instrumentation/internal/intern"
 	"github.com/aiusage/aiusage/instrumentation/internal/jsonscan"
+	"github.com/aiusage/aiusage/instrumentation/internal/response"
 )
 
 // maxRequestPeek bounds how much of a request body is read to find the model.
@@ -26,19 +27,28 @@ type requestBody struct {
 	getBody func() (io.ReadCloser, error) // nil when the body was too large to keep
 }
 
-// requestFields reads the request model and stream flag of a JSON chat request,
+// requestJSON is what the instrumentation reads from a JSON request body.
+type requestJSON struct {
+	model  string
+	stream bool
+	// tier is the service tier asked for, a semconv.ServiceTier* value; "" when the
+	// body names none, or one that lets the provider choose ("auto").
+	tier string
+}
+
+// requestFields reads the model, stream flag and service tier of a JSON request,
 // and returns the body read when keep is set (for content recording). It reads
 // a copy of the body when req has GetBody; otherwise it reads the body itself
 // and returns a replacement that sends the same bytes, so the server receives
 // exactly what it would have without us.
-func requestFields(req *http.Request, keep bool) (model string, stream bool, replay requestBody, body []byte) {
+func requestFields(req *http.Request, keep bool) (fields requestJSON, replay requestBody, body []byte) {
 	if req.Body == nil || req.Body == http.NoBody {
-		return "", false, replay, nil
+		return fields, replay, nil
 	}
 	if req.GetBody != nil {
 		rc, err := req.GetBody()
 		if err != nil {
-			return "", false, replay, nil
+			return fields, replay, nil
 		}
 		buf := peekBuffers.Get().(*bytes.Buffer)
 		if req.ContentLength > 0 && req.ContentLength <= maxRequestPeek {
@@ -47,7 +57,7 @@ func requestFields(req *http.Request, keep bool) (model string, stream bool, rep
 			_, _ = buf.ReadFrom(io.LimitReader(rc, maxRequestPeek))
 		}
 		_ = rc.Close()
-		model, stream = jsonFields(buf.Bytes())
+		fields = jsonFields(buf.Bytes())
 		if keep {
 			body = bytes.Clone(buf.Bytes())
 		}
@@ -55,12 +65,12 @@ func requestFields(req *http.Request, keep bool) (model string, stream bool, rep
 			buf.Reset()
 			peekBuffers.Put(buf)
 		}
-		return model, stream, replay, body
+		return fields, replay, body
 	}
 	// The body can be read only once: read it (bounded) and give the transport
 	// a body that replays what was read followed by the rest.
 	data, err := io.ReadAll(io.LimitReader(req.Body, maxRequestPeek))
-	model, stream = jsonFields(data)
+	fields = jsonFields(data)
 	var rest io.Reader = req.Body
 	switch {
 	case err != nil:
@@ -77,7 +87,7 @@ func requestFields(req *http.Request, keep bool) (model string, stream bool, rep
 	if keep {
 		body = data
 	}
-	return model, stream, replay, body
+	return fields, replay, body
 }
 
 // replayBody reads bytes already taken from a request body, and closes the original.
@@ -93,19 +103,33 @@ type errReader struct{ err error }
 
 func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
-// jsonFields returns the top-level "model" string and "stream" boolean of a
-// JSON object, skipping every other value without decoding it. Malformed input
-// yields what was found before the fault.
-func jsonFields(b []byte) (model string, stream bool) {
+// jsonFields returns the top-level "model" string, "stream" boolean and service
+// tier ("service_tier", Gemini's "serviceTier") of a JSON object, skipping every other
+// value without decoding it. Malformed input yields what was found before the fault.
+func jsonFields(b []byte) (f requestJSON) {
 	_ = jsonscan.Fields(b, func(k, v []byte) {
 		switch string(k) {
 		case "model":
 			if v[0] == '"' {
-				model, _ = intern.JSON(v)
+				f.model, _ = intern.JSON(v)
 			}
 		case "stream":
-			stream = string(v) == "true"
+			f.stream = string(v) == "true"
+		case "service_tier", "serviceTier":
+			if v[0] == '"' {
+				s, _ := jsonscan.String(v)
+				f.tier = requestTier(s)
+			}
 		}
 	})
-	return model, stream
+	return f
+}
+
+// requestTier maps the service tier a request asks for, in Gemini's words ("flex",
+// "PRIORITY") or Groq's ("on_demand"), to a semconv.ServiceTier* value.
+func requestTier(s string) string {
+	if t := response.GeminiTier(s); t != "" {
+		return t
+	}
+	return response.GroqTier(s)
 }

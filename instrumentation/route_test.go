@@ -27,7 +27,7 @@ func TestMatchPath(t *testing.T) {
 		{Gemini, "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse&key=AIzaSECRET", true, "generate_content", response.GeminiNative, "gemini-2.5-flash", true},
 		{Gemini, "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:streamGenerateContent", true, "generate_content", response.GeminiNative, "gemini-2.0-flash", true},
 		{Gemini, "https://generativelanguage.googleapis.com/v1beta/openai/chat/completions", true, "chat", response.OpenAIChat, "", false},
-		{Gemini, "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:countTokens", false, "", 0, "", false},
+		{Gemini, "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:countTokens", true, "count_tokens", response.GeminiNative, "gemini-2.5-flash", false},
 		{Gemini, "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash", false, "", 0, "", false},
 		{Gemini, "https://generativelanguage.googleapis.com/v1beta/models/:generateContent", false, "", 0, "", false},
 		{Gemini, "https://generativelanguage.googleapis.com/v1beta/models/a/b:generateContent", false, "", 0, "", false},
@@ -54,6 +54,121 @@ func TestMatchPath(t *testing.T) {
 	}
 }
 
+// TestMatchSurface routes the rest of the billable surface: Vertex AI, embeddings,
+// token counting, explicit caches, batch jobs and the Responses API.
+func TestMatchSurface(t *testing.T) {
+	const vertex = "https://us-central1-aiplatform.googleapis.com/v1beta1/projects/p/locations/us-central1/publishers/google/models/"
+	tests := []struct {
+		provider Provider
+		method   string
+		url      string
+		want     route // the zero route: not recorded
+	}{
+		{VertexAI, "POST", vertex + "gemini-2.5-flash:generateContent",
+			route{provider: VertexAI, operation: "generate_content", dialect: response.GeminiNative, model: "gemini-2.5-flash", tierInBody: true}},
+		{VertexAI, "POST", vertex + "gemini-2.5-flash:streamGenerateContent?alt=sse",
+			route{provider: VertexAI, operation: "generate_content", dialect: response.GeminiNative, model: "gemini-2.5-flash", stream: true, tierInBody: true}},
+		{VertexAI, "POST", vertex + "gemini-2.5-flash:countTokens",
+			route{provider: VertexAI, operation: "count_tokens", dialect: response.GeminiNative, model: "gemini-2.5-flash", free: true}},
+		{VertexAI, "POST", vertex + "gemini-embedding-001:embedContent",
+			route{provider: VertexAI, operation: "embeddings", dialect: response.GeminiEmbeddings, model: "gemini-embedding-001"}},
+		{VertexAI, "POST", vertex + "text-embedding-005:predict",
+			route{provider: VertexAI, operation: "embeddings", dialect: response.GeminiEmbeddings, model: "text-embedding-005"}},
+		{VertexAI, "POST", vertex + "imagen-3.0-generate-002:predict", route{}},
+		{VertexAI, "POST", vertex + "gemini-2.5-flash:batchGenerateContent", route{}}, // Gemini API only
+		// Express mode: no project in the path, the key in the query.
+		{VertexAI, "POST", "https://aiplatform.googleapis.com/v1/publishers/google/models/gemini-2.5-flash:generateContent?key=AQ.SECRET",
+			route{provider: VertexAI, operation: "generate_content", dialect: response.GeminiNative, model: "gemini-2.5-flash", tierInBody: true}},
+		{VertexAI, "POST", "https://aiplatform.googleapis.com/v1/projects/p/locations/global/endpoints/openapi/chat/completions",
+			route{provider: VertexAI, operation: "chat", dialect: response.OpenAIChat, fromBody: true}},
+		{VertexAI, "POST", "https://aiplatform.googleapis.com/v1beta1/projects/p/locations/global/cachedContents",
+			route{provider: VertexAI, operation: "create_cache", dialect: response.GeminiCachedContent}},
+		{VertexAI, "GET", "https://aiplatform.googleapis.com/v1beta1/projects/p/locations/global/cachedContents/123", route{}},
+		{VertexAI, "POST", "https://aiplatform.googleapis.com/v1/projects/p/locations/l/endpoints/123:generateContent", route{}},
+
+		{Gemini, "POST", "https://generativelanguage.googleapis.com/v1beta/models/gemini-embedding-001:embedContent",
+			route{provider: Gemini, operation: "embeddings", dialect: response.GeminiEmbeddings, model: "gemini-embedding-001"}},
+		{Gemini, "POST", "https://generativelanguage.googleapis.com/v1beta/models/gemini-embedding-001:batchEmbedContents",
+			route{provider: Gemini, operation: "embeddings", dialect: response.GeminiEmbeddings, model: "gemini-embedding-001"}},
+		{Gemini, "POST", "https://generativelanguage.googleapis.com/v1beta/models/text-embedding-004:predict", route{}}, // Vertex AI only
+		{Gemini, "POST", "https://generativelanguage.googleapis.com/v1beta/openai/embeddings",
+			route{provider: Gemini, operation: "embeddings", dialect: response.OpenAIEmbeddings, fromBody: true}},
+		{Gemini, "POST", "https://generativelanguage.googleapis.com/v1beta/cachedContents",
+			route{provider: Gemini, operation: "create_cache", dialect: response.GeminiCachedContent}},
+		{Gemini, "GET", "https://generativelanguage.googleapis.com/v1beta/cachedContents", route{}},
+		{Gemini, "POST", "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:batchGenerateContent",
+			route{provider: Gemini, operation: "batch", dialect: response.BatchJob, model: "gemini-2.5-flash", free: true}},
+		{Gemini, "GET", "https://generativelanguage.googleapis.com/v1beta/batches/123abc",
+			route{provider: Gemini, operation: "batch", dialect: response.BatchJob, free: true}},
+		{Gemini, "POST", "https://generativelanguage.googleapis.com/v1beta/batches/123abc:cancel",
+			route{provider: Gemini, operation: "batch", dialect: response.BatchJob, free: true}},
+		{Gemini, "GET", "https://generativelanguage.googleapis.com/v1beta/batches", route{}},
+		{Gemini, "POST", "https://generativelanguage.googleapis.com/v1beta/batches/123abc", route{}},
+		{Gemini, "GET", "https://generativelanguage.googleapis.com/download/v1beta/files/batch-out:download?alt=media",
+			route{provider: Gemini, operation: "batch", dialect: response.BatchFile, free: true, resultsFile: "files/batch-out"}},
+		{Gemini, "GET", "https://generativelanguage.googleapis.com/v1beta/files/abc", route{}},
+
+		{Groq, "POST", "https://api.groq.com/openai/v1/responses",
+			route{provider: Groq, operation: "chat", dialect: response.OpenAIResponses, fromBody: true}},
+		{Groq, "POST", "https://api.groq.com/openai/v1/batches",
+			route{provider: Groq, operation: "batch", dialect: response.BatchJob, free: true}},
+		{Groq, "GET", "https://api.groq.com/openai/v1/batches", route{}},
+		{Groq, "GET", "https://api.groq.com/openai/v1/batches/batch_01abc",
+			route{provider: Groq, operation: "batch", dialect: response.BatchJob, free: true}},
+		{Groq, "POST", "https://api.groq.com/openai/v1/batches/batch_01abc/cancel",
+			route{provider: Groq, operation: "batch", dialect: response.BatchJob, free: true}},
+		{Groq, "GET", "https://api.groq.com/openai/v1/files/file_01abc/content",
+			route{provider: Groq, operation: "batch", dialect: response.BatchFile, free: true, resultsFile: "file_01abc"}},
+		{Groq, "GET", "https://api.groq.com/openai/v1/files/file_01abc", route{}},
+		{Groq, "POST", "https://api.groq.com/openai/v1/files", route{}},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.provider)+" "+tt.method+" "+tt.url, func(t *testing.T) {
+			u, err := url.Parse(tt.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := matchPath(tt.provider, u)
+			if !ok {
+				got, ok = matchSurface(tt.provider, tt.method, u)
+			}
+			if ok != (tt.want != route{}) || got != tt.want {
+				t.Errorf("route %+v (matched %v), want %+v", got, ok, tt.want)
+			}
+		})
+	}
+}
+
+// TestVertexHosts recognises Vertex AI's global and regional hosts, and nothing that
+// merely resembles them.
+func TestVertexHosts(t *testing.T) {
+	inst, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for host, want := range map[string]bool{
+		"aiplatform.googleapis.com":                     true,
+		"aiplatform.googleapis.com:443":                 true,
+		"us-central1-aiplatform.googleapis.com":         true,
+		"europe-west4-aiplatform.googleapis.com:443":    true,
+		"aiplatform.us-central1.rep.googleapis.com":     true,
+		"-aiplatform.googleapis.com":                    false,
+		"us-central1-aiplatform.googleapis.com:8443":    false,
+		"evil.com/x-aiplatform.googleapis.com":          false,
+		"us_central1-aiplatform.googleapis.com":         false,
+		"us-central1-aiplatform.googleapis.com.evil.io": false,
+		"generativelanguage.googleapis.com":             false,
+	} {
+		p, ok := inst.providerOf(host)
+		if ok != want || ok && p != VertexAI {
+			if host == "generativelanguage.googleapis.com" && p == Gemini {
+				continue
+			}
+			t.Errorf("providerOf(%q) = %q, %v; want Vertex AI %v", host, p, ok, want)
+		}
+	}
+}
+
 func TestWithHostValidates(t *testing.T) {
 	tests := []struct {
 		hostport string
@@ -65,6 +180,7 @@ func TestWithHostValidates(t *testing.T) {
 		{"", Groq, true},
 		{"http://127.0.0.1:8080", Groq, true},
 		{"127.0.0.1:8080", Provider("openai"), true},
+		{"127.0.0.1:8080", VertexAI, false},
 	}
 	for _, tt := range tests {
 		_, err := New(WithHost(tt.hostport, tt.provider))
@@ -109,7 +225,7 @@ func TestBadLimitNamed(t *testing.T) {
 		{[]quotaLimit{{Provider: Gemini, Model: "gemini-2.5-flash", TokensPerMinute: -1}},
 			`instrumentation: WithLimits: limit 0: quota limit gcp.gemini "gemini-2.5-flash": TokensPerMinute: -1 is negative`},
 		{[]quotaLimit{{Provider: "openai", RequestsPerDay: 10}},
-			`instrumentation: WithLimits: limit 0: provider "openai" is not one of "groq", "gcp.gemini"`},
+			`instrumentation: WithLimits: limit 0: provider "openai" is not one of "groq", "gcp.gemini", "gcp.vertex_ai"`},
 	}
 	for _, tt := range tests {
 		_, err := New(WithLimits(tt.limits...))

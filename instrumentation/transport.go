@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aiusage/aiusage/instrumentation/internal/ratelimit"
+	"github.com/aiusage/aiusage/instrumentation/internal/response"
 )
 
 // Transport returns an http.RoundTripper that records the provider calls made
@@ -32,11 +33,14 @@ type transport struct {
 // are returned as they are, except that a recorded response's Body is wrapped
 // to observe the bytes the app reads.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	p, ok := t.inst.hosts[req.URL.Host]
+	p, ok := t.inst.providerOf(req.URL.Host)
 	if !ok {
 		return t.base.RoundTrip(req)
 	}
 	rt, ok := matchPath(p, req.URL)
+	if !ok {
+		rt, ok = matchSurface(p, req.Method, req.URL)
+	}
 	if !ok {
 		return t.base.RoundTrip(req)
 	}
@@ -47,11 +51,19 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c.ServerAddress, c.ServerPort = serverAddress(req)
 	c.Start = time.Now()
 
+	c.free, a.resultsFile = rt.free, rt.resultsFile
+	if p == VertexAI {
+		c.RequestServiceTier = vertexRequestTier(req.Header)
+	}
+
 	var replay requestBody
-	if rt.fromBody || t.inst.content {
-		model, stream, r, body := requestFields(req, t.inst.content)
+	if rt.fromBody || rt.tierInBody || t.inst.content {
+		fields, r, body := requestFields(req, t.inst.content)
 		if rt.fromBody {
-			c.RequestModel, c.Stream = model, stream
+			c.RequestModel, c.Stream = fields.model, fields.stream
+		}
+		if fields.tier != "" {
+			c.RequestServiceTier = fields.tier
 		}
 		if body != nil {
 			c.inputMessages, c.systemInstructions = inputMessages(rt.dialect, body)
@@ -77,6 +89,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	c.StatusCode = resp.StatusCode
 	c.rateLimit = ratelimit.ParseHeaders(resp.Header)
+	if v := resp.Header.Get(geminiServiceTierHeader); v != "" {
+		c.ResponseServiceTier = response.GeminiTier(v)
+	}
 	a.parser = getParser(rt.dialect, resp.StatusCode, resp.Header.Get("Content-Type"))
 	if !resp.Uncompressed && resp.Header.Get("Content-Encoding") == "gzip" {
 		a.gzipped = true // the app set Accept-Encoding itself and reads the wire bytes

@@ -39,7 +39,11 @@ func TestPassThrough(t *testing.T) {
 	for _, u := range []string{
 		"https://api.openai.com/v1/chat/completions",
 		"https://api.groq.com/openai/v1/models",
-		"https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:countTokens",
+		"https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:countTokens:x",
+		"https://generativelanguage.googleapis.com/v1beta/cachedContents/abc",
+		// Vertex AI's :predict serves image generation too, billed per image: not recorded.
+		"https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/publishers/google/models/imagen-3.0-generate-002:predict",
+		"https://evil-aiplatform.googleapis.com.example.com/v1/projects/p/locations/l/publishers/google/models/gemini-2.5-flash:generateContent",
 		"http://127.0.0.1:1/openai/v1/chat/completions", // not mapped WithHost
 	} {
 		h := newHarness(t)

@@ -142,6 +142,29 @@ const (
 	OperationGenerateContent = "generate_content"
 )
 
+// Values of gen_ai.operation.name of the rest of the billable surface: embeddings (a
+// GenAI convention value) and aiusage's own where the conventions have none. A
+// count_tokens call and a batch job call (create, poll, cancel, download its results)
+// are not billed themselves: they are recorded as priced at 0, and each result a batch
+// answers is recorded as its own call, billed at the batch rate.
+const (
+	OperationEmbeddings  = "embeddings"
+	OperationCountTokens = "count_tokens"
+	OperationBatch       = "batch"
+	OperationCreateCache = "create_cache"
+)
+
+// Batch job attributes, on the spans of batch job calls: the job polled and its
+// request counts (Gemini batchStats, Groq request_counts) when the provider says them.
+const (
+	BatchID             = attribute.Key("aiusage.batch.id")
+	BatchState          = attribute.Key("aiusage.batch.state")
+	BatchRequests       = attribute.Key("aiusage.batch.requests")
+	BatchSucceeded      = attribute.Key("aiusage.batch.requests.succeeded")
+	BatchFailed         = attribute.Key("aiusage.batch.requests.failed")
+	BatchResultsDropped = attribute.Key("aiusage.batch.results.dropped")
+)
+
 // Values of gen_ai.token.type.
 const (
 	TokenTypeInput  = "input"

@@ -110,32 +110,38 @@ func Load(path string) (*Cassette, error) {
 	return c, nil
 }
 
-// Parse decodes vcrpy YAML. Bodies may be plain strings, `!!binary` base64 (kept as the
-// decoded wire bytes) or, as pydantic-ai records them, YAML under parsed_body (re-encoded
-// as JSON).
+// Parse decodes vcrpy YAML, or Ruby VCR's (http_interactions, lower-case methods, bodies
+// as {encoding, string} or {encoding, base64_string}). Bodies may be plain strings,
+// `!!binary` base64 (kept as the decoded wire bytes) or, as pydantic-ai records them,
+// YAML under parsed_body (re-encoded as JSON).
 func Parse(name string, data []byte) (*Cassette, error) {
+	type interaction = struct {
+		Request struct {
+			Method     string              `yaml:"method"`
+			URI        string              `yaml:"uri"`
+			Headers    map[string][]string `yaml:"headers"`
+			Body       yaml.Node           `yaml:"body"`
+			ParsedBody yaml.Node           `yaml:"parsed_body"`
+		} `yaml:"request"`
+		Response struct {
+			Status struct {
+				Code    int    `yaml:"code"`
+				Message string `yaml:"message"`
+			} `yaml:"status"`
+			Headers    map[string][]string `yaml:"headers"`
+			Body       yaml.Node           `yaml:"body"`
+			ParsedBody yaml.Node           `yaml:"parsed_body"`
+		} `yaml:"response"`
+	}
 	var f struct {
-		Interactions []struct {
-			Request struct {
-				Method     string              `yaml:"method"`
-				URI        string              `yaml:"uri"`
-				Headers    map[string][]string `yaml:"headers"`
-				Body       yaml.Node           `yaml:"body"`
-				ParsedBody yaml.Node           `yaml:"parsed_body"`
-			} `yaml:"request"`
-			Response struct {
-				Status struct {
-					Code    int    `yaml:"code"`
-					Message string `yaml:"message"`
-				} `yaml:"status"`
-				Headers    map[string][]string `yaml:"headers"`
-				Body       yaml.Node           `yaml:"body"`
-				ParsedBody yaml.Node           `yaml:"parsed_body"`
-			} `yaml:"response"`
-		} `yaml:"interactions"`
+		Interactions     []interaction `yaml:"interactions"`
+		HTTPInteractions []interaction `yaml:"http_interactions"` // Ruby VCR
 	}
 	if err := yaml.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("decode yaml: %w", err)
+	}
+	if len(f.Interactions) == 0 {
+		f.Interactions = f.HTTPInteractions
 	}
 	c := &Cassette{Name: name, Interactions: make([]Interaction, 0, len(f.Interactions))}
 	for i, in := range f.Interactions {
@@ -152,7 +158,7 @@ func Parse(name string, data []byte) (*Cassette, error) {
 		}
 		c.Interactions = append(c.Interactions, Interaction{
 			Request: Request{
-				Method: in.Request.Method,
+				Method: strings.ToUpper(in.Request.Method),
 				URI:    in.Request.URI,
 				Header: header(in.Request.Headers),
 				Body:   reqBody,
@@ -190,8 +196,12 @@ func body(raw, parsed *yaml.Node) ([]byte, error) {
 	if n.Kind == yaml.MappingNode {
 		n = nil
 		for i := 0; i+1 < len(raw.Content); i += 2 {
-			if raw.Content[i].Value == "string" {
+			switch raw.Content[i].Value {
+			case "string":
 				n = raw.Content[i+1]
+			case "base64_string": // Ruby VCR's binary bodies
+				n = raw.Content[i+1]
+				n.Tag = "!!binary"
 			}
 		}
 		if n == nil {

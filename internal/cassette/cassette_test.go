@@ -307,3 +307,62 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestParseRubyVCR reads Ruby VCR's layout: http_interactions, lower-case methods,
+// bodies as {encoding, string} and binary ones as {encoding, base64_string}.
+func TestParseRubyVCR(t *testing.T) {
+	const doc = `---
+http_interactions:
+- request:
+    method: post
+    uri: https://generativelanguage.googleapis.com/v1beta/cachedContents
+    body:
+      encoding: UTF-8
+      string: '{"model":"models/gemini-2.5-flash"}'
+    headers:
+      X-Goog-Api-Key:
+      - "<GEMINI_API_KEY>"
+  response:
+    status:
+      code: 200
+      message: OK
+    headers:
+      Content-Type:
+      - application/json; charset=UTF-8
+    body:
+      encoding: ASCII-8BIT
+      string: |
+        {"usageMetadata": {"totalTokenCount": 9609}}
+- request:
+    method: get
+    uri: https://example.com/file
+    body:
+      encoding: US-ASCII
+      string: ''
+  response:
+    status:
+      code: 200
+    body:
+      encoding: ASCII-8BIT
+      base64_string: AAEC
+recorded_with: VCR 6.4.0
+`
+	c, err := Parse("ruby", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Interactions) != 2 {
+		t.Fatalf("interactions = %d, want 2", len(c.Interactions))
+	}
+	first := c.Interactions[0]
+	if first.Request.Method != "POST" || string(first.Request.Body) != `{"model":"models/gemini-2.5-flash"}` ||
+		first.Request.Header.Get("X-Goog-Api-Key") != "<GEMINI_API_KEY>" {
+		t.Errorf("request = %+v", first.Request)
+	}
+	if first.Response.Status != 200 || string(first.Response.Body) != "{\"usageMetadata\": {\"totalTokenCount\": 9609}}\n" {
+		t.Errorf("response = %+v (%q)", first.Response, first.Response.Body)
+	}
+	if got := c.Interactions[1].Response.Body; !bytes.Equal(got, []byte{0, 1, 2}) {
+		t.Errorf("base64 body = %v, want 0 1 2", got)
+	}
+}

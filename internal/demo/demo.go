@@ -79,7 +79,7 @@ func NewInstrumentation(tel *Telemetry, urls ProviderURLs) (*instrumentation.Ins
 	for _, h := range []struct {
 		base string
 		p    instrumentation.Provider
-	}{{urls.GroqBaseURL, instrumentation.Groq}, {urls.GeminiBaseURL, instrumentation.Gemini}} {
+	}{{urls.GroqBaseURL, instrumentation.Groq}, {urls.GeminiBaseURL, instrumentation.Gemini}, {urls.VertexBaseURL, instrumentation.VertexAI}} {
 		// Real provider hosts are known to the instrumentation; loopback ones are emulators.
 		if u, err := url.Parse(h.base); err == nil && u.Hostname() == "127.0.0.1" {
 			opts = append(opts, instrumentation.WithHost(u.Host, h.p))
@@ -183,6 +183,12 @@ func Run(ctx context.Context, o Options) (err error) {
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted after %d of %d calls; stopping the collector and the emulator", prog.done, len(calls))
 	}
+	var surface *SurfaceRun
+	if stopEmulator != nil {
+		if surface, err = RunSurface(ctx, inst, urls); err != nil {
+			return err
+		}
+	}
 
 	flushCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -193,11 +199,15 @@ func Run(ctx context.Context, o Options) (err error) {
 		return ctx.Err()
 	}
 	rep := &Reporter{URL: col.Endpoints.ReportsURL()}
-	if err := rep.WaitStored(ctx, driver.Attempts()); err != nil {
+	if err := rep.WaitStored(ctx, driver.Attempts()+surface.Attempts()); err != nil {
 		return err
 	}
 	fmt.Fprintln(o.Stdout)
 	fmt.Fprintln(o.Stdout, Summarize(outcomes))
+	if surface != nil {
+		fmt.Fprintln(o.Stdout)
+		fmt.Fprintln(o.Stdout, surface.Summary())
+	}
 	fmt.Fprintln(o.Stdout)
 	fmt.Fprintln(o.Stdout, Forecast(inst.Quota(), time.Now()))
 	budgets.Wait(ctx, 15*time.Second)

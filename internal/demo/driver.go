@@ -23,6 +23,9 @@ type ProviderURLs struct {
 	// GeminiBaseURL is the Gemini API root; empty means the real API.
 	GeminiBaseURL string
 	GeminiKey     string
+	// VertexBaseURL is the Vertex AI root of the emulator; empty when Vertex AI is not
+	// emulated (the demo calls the real Vertex AI never: it needs a Google Cloud project).
+	VertexBaseURL string
 }
 
 // Outcome is what the SDK handed the app for one call: token counts read from the SDK's

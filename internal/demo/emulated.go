@@ -23,10 +23,15 @@ func StartEmulator() (*Emulated, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := emu.StartVertex(srv, "127.0.0.1:0"); err != nil {
+		_ = srv.Shutdown(context.Background())
+		return nil, err
+	}
 	return &Emulated{
 		URLs: ProviderURLs{
 			GroqBaseURL: srv.GroqURL + "/openai/v1", GroqKey: "gsk_demo",
 			GeminiBaseURL: srv.GeminiURL, GeminiKey: "AIza_demo",
+			VertexBaseURL: srv.VertexURL,
 		},
 		servers: srv,
 	}, nil

@@ -19,6 +19,7 @@ type chatRequest struct {
 	MaxTokens           *int            `json:"max_tokens"`
 	MaxCompletionTokens *int            `json:"max_completion_tokens"`
 	Tools               json.RawMessage `json:"tools"`
+	ServiceTier         string          `json:"service_tier"`
 }
 
 type streamOptions struct {

@@ -27,6 +27,7 @@ type Emulator struct {
 	geminiQuota map[string]*geminiQuota
 	groqCache   promptCache
 	geminiCache promptCache
+	jobs        jobState // batch jobs and the files they read and write
 }
 
 // New returns an Emulator for cfg, or cfg's validation error.
@@ -57,6 +58,9 @@ type Servers struct {
 	// GeminiURL is the Gemini server's root, e.g. "http://127.0.0.1:8082"; the genai SDK
 	// takes it as HTTPOptions.BaseURL.
 	GeminiURL string
+	// VertexURL is the Vertex AI server's root once StartVertex added it; the genai SDK
+	// takes it as HTTPOptions.BaseURL with Backend Vertex AI.
+	VertexURL string
 
 	servers []*http.Server
 	done    chan error

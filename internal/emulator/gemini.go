@@ -30,6 +30,7 @@ func (e *Emulator) GeminiHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /{version}/models/{call}", e.geminiModelCall)
 	mux.HandleFunc("POST /v1beta/openai/chat/completions", e.geminiOpenAIChat)
+	e.geminiSurface(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeGeminiError(w, http.StatusNotFound, "NOT_FOUND", "Requested entity was not found.", nil, errorPlain)
 	})
@@ -114,6 +115,8 @@ type geminiRequest struct {
 	Tools                  []json.RawMessage `json:"tools"`
 	GenerationConfig       *generationConfig `json:"generationConfig"`
 	GenerationConfigSnake  *generationConfig `json:"generation_config"`
+	ServiceTier            string            `json:"serviceTier"`
+	ServiceTierSnake       string            `json:"service_tier"`
 }
 
 type geminiContent struct {
@@ -156,6 +159,8 @@ type geminiCall struct {
 	budget    *int // thinking budget; nil means dynamic
 	toolUse   int
 	capacity  bool // the prompt asks for a capacity 429
+	tier      servedTier
+	search    bool // the Google Search tool is on: the answer is grounded
 }
 
 func readGeminiRequest(w http.ResponseWriter, r *http.Request, model string) (*geminiCall, error) {
@@ -209,7 +214,9 @@ func readGeminiRequest(w http.ResponseWriter, r *http.Request, model string) (*g
 				c.toolUse += ToolUsePromptTokens
 			}
 		}
+		c.search = c.search || searchTool(tool)
 	}
+	c.tier = geminiServedTier(r, req.ServiceTier+req.ServiceTierSnake, lastText(req.Contents))
 	return c, nil
 }
 
@@ -298,9 +305,10 @@ type geminiResponse struct {
 }
 
 type geminiCandidate struct {
-	Content      geminiContent `json:"content"`
-	FinishReason string        `json:"finishReason,omitempty"`
-	Index        *int          `json:"index,omitempty"`
+	Content           geminiContent      `json:"content"`
+	FinishReason      string             `json:"finishReason,omitempty"`
+	Index             *int               `json:"index,omitempty"`
+	GroundingMetadata *groundingMetadata `json:"groundingMetadata,omitempty"`
 }
 
 type usageMetadata struct {
@@ -314,6 +322,8 @@ type usageMetadata struct {
 	ToolUsePromptTokenCount    int             `json:"toolUsePromptTokenCount,omitempty"`
 	ToolUsePromptTokensDetails []modalityCount `json:"toolUsePromptTokensDetails,omitempty"`
 	ThoughtsTokenCount         int             `json:"thoughtsTokenCount,omitempty"`
+	TrafficType                string          `json:"trafficType,omitempty"` // Vertex AI
+	ServiceTier                string          `json:"serviceTier,omitempty"` // Gemini API
 }
 
 type modalityCount struct {
@@ -344,6 +354,7 @@ func (c *geminiCall) finalUsage(p plan) *usageMetadata {
 	if !geminiThinks(c.model) {
 		u.CandidatesTokensDetails = textCount(p.reply)
 	}
+	c.tier.usage(u)
 	return u
 }
 
@@ -406,12 +417,21 @@ func (e *Emulator) geminiModelCall(w http.ResponseWriter, r *http.Request) {
 			form = errorUnderSSE
 		}
 	default:
-		writeGeminiError(w, http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("Method %q is not supported for models/%s.", method, model), nil, errorPlain)
+		if !e.geminiSurfaceCall(w, r, model, method) {
+			writeGeminiError(w, http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("Method %q is not supported for models/%s.", method, model), nil, errorPlain)
+		}
 		return
 	}
 	if !e.geminiAuthorized(w, geminiKey(r), form) {
 		return
 	}
+	e.modelCall(w, r, model, method, form, sse)
+}
+
+// modelCall answers an authorised generateContent, streamGenerateContent or countTokens
+// call, on the Gemini API or on Vertex AI (the tier a request asks for, and the way the
+// answer names the tier served, come from its platform).
+func (e *Emulator) modelCall(w http.ResponseWriter, r *http.Request, model, method string, form geminiErrorForm, sse bool) {
 	call, err := readGeminiRequest(w, r, model)
 	if err != nil {
 		writeGeminiError(w, http.StatusBadRequest, "INVALID_ARGUMENT", err.Error(), nil, form)
@@ -439,8 +459,9 @@ func (e *Emulator) geminiModelCall(w http.ResponseWriter, r *http.Request) {
 		e.geminiStream(w, r, call, a, sse)
 		return
 	}
+	call.tier.header(w.Header())
 	writeAnswer(w, r, "application/json; charset=UTF-8", encodeIndented(geminiResponse{
-		Candidates:    []geminiCandidate{{Content: modelContent(strings.Join(pieces(replyText, a.plan.reply), "")), FinishReason: geminiFinish(a.plan), Index: ptr(0)}},
+		Candidates:    []geminiCandidate{{Content: modelContent(strings.Join(pieces(replyText, a.plan.reply), "")), FinishReason: geminiFinish(a.plan), Index: ptr(0), GroundingMetadata: call.grounding()}},
 		UsageMetadata: call.finalUsage(a.plan),
 		ModelVersion:  model,
 		ResponseID:    a.id,
@@ -466,6 +487,7 @@ func (e *Emulator) geminiStream(w http.ResponseWriter, r *http.Request, call *ge
 		switch last := i == len(chunks)-1; {
 		case last:
 			resp.Candidates[0].FinishReason = geminiFinish(a.plan)
+			resp.Candidates[0].GroundingMetadata = call.grounding() // a stream grounds in its last event only
 			resp.UsageMetadata = call.finalUsage(a.plan)
 		case i == 1:
 			resp.UsageMetadata = &usageMetadata{}

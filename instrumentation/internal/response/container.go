@@ -18,6 +18,8 @@ type container struct {
 	itemLen          int  // bytes of the current item so far, buffered or not
 	carried          bool // the current item began in an earlier write and sits in Parser.buf
 	junk             bool // a byte that cannot be there was seen
+	keyRead          bool // the current member's key is complete (objects only)
+	skip             bool // the current member is one the dialect does not read: not buffered
 }
 
 func newContainer(open byte) container {
@@ -46,6 +48,10 @@ func (p *Parser) writeContainer(b []byte) {
 				c.escape = true
 			default:
 				c.inString = false
+				if c.depth == 0 && c.inItem && !c.keyRead && c.open == '{' {
+					c.keyRead = true
+					c.skip = p.skipsMember(c, b[start:i])
+				}
 			}
 			continue
 		}
@@ -71,6 +77,7 @@ func (p *Parser) writeContainer(b []byte) {
 			}
 			if !c.inItem {
 				c.inItem, c.itemLen, c.carried, start = true, 0, false, i
+				c.keyRead, c.skip = false, false
 			}
 		}
 		switch ch {
@@ -100,12 +107,16 @@ func (p *Parser) junk() {
 // keepItem buffers the part of an item that a write ended in.
 func (p *Parser) keepItem(b []byte) {
 	c := &p.box
+	if c.skip {
+		c.itemLen += len(b)
+		return
+	}
 	if !c.carried {
 		c.carried = true
 		p.buf = p.buf[:0]
 	}
 	c.itemLen += len(b)
-	if c.itemLen <= MaxBuffer {
+	if c.itemLen <= p.maxItem() {
 		p.buf = append(p.buf, b...)
 	}
 }
@@ -125,7 +136,9 @@ func (p *Parser) endItem(b []byte) {
 		p.res.Chunks++
 	}
 	switch {
-	case c.itemLen > MaxBuffer:
+	case c.skip:
+		// Not read by the dialect: delimited, not kept.
+	case c.itemLen > p.maxItem():
 		p.fail(ParseTooLarge)
 	case c.open == '[':
 		p.object(item)
@@ -158,4 +171,44 @@ func (p *Parser) member(m []byte) error {
 		return jsonscan.ErrInvalid
 	}
 	return p.field(m[1:end-1], v)
+}
+
+// maxSkippedKey bounds the keys skipsMember compares: the members skipped have short names.
+const maxSkippedKey = 32
+
+// skipsMember reports whether the dialect does not read the member whose key has just
+// been read: the key's opening quote starts the item (in Parser.buf when carried over
+// from an earlier write, then tail) and tail ends before its closing quote. Skipping a
+// member saves buffering a value the walk would pass over, such as the vectors of an
+// embeddings answer.
+func (p *Parser) skipsMember(c *container, tail []byte) bool {
+	var key []byte
+	var scratch [maxSkippedKey + 1]byte
+	if c.carried {
+		if len(p.buf)+len(tail) > len(scratch) || len(p.buf) == 0 {
+			return false
+		}
+		key = append(append(scratch[:0], p.buf...), tail...)
+	} else {
+		key = tail
+	}
+	if len(key) < 2 || key[0] != '"' {
+		return false
+	}
+	return p.unread(key[1:])
+}
+
+// unread reports whether the dialect's walk never reads the top-level member key.
+func (p *Parser) unread(key []byte) bool {
+	switch p.dialect {
+	case GeminiEmbeddings:
+		return string(key) == "embeddings" || string(key) == "embedding"
+	case OpenAIEmbeddings:
+		return string(key) == "data"
+	case BatchJob:
+		// A finished Gemini batch sends its results twice: once read, the second copy is not.
+		b := p.surface.batch
+		return string(key) == "response" && b != nil && b.Results != nil
+	}
+	return false
 }

@@ -10,7 +10,7 @@ func (p *Parser) geminiField(k, v []byte) error {
 	case "responseId":
 		return firstString(&p.res.ID, v)
 	case "candidates":
-		return p.finishReasons(v, "finishReason")
+		return firstErr(p.groundingQueries(v), p.finishReasons(v, "finishReason"))
 	case "usageMetadata":
 		// Stream usage is cumulative: the latest counts replace earlier ones, and a
 		// chunk without counts keeps them.
@@ -18,7 +18,7 @@ func (p *Parser) geminiField(k, v []byte) error {
 		if ok {
 			p.scratch.apply(&p.res)
 		}
-		return err
+		return firstErr(err, p.usageTier(v))
 	case "error":
 		return p.apiError(v)
 	}

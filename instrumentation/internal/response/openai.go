@@ -40,6 +40,8 @@ func (p *Parser) openAIField(k, v []byte) error {
 		return err
 	case "usage_breakdown":
 		return p.breakdown(v)
+	case "service_tier":
+		return p.openAITier(v)
 	case "x_groq":
 		if jsonscan.IsNull(v) {
 			return nil

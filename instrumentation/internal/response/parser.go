@@ -25,8 +25,28 @@ const (
 	// /v1beta/openai/chat/completions: JSON, or SSE ending in data: [DONE].
 	OpenAIChat Dialect = iota
 	// GeminiNative is Gemini's :generateContent (JSON) and :streamGenerateContent
-	// (SSE with alt=sse, otherwise one JSON array delivered piecemeal).
+	// (SSE with alt=sse, otherwise one JSON array delivered piecemeal), on the Gemini
+	// API and on Vertex AI.
 	GeminiNative
+
+	// The rest of the billable surface (embeddings.go, responses.go, cache.go, batch.go).
+
+	// GeminiEmbeddings is Gemini's :embedContent and :batchEmbedContents and Vertex AI's
+	// :predict for text embeddings.
+	GeminiEmbeddings
+	// OpenAIEmbeddings is an OpenAI-compatible /embeddings response.
+	OpenAIEmbeddings
+	// OpenAIResponses is the Responses API (Groq /openai/v1/responses): JSON, or SSE
+	// events ending with response.completed.
+	OpenAIResponses
+	// GeminiCachedContent is the cachedContents resource an explicit cache creation returns.
+	GeminiCachedContent
+	// BatchJob is a batch job as a job call returns it: a Gemini batch's long-running
+	// operation (batchGenerateContent creates it, the app polls it) or a Groq batch object.
+	BatchJob
+	// BatchFile is a batch job's results file, one JSON object per line: Groq's output
+	// file or a Gemini batch's responses file.
+	BatchFile
 )
 
 // MaxBuffer bounds what a Parser buffers: one SSE line or event, one top-level member of a
@@ -35,12 +55,27 @@ const (
 // (inline image data) is not lost.
 const MaxBuffer = 4 << 20
 
+// MaxBulkBuffer is MaxBuffer for the bodies whose counts sit inside one large member:
+// an embeddings response (the counts beside the vectors of each prediction), a batch
+// job's inlined responses, a line of a results file.
+const MaxBulkBuffer = 64 << 20
+
+// maxItem is the buffer bound of p's dialect.
+func (p *Parser) maxItem() int {
+	switch p.dialect {
+	case GeminiEmbeddings, OpenAIEmbeddings, BatchJob, BatchFile:
+		return MaxBulkBuffer
+	}
+	return MaxBuffer
+}
+
 type mode uint8
 
 const (
 	modeDetect    mode = iota // no body byte but white space seen yet
 	modeContainer             // a JSON object or array, parsed item by item
 	modeSSE                   // server-sent events, parsed line by line
+	modeLines                 // JSON lines (a batch results file), parsed line by line
 	modeInvalid               // neither: nothing to parse
 )
 
@@ -55,6 +90,7 @@ type Parser struct {
 	sse     sseState
 	box     container
 	openai  openAIState
+	surface surfaceState // embeddings, Responses API, batch, grounding
 	like    quietTemplate
 	scratch report // decoding target; kept in the Parser so decoding allocates nothing
 	res     Result
@@ -109,6 +145,8 @@ func (p *Parser) Write(b []byte) (int, error) {
 		p.writeContainer(b)
 	case modeSSE:
 		p.writeSSE(b)
+	case modeLines:
+		p.writeLines(b)
 	}
 	return n, nil
 }
@@ -117,6 +155,11 @@ func (p *Parser) Write(b []byte) (int, error) {
 // under Content-Type text/event-stream, so the header alone cannot decide.
 func (p *Parser) detect(c byte) mode {
 	switch {
+	case p.dialect == BatchFile && p.status < 400:
+		if c == '{' {
+			return modeLines
+		}
+		return modeInvalid // a downloaded file that holds no results (a video): nothing to read
 	case c == '{' || c == '[':
 		// An array is Gemini's stream, or errors from Gemini's OpenAI-compatible endpoint.
 		p.res.Stream = c == '[' && p.dialect == GeminiNative
@@ -154,11 +197,11 @@ func (p *Parser) finish(complete bool) {
 		}
 	case modeSSE:
 		p.endSSE()
+	case modeLines:
+		p.endLines()
 	}
 	p.buf = p.buf[:0]
-	if p.dialect == OpenAIChat {
-		p.openai.apply(&p.res)
-	}
+	p.settle()
 	if !complete && !p.ended() {
 		p.res.ParseError = ParseTruncated
 	}
@@ -168,11 +211,22 @@ func (p *Parser) finish(complete bool) {
 func (p *Parser) ended() bool {
 	switch p.mode {
 	case modeSSE:
-		return p.sse.done
+		return p.sse.done || p.surface.terminal
 	case modeContainer:
 		return p.box.closed
 	}
 	return false
+}
+
+// settle completes the Result from what the walk gathered across the body: the one
+// usage report of the OpenAI dialect, and the counts of the other dialects kept apart
+// from the usage they join.
+func (p *Parser) settle() {
+	switch p.dialect {
+	case OpenAIChat, OpenAIEmbeddings:
+		p.openai.apply(&p.res)
+	}
+	p.surface.apply(&p.res)
 }
 
 func isEventStream(contentType string) bool {
@@ -198,8 +252,19 @@ func (p *Parser) object(b []byte) {
 
 // field handles one top-level field of a response, stream chunk or array element.
 func (p *Parser) field(k, v []byte) error {
-	if p.dialect == GeminiNative {
+	switch p.dialect {
+	case GeminiNative:
 		return p.geminiField(k, v)
+	case GeminiEmbeddings:
+		return p.embeddingsField(k, v)
+	case OpenAIResponses:
+		return p.responsesField(k, v)
+	case GeminiCachedContent:
+		return p.cachedContentField(k, v)
+	case BatchJob:
+		return p.batchField(k, v)
+	case BatchFile:
+		return p.openAIField(k, v) // an error body; results are read line by line
 	}
 	return p.openAIField(k, v)
 }

@@ -116,7 +116,7 @@ func TestParser(t *testing.T) {
 			want: Result{
 				Model: "openai/gpt-oss-120b", ID: "chatcmpl-7d1e0f3a-5b4c-4e8f-9a21-0c3b7e2d9f10", FinishReasons: []string{"stop"},
 				Usage: usage.Usage{InputTokens: 336, OutputTokens: 96, CacheReadInputTokens: 256, ReasoningOutputTokens: 59}, Reported: Reported{Total: 432},
-				HasUsage: true,
+				HasUsage: true, ServiceTier: semconv.ServiceTierStandard, // service_tier on_demand
 			},
 		},
 		{
@@ -207,7 +207,9 @@ func TestParser(t *testing.T) {
 			dialect: GeminiNative, status: 200, ct: "application/json; charset=UTF-8", complete: true,
 			want: Result{
 				Model: "gemini-2.5-flash", ID: "aXk3aaHBKPmzvdIPp5mWgAk", FinishReasons: []string{"STOP"},
-				Usage: usage.Usage{InputTokens: 94 + 4610, OutputTokens: 21 + 175, CacheReadInputTokens: 40, ReasoningOutputTokens: 175}, Reported: Reported{Prompt: 94, Candidates: 21, Thoughts: 175, ToolUsePrompt: 4610, Total: 4900},
+				// One search query ran (groundingMetadata.webSearchQueries).
+				Usage:    usage.Usage{InputTokens: 94 + 4610, OutputTokens: 21 + 175, CacheReadInputTokens: 40, ReasoningOutputTokens: 175, WebSearchQueries: 1},
+				Reported: Reported{Prompt: 94, Candidates: 21, Thoughts: 175, ToolUsePrompt: 4610, Total: 4900},
 				HasUsage: true,
 			},
 		},
@@ -218,6 +220,7 @@ func TestParser(t *testing.T) {
 				Model: "gemini-2.5-flash", ID: "b2Vtc3RyZWFtMQ", FinishReasons: []string{"STOP"},
 				Usage: usage.Usage{InputTokens: 13, OutputTokens: 9 + 45, ReasoningOutputTokens: 45}, Reported: Reported{Prompt: 13, Candidates: 9, Thoughts: 45, Total: 67},
 				HasUsage: true, Stream: true, Chunks: 4,
+				ServiceTier: semconv.ServiceTierStandard, // the last chunk's trafficType ON_DEMAND
 			},
 		},
 		{
@@ -394,7 +397,7 @@ func TestParserInline(t *testing.T) {
 		{
 			name: "gemini usageMetadata without counts is no usage", dialect: GeminiNative, status: 200, ct: ctJSON, complete: true,
 			body: `{"usageMetadata":{"trafficType":"ON_DEMAND"},"modelVersion":"g"}`,
-			want: Result{Model: "g"},
+			want: Result{Model: "g", ServiceTier: semconv.ServiceTierStandard},
 		},
 		{
 			name: "usage value of the wrong type", dialect: OpenAIChat, status: 200, ct: ctJSON, complete: true,

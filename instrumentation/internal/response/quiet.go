@@ -73,6 +73,8 @@ func (p *Parser) reads(name string) bool {
 		return p.res.ID == ""
 	case "model":
 		return p.res.Model == ""
+	case "service_tier":
+		return !p.surface.tierSeen
 	}
 	return false
 }

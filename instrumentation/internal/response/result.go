@@ -19,6 +19,12 @@ type Result struct {
 	Chunks        int                // SSE data events (without [DONE]) or JSON-array elements
 	Error         *APIError          // error reported in the body, in-band errors of a 200 stream included
 	ParseError    string             // "" or one of the Parse* reasons
+	// ServiceTier is the tier the body says served the call, a semconv.ServiceTier*
+	// value: Gemini's usageMetadata.serviceTier, Vertex AI's trafficType, Groq's service_tier.
+	ServiceTier string
+	// Batch is what a batch job call or a batch results file said (BatchJob,
+	// BatchFile); nil for other bodies.
+	Batch *Batch
 }
 
 // Reasons in Result.ParseError. The set is small and fixed so it can be a metric attribute.

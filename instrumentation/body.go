@@ -265,6 +265,8 @@ func exhaustedResource(c *record) (resource, window string) {
 		return semconv.ResourceRequests, semconv.WindowDay
 	case h.HasTokens && h.TokensRemaining <= 0:
 		return semconv.ResourceTokens, semconv.WindowMinute
+	case h.HasAudioSeconds && h.AudioSecondsRemaining <= 0:
+		return semconv.ResourceAudioSeconds, h.AudioWindow
 	}
 	return "", ""
 }

@@ -113,7 +113,7 @@ func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *record) {
 
 	// Quota state first: the tracker's view must include this call when an
 	// alert fires or the gauges are next collected.
-	if c.rateLimit.HasRequests || c.rateLimit.HasTokens {
+	if c.rateLimit.HasRequests || c.rateLimit.HasTokens || c.rateLimit.HasAudioSeconds {
 		i.tracker.ObserveHeaders(c.Provider, quotaModel, c.rateLimit)
 	}
 	// Calls the provider accepted count toward estimated quotas; transport
@@ -274,6 +274,12 @@ func appendRateLimit(attrs []attribute.KeyValue, c *record) []attribute.KeyValue
 			semconv.RateLimitTokensLimit.Int64(h.TokensLimit),
 			semconv.RateLimitTokensRemaining.Int64(h.TokensRemaining),
 			semconv.RateLimitTokensReset.Float64(h.TokensReset.Seconds()))
+	}
+	if h.HasAudioSeconds {
+		attrs = append(attrs,
+			semconv.RateLimitAudioSecondsLimit.Int64(h.AudioSecondsLimit),
+			semconv.RateLimitAudioSecondsRemaining.Int64(h.AudioSecondsRemaining),
+			semconv.RateLimitAudioSecondsReset.Float64(h.AudioSecondsReset.Seconds()))
 	}
 	retry, hasRetry := h.RetryAfter, h.HasRetryAfter
 	if e := c.Exceeded; e != nil {

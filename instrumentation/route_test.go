@@ -105,7 +105,7 @@ func TestBadLimitNamed(t *testing.T) {
 		want   string
 	}{
 		{[]quotaLimit{{Provider: Gemini, Model: "gemini-2.5-flash", RequestsPerDay: 250}, {Provider: Gemini, Model: "gemini-2.5-pro"}},
-			`instrumentation: WithLimits: limit 1: quota limit gcp.gemini "gemini-2.5-pro": none of RequestsPerMinute, RequestsPerDay, TokensPerMinute is set`},
+			`instrumentation: WithLimits: limit 1: quota limit gcp.gemini "gemini-2.5-pro": none of RequestsPerMinute, RequestsPerDay, TokensPerMinute, AudioSecondsPerHour, AudioSecondsPerDay is set`},
 		{[]quotaLimit{{Provider: Gemini, Model: "gemini-2.5-flash", TokensPerMinute: -1}},
 			`instrumentation: WithLimits: limit 0: quota limit gcp.gemini "gemini-2.5-flash": TokensPerMinute: -1 is negative`},
 		{[]quotaLimit{{Provider: "openai", RequestsPerDay: 10}},

@@ -45,8 +45,8 @@ type APIError struct {
 	Type       string           // Groq/OpenAI "type" ("tokens", "invalid_request_error"), else Gemini "status" ("RESOURCE_EXHAUSTED")
 	Code       string           // "rate_limit_exceeded", "tool_use_failed"; Gemini's numeric code as text
 	Message    string           // provider's message; may contain prompt fragments, record only with content opt-in
-	Resource   string           // 429s: semconv.ResourceRequests or semconv.ResourceTokens, when known
-	Window     string           // 429s: semconv.WindowDay or semconv.WindowMinute, when known
+	Resource   string           // 429s: semconv.ResourceRequests, ResourceTokens or ResourceAudioSeconds, when known
+	Window     string           // 429s: semconv.WindowDay, WindowHour or WindowMinute, when known
 	Quota      []QuotaViolation // Gemini google.rpc.QuotaFailure violations
 	RetryDelay time.Duration    // 429s: Gemini google.rpc.RetryInfo retryDelay; Groq "try again in 1m26.4s" in the message
 }

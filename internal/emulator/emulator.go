@@ -21,12 +21,14 @@ type Emulator struct {
 	cfg Config
 	now func() time.Time
 
-	mu          sync.Mutex
-	ids         idSource
-	groqQuota   map[string]*groqQuota
-	geminiQuota map[string]*geminiQuota
-	groqCache   promptCache
-	geminiCache promptCache
+	mu        sync.Mutex
+	ids       idSource
+	groqQuota map[string]*groqQuota
+	// groqAudioQuota holds the speech-to-text quotas, per model.
+	groqAudioQuota map[string]*groqAudioQuota
+	geminiQuota    map[string]*geminiQuota
+	groqCache      promptCache
+	geminiCache    promptCache
 }
 
 // New returns an Emulator for cfg, or cfg's validation error.
@@ -42,10 +44,11 @@ func New(cfg Config) (*Emulator, error) {
 		cfg.GroqRegion = "us-east-1"
 	}
 	return &Emulator{
-		cfg:         cfg,
-		now:         now,
-		groqQuota:   make(map[string]*groqQuota),
-		geminiQuota: make(map[string]*geminiQuota),
+		cfg:            cfg,
+		now:            now,
+		groqQuota:      make(map[string]*groqQuota),
+		groqAudioQuota: make(map[string]*groqAudioQuota),
+		geminiQuota:    make(map[string]*geminiQuota),
 	}, nil
 }
 

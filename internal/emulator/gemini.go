@@ -30,6 +30,7 @@ func (e *Emulator) GeminiHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /{version}/models/{call}", e.geminiModelCall)
 	mux.HandleFunc("POST /v1beta/openai/chat/completions", e.geminiOpenAIChat)
+	e.registerGeminiLive(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeGeminiError(w, http.StatusNotFound, "NOT_FOUND", "Requested entity was not found.", nil, errorPlain)
 	})

@@ -4,13 +4,18 @@ import "bytes"
 
 // mp3Parser walks the MPEG audio frames of an MP3 file, counting their samples: exact
 // for constant and variable bit rates alike, and for a file cut short. A Xing, Info or
-// VBRI frame is the encoder's tag, not audio; a free-format stream (no bit rate in its
+// VBRI frame is the encoder's tag, not audio; the encoder delay and padding of a LAME
+// tag are not audio either (decoders drop them, and Groq bills what is left: 36.7125 s
+// of a file whose frames hold 36.744 s); a free-format stream (no bit rate in its
 // headers) is measured by the tag's frame count when there is one.
 type mp3Parser struct {
 	first      *mpegFrame // the first audio frame: later frames must match it
 	samples    uint64
 	tagFrames  uint64 // frames a Xing or VBRI tag counts
 	sampleRate uint32
+	// gapless is the encoder delay plus padding a LAME tag declares: samples a decoder
+	// drops, as Groq's measure does.
+	gapless uint64
 }
 
 // mpegFrame is what an MPEG audio frame header says.
@@ -80,7 +85,7 @@ func (f *mpegFrame) matches(g *mpegFrame) bool {
 }
 
 // mp3TagWindow is how much of the first frame is read to find a Xing or VBRI tag.
-const mp3TagWindow = 64
+const mp3TagWindow = 4 + 32 + 120 + 24
 
 func (m *mp3Parser) parse(b []byte) (int64, int) {
 	f := mp3Header(b)
@@ -92,8 +97,8 @@ func (m *mp3Parser) parse(b []byte) (int64, int) {
 			return 0, want
 		}
 		m.first, m.sampleRate = f, f.sampleRate
-		if frames, ok := mp3Tag(b[:min(len(b), mp3TagWindow, max(f.length, 4))], f); ok {
-			m.tagFrames = frames
+		if frames, gapless, ok := mp3Tag(b[:min(len(b), mp3TagWindow, max(f.length, 4))], f); ok {
+			m.tagFrames, m.gapless = frames, gapless
 			if f.length == 0 {
 				return 0, 0 // free format: the tag's count is all there is
 			}
@@ -137,8 +142,9 @@ func (m *mp3Parser) lost(b []byte) (int64, int) {
 }
 
 // mp3Tag reads a Xing/Info or VBRI tag in the first frame f (b starts at its header) and
-// returns the frame count it gives.
-func mp3Tag(b []byte, f *mpegFrame) (frames uint64, ok bool) {
+// returns the frame count it gives and the samples of encoder delay and padding its
+// LAME extension declares.
+func mp3Tag(b []byte, f *mpegFrame) (frames, gapless uint64, ok bool) {
 	side := 32 // the side information after the header (layer 3)
 	switch {
 	case f.mpeg1 && f.mono:
@@ -151,24 +157,48 @@ func mp3Tag(b []byte, f *mpegFrame) (frames uint64, ok bool) {
 	be32 := func(p []byte) uint64 { return uint64(p[0])<<24 | uint64(p[1])<<16 | uint64(p[2])<<8 | uint64(p[3]) }
 	if x := 4 + side; len(b) >= x+8 {
 		if tag := string(b[x : x+4]); tag == "Xing" || tag == "Info" {
-			if b[x+7]&1 != 0 && len(b) >= x+12 {
-				return be32(b[x+8:]), true
+			flags := b[x+7]
+			at := x + 8
+			if flags&1 != 0 && len(b) >= at+4 {
+				frames = be32(b[at:])
 			}
-			return 0, true
+			for _, field := range []struct {
+				bit  byte
+				size int
+			}{{1, 4}, {2, 4}, {4, 100}, {8, 4}} { // frames, bytes, table of contents, quality
+				if flags&field.bit != 0 {
+					at += field.size
+				}
+			}
+			// The LAME extension: a 9-byte encoder name, then at 21 the delay and
+			// padding, 12 bits each.
+			if len(b) >= at+24 {
+				if name := string(b[at : at+4]); name == "LAME" || name == "Lavf" || name == "Lavc" {
+					d := b[at+21 : at+24]
+					delay := uint64(d[0])<<4 | uint64(d[1])>>4
+					padding := uint64(d[1]&0x0f)<<8 | uint64(d[2])
+					gapless = delay + padding
+				}
+			}
+			return frames, gapless, true
 		}
 	}
 	if v := 4 + 32; len(b) >= v+18 && string(b[v:v+4]) == "VBRI" {
-		return be32(b[v+14:]), true
+		return be32(b[v+14:]), 0, true
 	}
-	return 0, false
+	return 0, 0, false
 }
 
 func (m *mp3Parser) duration(int64) (float64, bool) {
 	if m.sampleRate == 0 {
 		return 0, false
 	}
-	if m.samples == 0 && m.tagFrames > 0 && m.first != nil {
-		return float64(m.tagFrames*uint64(m.first.samples)) / float64(m.sampleRate), true
+	samples := m.samples
+	if samples == 0 && m.tagFrames > 0 && m.first != nil {
+		samples = m.tagFrames * uint64(m.first.samples)
 	}
-	return float64(m.samples) / float64(m.sampleRate), m.samples > 0
+	if m.gapless < samples {
+		samples -= m.gapless
+	}
+	return float64(samples) / float64(m.sampleRate), samples > 0
 }

@@ -42,6 +42,7 @@ const (
 	modeContainer             // a JSON object or array, parsed item by item
 	modeSSE                   // server-sent events, parsed line by line
 	modeInvalid               // neither: nothing to parse
+	modeOpaque                // not for parsing (audio, a plain-text transcript): passed by
 )
 
 // Parser extracts a Result from a response body written to it. It is not safe for
@@ -80,6 +81,9 @@ func (p *Parser) Reset(d Dialect, status int, contentType string) {
 	buf, data, like := kept(p.buf), kept(p.sse.data), kept(p.like.event)
 	*p = Parser{dialect: d, status: status, sseType: isEventStream(contentType), buf: buf}
 	p.sse.data, p.like.event = data, like
+	if d == Speech && status < 400 {
+		p.mode = modeOpaque // audio: not a byte is looked at
+	}
 }
 
 // kept is b emptied, or nil when b is too large to keep.
@@ -117,6 +121,8 @@ func (p *Parser) Write(b []byte) (int, error) {
 // under Content-Type text/event-stream, so the header alone cannot decide.
 func (p *Parser) detect(c byte) mode {
 	switch {
+	case p.opaque(c):
+		return modeOpaque
 	case c == '{' || c == '[':
 		// An array is Gemini's stream, or errors from Gemini's OpenAI-compatible endpoint.
 		p.res.Stream = c == '[' && p.dialect == GeminiNative
@@ -198,8 +204,11 @@ func (p *Parser) object(b []byte) {
 
 // field handles one top-level field of a response, stream chunk or array element.
 func (p *Parser) field(k, v []byte) error {
-	if p.dialect == GeminiNative {
+	switch p.dialect {
+	case GeminiNative:
 		return p.geminiField(k, v)
+	case Transcription:
+		return p.transcriptionField(k, v)
 	}
 	return p.openAIField(k, v)
 }

@@ -31,12 +31,16 @@ const (
 
 // Reported is a usage report's counts under the provider's own names, from which the
 // billed usage.Usage is derived. OpenAI: Total only. Gemini: usageMetadata as reported.
+// Groq speech-to-text: Duration.
 type Reported struct {
 	Prompt        int64 // Gemini promptTokenCount, cached included
 	Candidates    int64 // Gemini candidatesTokenCount, thoughts excluded
 	Thoughts      int64 // Gemini thoughtsTokenCount
 	ToolUsePrompt int64 // Gemini toolUsePromptTokenCount
 	Total         int64 // OpenAI total_tokens, Gemini totalTokenCount
+	// Duration is the audio's length in seconds a transcription reported (Groq
+	// verbose_json "duration").
+	Duration float64
 }
 
 // APIError is an error the provider reported in the response body.

@@ -75,10 +75,53 @@ const (
 	RateLimitSource   = attribute.Key("aiusage.ratelimit.source")
 )
 
+// Billed units beyond the GenAI token totals. Each per-modality count is a part of
+// the gen_ai total it names (input, output, cache_read input), which stays as the
+// provider reports it; text is the rest.
+const (
+	UsageAudioInputTokens             = attribute.Key("aiusage.usage.audio.input_tokens")
+	UsageImageInputTokens             = attribute.Key("aiusage.usage.image.input_tokens")
+	UsageVideoInputTokens             = attribute.Key("aiusage.usage.video.input_tokens")
+	UsageDocumentInputTokens          = attribute.Key("aiusage.usage.document.input_tokens")
+	UsageAudioOutputTokens            = attribute.Key("aiusage.usage.audio.output_tokens")
+	UsageImageOutputTokens            = attribute.Key("aiusage.usage.image.output_tokens")
+	UsageVideoOutputTokens            = attribute.Key("aiusage.usage.video.output_tokens")
+	UsageAudioCacheReadInputTokens    = attribute.Key("aiusage.usage.audio.cache_read.input_tokens")
+	UsageImageCacheReadInputTokens    = attribute.Key("aiusage.usage.image.cache_read.input_tokens")
+	UsageVideoCacheReadInputTokens    = attribute.Key("aiusage.usage.video.cache_read.input_tokens")
+	UsageDocumentCacheReadInputTokens = attribute.Key("aiusage.usage.document.cache_read.input_tokens")
+	// UsageAudioSeconds is the measured duration of the audio sent (speech-to-text), in seconds.
+	UsageAudioSeconds = attribute.Key("aiusage.usage.audio.seconds")
+	// UsageAudioBilledSeconds is the duration billed: the measured one raised to the
+	// provider's minimum per request (Groq Whisper: 10 s).
+	UsageAudioBilledSeconds = attribute.Key("aiusage.usage.audio.billed_seconds")
+	// UsageInputCharacters is the characters billed (text-to-speech, character-billed embeddings).
+	UsageInputCharacters = attribute.Key("aiusage.usage.input_characters")
+	// UsageWebSearchQueries is the search queries a grounded call ran.
+	UsageWebSearchQueries = attribute.Key("aiusage.usage.web_search_queries")
+)
+
+// Service tier attributes: the tier the app asked for and the one the provider served
+// (and bills), each a ServiceTier* value.
+const (
+	RequestServiceTier  = attribute.Key("aiusage.request.service_tier")
+	ResponseServiceTier = attribute.Key("aiusage.response.service_tier")
+)
+
 // aiusage cost and usage-detail attributes.
 const (
 	CostUSD    = attribute.Key("aiusage.cost.usd")
 	CostStatus = attribute.Key("aiusage.cost.status")
+	// CostMissingUnit names, comma-separated, the billed units of a partially priced
+	// call that the price table has no rate for.
+	CostMissingUnit = attribute.Key("aiusage.cost.missing_unit")
+	// CostServiceTier is the tier whose rates priced the call: the served tier, or
+	// standard when the table has no rates for the served one.
+	CostServiceTier = attribute.Key("aiusage.cost.service_tier")
+	// GenAIUsageCost is the cost in USD under the name other GenAI tools read. It is
+	// not (yet) in the semantic conventions: pending standardisation, it may change.
+	// It is set only on fully priced calls, as tools reading it see no status.
+	GenAIUsageCost = attribute.Key("gen_ai.usage.cost")
 	// UsageBreakdown is a JSON array of per-sub-model usage for Groq compound models:
 	// [{"model":"...","input_tokens":N,"output_tokens":N}, ...].
 	UsageBreakdown = attribute.Key("aiusage.usage.breakdown")
@@ -92,8 +135,9 @@ type Provider string
 // Values of gen_ai.provider.name. They are untyped so that they serve as
 // attribute values and column values as well as Providers.
 const (
-	ProviderGroq   = "groq"
-	ProviderGemini = "gcp.gemini"
+	ProviderGroq     = "groq"
+	ProviderGemini   = "gcp.gemini"
+	ProviderVertexAI = "gcp.vertex_ai"
 )
 
 // Values of gen_ai.operation.name.
@@ -127,9 +171,25 @@ const (
 
 // Values of aiusage.cost.status.
 const (
-	CostPriced   = "priced"
-	CostUnpriced = "unpriced"
+	CostPriced          = "priced"
+	CostPartiallyPriced = "partially_priced"
+	CostUnpriced        = "unpriced"
 )
+
+// Values of aiusage.request.service_tier, aiusage.response.service_tier and
+// aiusage.cost.service_tier. Vertex AI's trafficType maps onto them (ON_DEMAND is
+// standard, ON_DEMAND_FLEX flex, ON_DEMAND_PRIORITY priority, PROVISIONED_THROUGHPUT
+// provisioned).
+const (
+	ServiceTierStandard    = "standard"
+	ServiceTierFlex        = "flex"
+	ServiceTierPriority    = "priority"
+	ServiceTierBatch       = "batch"
+	ServiceTierProvisioned = "provisioned"
+)
+
+// ServiceTiers are the service tier values, standard first.
+var ServiceTiers = []string{ServiceTierStandard, ServiceTierFlex, ServiceTierPriority, ServiceTierBatch, ServiceTierProvisioned}
 
 // Values of aiusage.ratelimit.resource, .window and .source.
 const (

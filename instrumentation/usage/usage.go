@@ -25,6 +25,24 @@ type Usage struct {
 	CacheReadInputTokens int64
 	// ReasoningOutputTokens is the part of OutputTokens spent reasoning (Gemini: thoughts).
 	ReasoningOutputTokens int64
+
+	// Per-modality parts of the totals above, as the provider reports them; the text
+	// part is what remains. AudioInputTokens includes cached audio, which
+	// AudioCacheReadInputTokens also counts (and likewise for the other modalities).
+	AudioInputTokens, ImageInputTokens, VideoInputTokens, DocumentInputTokens int64
+	AudioOutputTokens, ImageOutputTokens, VideoOutputTokens                   int64
+	AudioCacheReadInputTokens, ImageCacheReadInputTokens                      int64
+	VideoCacheReadInputTokens, DocumentCacheReadInputTokens                   int64
+
+	// AudioSeconds is the measured duration of the audio sent (speech-to-text).
+	AudioSeconds float64
+	// AudioBilledSeconds is the duration billed, after the provider's minimum per
+	// request; zero when not known yet (the price table's minimum then applies).
+	AudioBilledSeconds float64
+	// InputCharacters is the characters billed (text-to-speech, character-billed embeddings).
+	InputCharacters int64
+	// WebSearchQueries is the search queries a grounded call ran.
+	WebSearchQueries int64
 }
 
 // ModelUsage is the usage of one model of a call that used several: a Groq
@@ -65,6 +83,21 @@ var units = []Unit{
 	countUnit("output_tokens", semconv.GenAIUsageOutputTokens, true, func(u *Usage) *int64 { return &u.OutputTokens }),
 	countUnit("cache_read_input_tokens", semconv.GenAIUsageCacheReadInput, true, func(u *Usage) *int64 { return &u.CacheReadInputTokens }),
 	countUnit("reasoning_output_tokens", semconv.GenAIUsageReasoningOutput, true, func(u *Usage) *int64 { return &u.ReasoningOutputTokens }),
+	countUnit("audio_input_tokens", semconv.UsageAudioInputTokens, false, func(u *Usage) *int64 { return &u.AudioInputTokens }),
+	countUnit("image_input_tokens", semconv.UsageImageInputTokens, false, func(u *Usage) *int64 { return &u.ImageInputTokens }),
+	countUnit("video_input_tokens", semconv.UsageVideoInputTokens, false, func(u *Usage) *int64 { return &u.VideoInputTokens }),
+	countUnit("document_input_tokens", semconv.UsageDocumentInputTokens, false, func(u *Usage) *int64 { return &u.DocumentInputTokens }),
+	countUnit("audio_output_tokens", semconv.UsageAudioOutputTokens, false, func(u *Usage) *int64 { return &u.AudioOutputTokens }),
+	countUnit("image_output_tokens", semconv.UsageImageOutputTokens, false, func(u *Usage) *int64 { return &u.ImageOutputTokens }),
+	countUnit("video_output_tokens", semconv.UsageVideoOutputTokens, false, func(u *Usage) *int64 { return &u.VideoOutputTokens }),
+	countUnit("audio_cache_read_input_tokens", semconv.UsageAudioCacheReadInputTokens, false, func(u *Usage) *int64 { return &u.AudioCacheReadInputTokens }),
+	countUnit("image_cache_read_input_tokens", semconv.UsageImageCacheReadInputTokens, false, func(u *Usage) *int64 { return &u.ImageCacheReadInputTokens }),
+	countUnit("video_cache_read_input_tokens", semconv.UsageVideoCacheReadInputTokens, false, func(u *Usage) *int64 { return &u.VideoCacheReadInputTokens }),
+	countUnit("document_cache_read_input_tokens", semconv.UsageDocumentCacheReadInputTokens, false, func(u *Usage) *int64 { return &u.DocumentCacheReadInputTokens }),
+	secondsUnit("audio_seconds", semconv.UsageAudioSeconds, false, func(u *Usage) *float64 { return &u.AudioSeconds }),
+	secondsUnit("audio_billed_seconds", semconv.UsageAudioBilledSeconds, false, func(u *Usage) *float64 { return &u.AudioBilledSeconds }),
+	countUnit("input_characters", semconv.UsageInputCharacters, false, func(u *Usage) *int64 { return &u.InputCharacters }),
+	countUnit("web_search_queries", semconv.UsageWebSearchQueries, false, func(u *Usage) *int64 { return &u.WebSearchQueries }),
 }
 
 func countUnit(name string, key attribute.Key, always bool, field func(*Usage) *int64) Unit {

@@ -43,6 +43,11 @@ type attempt struct {
 
 	spanOptions spanOptions // storage for call.spanOptions
 
+	// Voice (voice.go): the speech-to-text upload observed as it is sent, and the
+	// characters of a text-to-speech input.
+	upload          *upload
+	inputCharacters int64
+
 	mu   sync.Mutex // serialises the parser and finish against Close and cancel from other goroutines
 	done bool
 }
@@ -157,6 +162,7 @@ func (a *attempt) finishLocked(complete bool, err error) {
 	}
 	res := a.parser.Result(complete)
 	a.apply(&res)
+	a.applyVoice(&res)
 	// The body ended early. A read error says more than the truncation it
 	// caused; a cancel after the whole response arrived is the app leaving,
 	// not the call failing.

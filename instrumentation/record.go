@@ -126,6 +126,9 @@ func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *record) {
 			tokens = c.Usage.InputTokens
 		}
 		i.tracker.ObserveCall(c.Provider, quotaModel, tokens)
+		if c.Usage != nil && c.Usage.AudioSeconds > 0 {
+			i.tracker.ObserveAudio(c.Provider, quotaModel, c.Usage.AudioSeconds)
+		}
 	}
 	// A 429 naming its quota is the provider's word that the quota is used up,
 	// whatever was counted here (free-tier limits change under the app).

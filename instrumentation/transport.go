@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aiusage/aiusage/instrumentation/internal/ratelimit"
+	"github.com/aiusage/aiusage/instrumentation/internal/response"
 )
 
 // Transport returns an http.RoundTripper that records the provider calls made
@@ -48,12 +49,20 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c.Start = time.Now()
 
 	var replay requestBody
-	if rt.fromBody || t.inst.content {
-		model, stream, r, body := requestFields(req, t.inst.content)
+	// A speech-to-text upload is observed as it is sent, never read ahead (upload.go).
+	if rt.dialect == response.Transcription {
+		a.upload = newUpload(req)
+	}
+	if rt.fromBody || (t.inst.content && rt.dialect != response.Transcription) {
+		speech := rt.dialect == response.Speech
+		model, stream, r, body := requestFields(req, t.inst.content || speech)
 		if rt.fromBody {
 			c.RequestModel, c.Stream = model, stream
 		}
-		if body != nil {
+		if speech {
+			a.inputCharacters = inputCharacters(body)
+		}
+		if body != nil && t.inst.content {
 			c.inputMessages, c.systemInstructions = inputMessages(rt.dialect, body)
 		}
 		replay = r
@@ -63,6 +72,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	out := req.WithContext(ctx)
 	if replay.body != nil {
 		out.Body, out.GetBody = replay.body, replay.getBody
+	}
+	if a.upload != nil {
+		a.upload.wrap(out, req)
 	}
 	if err := t.inst.refuse(ctx, span, c, out); err != nil {
 		return nil, err
@@ -78,7 +90,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c.StatusCode = resp.StatusCode
 	c.rateLimit = ratelimit.ParseHeaders(resp.Header)
 	a.parser = getParser(rt.dialect, resp.StatusCode, resp.Header.Get("Content-Type"))
-	if !resp.Uncompressed && resp.Header.Get("Content-Encoding") == "gzip" {
+	if !resp.Uncompressed && resp.Header.Get("Content-Encoding") == "gzip" && rt.dialect != response.Speech {
 		a.gzipped = true // the app set Accept-Encoding itself and reads the wire bytes
 	}
 	if resp.Body == nil || resp.Body == http.NoBody {

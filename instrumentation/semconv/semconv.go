@@ -224,6 +224,11 @@ const (
 // it (instrumentation.WithQuotaGuard): the provider had said it could not succeed.
 const ErrorTypeQuotaGuard = "quota_guard"
 
+// MetricAudioSeconds counts seconds of audio sent to speech-to-text (s), as measured
+// or as the provider reported them: what the audio-seconds quotas count.
+// Prometheus: aiusage_usage_audio_seconds_total.
+const MetricAudioSeconds = "aiusage.usage.audio.seconds"
+
 // Metric names and units.
 const (
 	MetricTokenUsage           = "gen_ai.client.token.usage"

@@ -264,3 +264,54 @@ func TestTextToSpeechSpan(t *testing.T) {
 	})
 	checkVoiceMetrics(t, h, nil)
 }
+
+// TestSpeechToTextReplay replays Groq's real answers for a real recording (see
+// internal/response/testdata/voice/SOURCES.md) through the transport: the duration
+// Groq reported when verbose_json, else the one measured from the MP3 upload, which
+// drops the LAME tag's encoder delay and padding as Groq's measure does.
+func TestSpeechToTextReplay(t *testing.T) {
+	mp3 := audioFile(t, "speech_vercel_ai_sdk.mp3")
+	const groqSeconds = 2.507750144 // the verbose_json answer's duration
+	tests := []struct {
+		format, file, ctype string
+		want                float64
+	}{
+		{"verbose_json", "groq_transcription_verbose_words.json", "application/json", groqSeconds},
+		{"json", "groq_transcription.json", "application/json", 0},
+		{"text", "groq_transcription_text.txt", "text/plain; charset=UTF-8", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.format, func(t *testing.T) {
+			recorded, err := os.ReadFile(filepath.Join("internal", "response", "testdata", "voice", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			reply := string(recorded)
+			srv, _ := voiceServer(t, 200, tt.ctype, reply)
+			h := newHarness(t, WithHost(hostOf(t, srv.URL), Groq))
+			body, ct := speechForm(t, map[string]string{"model": "whisper-large-v3", "response_format": tt.format}, "speech.mp3", mp3)
+			resp, err := newGroqHTTPClient(h).Post(srv.URL+groqTranscriptionsPath, ct, bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			_ = resp.Body.Close()
+			if string(b) != reply {
+				t.Fatalf("app read %q, want Groq's answer", b)
+			}
+			v, ok := attrs(h.span(t))[semconv.UsageAudioSeconds]
+			if !ok {
+				t.Fatalf("%s absent", semconv.UsageAudioSeconds)
+			}
+			got := v.AsFloat64()
+			if tt.want != 0 && got != tt.want {
+				t.Errorf("audio seconds %v, want Groq's %v", got, tt.want)
+			}
+			// Measured: 2.5 s of MPEG frames less the LAME tag's delay and padding, within
+			// 10 µs of what Groq measured.
+			if d := got - groqSeconds; d > 1e-5 || d < -1e-5 {
+				t.Errorf("audio seconds %v, Groq measured %v", got, groqSeconds)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/aiusage/aiusage/instrumentation v0.0.0
+	github.com/aiusage/aiusage/instrumentation/genailive v0.0.0
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/duckdb/duckdb-go/v2 v2.10506.0
@@ -269,3 +270,7 @@ require (
 // The instrumentation library is its own module (an app that links it gets no
 // collector, DuckDB or SDK module); this repository builds it from its folder.
 replace github.com/aiusage/aiusage/instrumentation => ./instrumentation
+
+// The genai Live adapter is a module beside the library, so that the library imports
+// only OpenTelemetry.
+replace github.com/aiusage/aiusage/instrumentation/genailive => ./instrumentation/genailive

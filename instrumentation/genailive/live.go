@@ -110,7 +110,7 @@ func errorType(err error) string {
 // provider is the gen_ai.provider.name of a client's backend.
 func provider(b genai.Backend) instrumentation.Provider {
 	if b == genai.BackendVertexAI {
-		return "gcp.vertex_ai" // semconv.ProviderVertexAI once the Vertex AI work lands
+		return semconv.ProviderVertexAI
 	}
 	return instrumentation.Gemini
 }

@@ -83,7 +83,7 @@ func benchFile(b *testing.B) string {
 			benchDB.err = fmt.Errorf("generate: %w", err)
 			return
 		}
-		if benchDB.err = schema.ReplacePrices(ctx, db, pricing.Default().Prices()); benchDB.err != nil {
+		if benchDB.err = schema.ReplacePrices(ctx, db, pricing.Default().Prices(), schema.Origin{Kind: schema.OriginBuiltin, Name: pricing.DefaultFingerprint()}); benchDB.err != nil {
 			return
 		}
 		_, benchDB.err = db.ExecContext(ctx, "CHECKPOINT")

@@ -23,6 +23,10 @@ type Call struct {
 	ServerPort    int
 	StatusCode    int    // HTTP status code; 0 when there was no response
 	Usage         *Usage // nil when the response carried no token counts
+	// RequestServiceTier is the service tier the app asked for and ResponseServiceTier
+	// the one the provider served (semconv.ServiceTier*); the call is priced at the
+	// served tier, else the requested one, else standard.
+	RequestServiceTier, ResponseServiceTier string
 	// Breakdown is the per-sub-model usage of a Groq compound model.
 	Breakdown []ModelUsage
 	// Start and End bound the call; a zero End is the time Record is called,

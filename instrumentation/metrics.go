@@ -111,7 +111,7 @@ func (i *Instrumentation) recordMetrics(ctx context.Context, c *Call, a Attribut
 		i.timeToFirstChunk.Record(ctx, c.TimeToFirstChunk.Seconds(), sets.record...)
 	}
 	switch costStatus {
-	case semconv.CostPriced:
+	case semconv.CostPriced, semconv.CostPartiallyPriced: // partially: the part priced
 		i.costUSD.Add(ctx, cost, sets.add...)
 	case semconv.CostUnpriced:
 		i.unpriced.Add(ctx, 1, sets.add...)

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/aiusage/aiusage/instrumentation/pricing"
 	"github.com/aiusage/aiusage/instrumentation/semconv"
 )
 
@@ -140,9 +141,9 @@ func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *record) {
 		i.tracker.ObserveExceeded(c.Provider, quotaModel, e.Resource, e.Window, retry)
 	}
 
-	cost, costStatus := i.cost(&c.Call, costModel)
+	bill := i.cost(&c.Call, costModel)
 	if span.IsRecording() {
-		i.setSpanAttributes(span, c, cost, costStatus)
+		i.setSpanAttributes(span, c, &bill)
 	}
 	if o := c.spanOptions; o != nil {
 		o.end[0] = trace.WithTimestamp(c.End)
@@ -151,29 +152,87 @@ func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *record) {
 		span.End(trace.WithTimestamp(c.End))
 	}
 
-	i.recordMetrics(ctx, &c.Call, attribution, quotaModel, cost, costStatus)
+	i.recordMetrics(ctx, &c.Call, attribution, quotaModel, bill.USD, bill.Status)
 }
 
-// cost prices c and says how: semconv.CostPriced, semconv.CostUnpriced, or ""
-// for a failed call that carried no usage and is not billed. A successful call
-// whose response carried no token counts (a stream without its usage chunk) is
-// unpriced: its cost is unknown, not 0.
-func (i *Instrumentation) cost(c *Call, model string) (float64, string) {
+// callBill is what the instrumentation records of a call's cost.
+type callBill struct {
+	USD float64
+	// Status is semconv.CostPriced, CostPartiallyPriced, CostUnpriced, or "" for a
+	// failed call that carried no usage and is not billed.
+	Status  string
+	Tier    string          // the tier whose rates priced the call
+	Missing pricing.UnitSet // units used without a rate
+	// billedSeconds is the audio duration billed, after the price's minimum; 0 when
+	// the usage said it already or the call had no audio.
+	billedSeconds float64
+}
+
+// cost prices c. A successful call whose response carried no usage (a stream without
+// its usage chunk) is unpriced: its cost is unknown, not 0.
+func (i *Instrumentation) cost(c *Call, model string) callBill {
 	switch {
 	case c.Usage != nil:
-		if usd, ok := i.price(c, model); ok {
-			return usd, semconv.CostPriced
-		}
-		return 0, semconv.CostUnpriced
+		return i.price(c, model)
 	case c.ErrorType == "":
-		return 0, semconv.CostUnpriced
+		return callBill{Status: semconv.CostUnpriced}
 	}
-	return 0, ""
+	return callBill{}
+}
+
+// price prices c's usage at the served tier: by the sub-models of a compound model
+// when the provider lists them (each billed at its own price), else by model.
+func (i *Instrumentation) price(c *Call, model string) callBill {
+	tier := c.ResponseServiceTier
+	if tier == "" {
+		tier = c.RequestServiceTier
+	}
+	if len(c.Breakdown) == 0 {
+		b := i.prices.Bill(string(c.Provider), model, tier, c.Usage, c.Start)
+		cb := callBill{USD: b.USD, Status: b.Status, Tier: b.Tier, Missing: b.Missing}
+		if s := b.Quantity[pricing.AudioBilledSeconds]; s != c.Usage.AudioBilledSeconds && b.UnitUSD[pricing.AudioBilledSeconds] != 0 {
+			cb.billedSeconds = s
+		}
+		return cb
+	}
+	// A compound call is priced if every sub-model is, unpriced if none is.
+	var cb callBill
+	var priced, unpriced int
+	for n := range c.Breakdown {
+		m := &c.Breakdown[n]
+		b := i.prices.Bill(string(c.Provider), m.Model, tier, &m.Usage, c.Start)
+		cb.USD += b.USD
+		cb.Missing |= b.Missing
+		if cb.Tier == "" {
+			cb.Tier = b.Tier
+		}
+		switch b.Status {
+		case semconv.CostPriced:
+			priced++
+		case semconv.CostUnpriced:
+			unpriced++
+			q := pricing.QuantitiesOf(&m.Usage) // every unit it used is unpriced
+			for u := range pricing.NumUnits {
+				if q[u] != 0 && !u.Derived() {
+					cb.Missing = cb.Missing.Add(u)
+				}
+			}
+		}
+	}
+	switch {
+	case unpriced == len(c.Breakdown):
+		cb.Status, cb.USD = semconv.CostUnpriced, 0
+	case priced == len(c.Breakdown):
+		cb.Status = semconv.CostPriced
+	default:
+		cb.Status = semconv.CostPartiallyPriced
+	}
+	return cb
 }
 
 // setSpanAttributes sets the attributes known once the call is over: the
 // response, usage, quota, cost and error.
-func (i *Instrumentation) setSpanAttributes(span trace.Span, c *record, cost float64, costStatus string) {
+func (i *Instrumentation) setSpanAttributes(span trace.Span, c *record, bill *callBill) {
 	buf := spanAttrs.Get().(*[]attribute.KeyValue)
 	attrs := (*buf)[:0]
 	if c.ResponseModel != "" {
@@ -192,19 +251,26 @@ func (i *Instrumentation) setSpanAttributes(span trace.Span, c *record, cost flo
 		attrs = append(attrs, semconv.GenAIResponseTimeToFirstChunk.Float64(c.TimeToFirstChunk.Seconds()))
 	}
 	if c.Usage != nil {
-		attrs = c.Usage.Attributes(attrs)
+		if bill.billedSeconds != 0 { // the minimum billed: record it, leaving the app's Usage as it is
+			u := *c.Usage
+			u.AudioBilledSeconds = bill.billedSeconds
+			attrs = u.Attributes(attrs)
+		} else {
+			attrs = c.Usage.Attributes(attrs)
+		}
+	}
+	if c.RequestServiceTier != "" {
+		attrs = append(attrs, semconv.RequestServiceTier.String(c.RequestServiceTier))
+	}
+	if c.ResponseServiceTier != "" {
+		attrs = append(attrs, semconv.ResponseServiceTier.String(c.ResponseServiceTier))
 	}
 	if len(c.Breakdown) > 0 {
 		attrs = append(attrs, semconv.UsageBreakdown.String(breakdownJSON(c.Breakdown)))
 	}
 	attrs = appendRateLimit(attrs, c)
 
-	switch costStatus {
-	case semconv.CostPriced:
-		attrs = append(attrs, semconv.CostUSD.Float64(cost), semconv.CostStatus.String(costStatus))
-	case semconv.CostUnpriced:
-		attrs = append(attrs, semconv.CostStatus.String(costStatus))
-	}
+	attrs = appendCost(attrs, bill)
 	if c.ErrorType != "" {
 		attrs = append(attrs, semconv.ErrorType.String(c.ErrorType))
 		desc := c.ErrorType
@@ -245,21 +311,26 @@ func finishReasonsAttribute(reasons []string) attribute.KeyValue {
 	})
 }
 
-// price prices c's usage: by the sub-models of a compound model when the
-// provider lists them (each billed at its own price), else by model.
-func (i *Instrumentation) price(c *Call, model string) (float64, bool) {
-	if len(c.Breakdown) > 0 {
-		var total float64
-		for _, m := range c.Breakdown {
-			usd, ok := i.prices.Cost(string(c.Provider), m.Model, m.Usage, c.Start)
-			if !ok {
-				return 0, false
-			}
-			total += usd
-		}
-		return total, true
+// appendCost adds the cost attributes of b: the cost of what was priced, the status,
+// the tier priced and the units without a rate; gen_ai.usage.cost only when the whole
+// call is priced, as tools reading it see no status.
+func appendCost(attrs []attribute.KeyValue, b *callBill) []attribute.KeyValue {
+	switch b.Status {
+	case "":
+		return attrs
+	case semconv.CostPriced:
+		attrs = append(attrs, semconv.CostUSD.Float64(b.USD), semconv.GenAIUsageCost.Float64(b.USD))
+	case semconv.CostPartiallyPriced:
+		attrs = append(attrs, semconv.CostUSD.Float64(b.USD))
 	}
-	return i.prices.Cost(string(c.Provider), model, *c.Usage, c.Start)
+	attrs = append(attrs, semconv.CostStatus.String(b.Status))
+	if b.Tier != "" && b.Status != semconv.CostUnpriced {
+		attrs = append(attrs, semconv.CostServiceTier.String(b.Tier))
+	}
+	if b.Missing != 0 {
+		attrs = append(attrs, semconv.CostMissingUnit.String(b.Missing.String()))
+	}
+	return attrs
 }
 
 // appendRateLimit adds the quota attributes of c: Groq's headers (requests per

@@ -40,6 +40,10 @@ func TestRecord(t *testing.T) {
 			semconv.GenAIUsageInputTokens: 1000,
 			semconv.CostStatus:            "priced",
 			semconv.CostUSD:               usd(600, 0.15) + usd(400, 0.075) + usd(500, 0.60),
+			semconv.GenAIUsageCost:        usd(600, 0.15) + usd(400, 0.075) + usd(500, 0.60),
+			semconv.CostServiceTier:       "standard",
+			semconv.CostMissingUnit:       nil,
+			semconv.RequestServiceTier:    nil,
 			semconv.ServerAddress:         nil,
 		},
 		wantCost: usd(600, 0.15) + usd(400, 0.075) + usd(500, 0.60),
@@ -52,6 +56,8 @@ func TestRecord(t *testing.T) {
 			semconv.GenAIOperationName: "generate_content",
 			semconv.CostStatus:         "unpriced",
 			semconv.CostUSD:            nil,
+			semconv.GenAIUsageCost:     nil,
+			semconv.CostServiceTier:    nil,
 		},
 		wantUnpriced: 1,
 	}, {
@@ -60,6 +66,51 @@ func TestRecord(t *testing.T) {
 			Usage: &Usage{InputTokens: 250_000, OutputTokens: 1000}},
 		wantAttrs: map[attribute.Key]any{semconv.CostUSD: usd(250_000, 2.50) + usd(1000, 15.00)},
 		wantCost:  usd(250_000, 2.50) + usd(1000, 15.00),
+	}, {
+		name: "served tier priced, both tiers recorded",
+		call: Call{Provider: Gemini, RequestModel: "gemini-3.5-flash", ResponseModel: "gemini-3.5-flash", Start: start, End: start,
+			RequestServiceTier: "priority", ResponseServiceTier: "flex",
+			Usage: &Usage{InputTokens: 1000, OutputTokens: 100}},
+		wantAttrs: map[attribute.Key]any{
+			semconv.RequestServiceTier:  "priority",
+			semconv.ResponseServiceTier: "flex",
+			semconv.CostServiceTier:     "flex",
+			semconv.CostUSD:             usd(1000, 0.75) + usd(100, 4.50),
+		},
+		wantCost: usd(1000, 0.75) + usd(100, 4.50),
+	}, {
+		name: "a tier without rows is priced as standard, which the span says",
+		call: Call{Provider: Gemini, RequestModel: "gemini-2.5-flash", Start: start, End: start, ResponseServiceTier: "priority",
+			Usage: &Usage{InputTokens: 1000, OutputTokens: 100}},
+		wantAttrs: map[attribute.Key]any{
+			semconv.ResponseServiceTier: "priority",
+			semconv.CostServiceTier:     "standard",
+			semconv.CostUSD:             usd(1000, 0.30) + usd(100, 2.50),
+		},
+		wantCost: usd(1000, 0.30) + usd(100, 2.50),
+	}, {
+		name: "a 3-second transcription records the 10 seconds billed",
+		call: Call{Provider: Groq, Operation: "transcription", RequestModel: "whisper-large-v3", Start: start, End: start,
+			Usage: &Usage{AudioSeconds: 3}},
+		wantAttrs: map[attribute.Key]any{
+			semconv.UsageAudioSeconds:       3.0,
+			semconv.UsageAudioBilledSeconds: 10.0,
+			semconv.CostUSD:                 10 * 0.111 / 3600,
+			semconv.CostStatus:              "priced",
+		},
+		wantCost: 10 * 0.111 / 3600,
+	}, {
+		name: "a unit without a rate: partially priced, the unit named, no gen_ai.usage.cost",
+		call: Call{Provider: Groq, RequestModel: "llama-3.1-8b-instant", Start: start, End: start,
+			Usage: &Usage{InputTokens: 1000, InputCharacters: 300}},
+		wantAttrs: map[attribute.Key]any{
+			semconv.CostStatus:           "partially_priced",
+			semconv.CostMissingUnit:      "input_characters",
+			semconv.CostUSD:              usd(1000, 0.05),
+			semconv.GenAIUsageCost:       nil,
+			semconv.UsageInputCharacters: 300,
+		},
+		wantCost: usd(1000, 0.05),
 	}, {
 		name: "compound model priced by its sub-models",
 		call: Call{Provider: Groq, RequestModel: "compound-beta", ResponseModel: "groq/compound", Start: start, End: start,
@@ -74,6 +125,20 @@ func TestRecord(t *testing.T) {
 			semconv.CostUSD:            usd(2000, 0.15) + usd(200, 0.60) + usd(1000, 0.05) + usd(100, 0.08),
 		},
 		wantCost: usd(2000, 0.15) + usd(200, 0.60) + usd(1000, 0.05) + usd(100, 0.08),
+	}, {
+		name: "compound model with an unpriced sub-model: partially priced",
+		call: Call{Provider: Groq, RequestModel: "compound-beta", ResponseModel: "groq/compound", Start: start, End: start,
+			Usage: &Usage{InputTokens: 3000, OutputTokens: 300},
+			Breakdown: []ModelUsage{
+				{Model: "openai/gpt-oss-120b", Usage: Usage{InputTokens: 2000, OutputTokens: 200}},
+				{Model: "no-such-model", Usage: Usage{InputTokens: 1000}},
+			}},
+		wantAttrs: map[attribute.Key]any{
+			semconv.CostStatus:      "partially_priced",
+			semconv.CostMissingUnit: "input_tokens",
+			semconv.CostUSD:         usd(2000, 0.15) + usd(200, 0.60),
+		},
+		wantCost: usd(2000, 0.15) + usd(200, 0.60),
 	}, {
 		name: "succeeded without token counts: unpriced, never 0",
 		call: Call{Provider: Groq, RequestModel: "llama-3.1-8b-instant", Stream: true, StatusCode: 200, Start: start, End: start},

@@ -3,13 +3,12 @@ package queries
 import (
 	"context"
 	"database/sql"
-	"fmt"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/aiusage/aiusage/instrumentation/pricing"
 	"github.com/aiusage/aiusage/instrumentation/usage"
+	"github.com/aiusage/aiusage/internal/schema"
 )
 
 // The load-and-aggregate baselines: each loads the rows its report covers into Go with
@@ -160,11 +159,9 @@ func costInGo(ctx context.Context, db *sql.DB) (int, error) {
 	err = load(ctx, db, usageColumns, r.usageDest(), func() {
 		model := modelOf(r.respModel, r.reqModel)
 		in, cached := max(r.in.Int64, 0), min(max(r.cached.Int64, 0), max(r.in.Int64, 0))
-		p, ok := prices.Lookup(r.provider.String, model, in, r.day)
-		k := key{r.provider.String, model, "unpriced"}
-		if ok {
-			k.status = "priced"
-		}
+		u := usage.Usage{InputTokens: in, OutputTokens: r.out.Int64, CacheReadInputTokens: cached}
+		bill := prices.Bill(r.provider.String, model, "", &u, r.day)
+		k := key{r.provider.String, model, bill.Status}
 		a := aggs[k]
 		if a == nil {
 			a = &agg{}
@@ -174,40 +171,14 @@ func costInGo(ctx context.Context, db *sql.DB) (int, error) {
 		a.in += in
 		a.cached += cached
 		a.out += r.out.Int64
-		if ok {
-			a.usd += p.Cost(usage.Usage{InputTokens: in, OutputTokens: r.out.Int64, CacheReadInputTokens: cached})
-		}
+		a.usd += bill.USD
 	}, benchFrom, benchTo)
 	return len(aggs), err
 }
 
 // loadPrices reads model_prices into a pricing table, as an app pricing in Go would.
 func loadPrices(ctx context.Context, db *sql.DB) (*pricing.Table, error) {
-	var csv = "provider,model,input_usd_per_mtok,output_usd_per_mtok,cached_input_usd_per_mtok,min_input_tokens,effective_from,effective_to,source\n"
-	var p struct {
-		provider, model, source string
-		in, out                 float64
-		cached                  sql.NullFloat64
-		min                     int64
-		from                    time.Time
-		to                      sql.NullTime
-	}
-	err := load(ctx, db, `SELECT provider, model, input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok,
-		min_input_tokens, effective_from, effective_to, coalesce(source, '') FROM model_prices`,
-		[]any{&p.provider, &p.model, &p.in, &p.out, &p.cached, &p.min, &p.from, &p.to, &p.source}, func() {
-			cached, to := "", ""
-			if p.cached.Valid {
-				cached = fmt.Sprint(p.cached.Float64)
-			}
-			if p.to.Valid {
-				to = p.to.Time.Format(time.DateOnly)
-			}
-			csv += fmt.Sprintf("%s,%s,%v,%v,%s,%d,%s,%s,%q\n", p.provider, p.model, p.in, p.out, cached, p.min, p.from.Format(time.DateOnly), to, p.source)
-		})
-	if err != nil {
-		return nil, err
-	}
-	return pricing.Parse(strings.NewReader(csv))
+	return schema.LoadPrices(ctx, db)
 }
 
 func quotaInGo(ctx context.Context, db *sql.DB) (int, error) {

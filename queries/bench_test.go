@@ -105,7 +105,7 @@ func benchDB(b *testing.B) *sql.DB {
 				return
 			}
 		}
-		if bench.err = schema.ReplacePrices(ctx, db, pricing.Default().Prices()); bench.err != nil {
+		if bench.err = schema.ReplacePrices(ctx, db, pricing.Default().Prices(), schema.Origin{Kind: schema.OriginBuiltin, Name: pricing.DefaultFingerprint()}); bench.err != nil {
 			return
 		}
 		if _, bench.err = db.ExecContext(ctx, "CHECKPOINT"); bench.err != nil {

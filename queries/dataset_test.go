@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,6 +65,15 @@ func testPrices(t testing.TB) *pricing.Table {
 	}
 	return pt
 }
+
+// testPricesOnce is testdata/prices.csv, read once.
+var testPricesOnce = sync.OnceValue(func() *pricing.Table {
+	pt, err := pricing.Load("testdata/prices.csv")
+	if err != nil {
+		panic(err)
+	}
+	return pt
+})
 
 // dataset builds the calls. Costs are recorded as the instrumentation records them:
 // the price of the call's model on its day, or unpriced.
@@ -175,7 +185,7 @@ func openDataset(t testing.TB, path string) (*sql.DB, []call) {
 		t.Fatal(err)
 	}
 	pt := testPrices(t)
-	if err := schema.ReplacePrices(ctx, db, pt.Prices()); err != nil {
+	if err := schema.ReplacePrices(ctx, db, pt.Prices(), schema.Origin{Kind: schema.OriginFile, Name: "testdata/prices.csv"}); err != nil {
 		t.Fatal(err)
 	}
 	calls := dataset(pt)
@@ -214,8 +224,10 @@ func insertCalls(ctx context.Context, db *sql.DB, calls []call) error {
 	defer stmt.Close()
 	for i, c := range calls {
 		respModel := any(c.model)
+		tokens := []any{c.in, c.out, c.cached, c.reasoning}
 		if c.status != 200 {
-			respModel = nil // errors carry no response model
+			respModel = nil                    // errors carry no response model
+			tokens = []any{nil, nil, nil, nil} // nor usage
 		}
 		var cost, costStatus any
 		if c.cost != nil {
@@ -227,7 +239,7 @@ func insertCalls(ctx context.Context, db *sql.DB, calls []call) error {
 		if _, err := stmt.ExecContext(ctx,
 			fmt.Sprintf("%032x", i), fmt.Sprintf("%016x", i), c.start, c.start.Add(time.Second), c.start.Format(time.DateOnly), 1.0,
 			c.provider, c.model, respModel, nullable(c.user), nullable(c.project), nullable(c.action),
-			c.in, c.out, c.cached, c.reasoning, c.stream,
+			tokens[0], tokens[1], tokens[2], tokens[3], c.stream,
 			c.status, nullable(c.errType), nullableInt(c.reqLimit), nullableInt(c.reqRemaining, c.reqLimit), nullableFloat(c.reqReset, c.reqLimit),
 			nullableInt(c.tokLimit), nullableInt(c.tokRem, c.tokLimit), nullableFloat(c.tokReset, c.tokLimit),
 			nullableFloat(c.retryAfter, int64(c.retryAfter*10)), nullable(c.quotaID), cost, costStatus); err != nil {

@@ -26,7 +26,7 @@ func sliceDB(t *testing.T, calls []call, keep func(call) bool) *sql.DB {
 	if _, err := schema.Migrate(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	if err := schema.ReplacePrices(ctx, db, testPrices(t).Prices()); err != nil {
+	if err := schema.ReplacePrices(ctx, db, testPrices(t).Prices(), schema.Origin{Kind: schema.OriginFile, Name: "testdata/prices.csv"}); err != nil {
 		t.Fatal(err)
 	}
 	var slice []call
@@ -58,10 +58,11 @@ func TestFiltersSelectTheSlice(t *testing.T) {
 	}
 	// Every report run over the whole data set, September's rolled-up days included.
 	args := map[string]map[string]string{
-		"daily":    {"from_day": "2026-09-01", "to_day": "2026-11-05"},
-		"users":    {"days": "66", "to_day": "2026-11-05"},
-		"projects": {"from_day": "2026-09-01", "to_day": "2026-11-05"},
-		"cost":     {"as_of": "2026-11-05"},
+		"daily":      {"from_day": "2026-09-01", "to_day": "2026-11-05"},
+		"users":      {"days": "66", "to_day": "2026-11-05"},
+		"projects":   {"from_day": "2026-09-01", "to_day": "2026-11-05"},
+		"cost":       {"as_of": "2026-11-05"},
+		"cost_units": {"from_day": "2026-09-01", "to_day": "2026-11-05"},
 	}
 	slices := []struct {
 		param, value string

@@ -29,7 +29,7 @@ func TestHandlerAndClient(t *testing.T) {
 	for _, r := range list {
 		served = append(served, r.Name)
 	}
-	if want := []string{"anomalies", "budgets", "cost", "daily", "prices", "projects", "quota", "rate_limited", "rates", "users"}; !reflect.DeepEqual(served, want) {
+	if want := []string{"anomalies", "budgets", "cost", "cost_units", "daily", "prices", "projects", "quota", "rate_limited", "rates", "users"}; !reflect.DeepEqual(served, want) {
 		t.Errorf("served %v, want the read-only reports %v", served, want)
 	}
 
@@ -124,7 +124,7 @@ func TestHandlerAnswers(t *testing.T) {
 		{"format", "/reports/daily?format=xml", 400, `query argument format: \"xml\" is not json or csv`},
 		{"list takes no arguments", "/reports?x=1", 400, "query argument x: the report list takes no arguments"},
 
-		{"unknown report", "/reports/dialy", 404, `unknown report \"dialy\" (known: anomalies, budgets, cost, daily,`},
+		{"unknown report", "/reports/dialy", 404, `unknown report \"dialy\" (known: anomalies, budgets, cost, cost_units, daily,`},
 		{"long unknown report", "/reports/" + strings.Repeat("r", 5000), 404, `unknown report \"rrr`},
 		{"path traversal", "/reports/..%2F..%2Fetc%2Fpasswd", 404, `unknown report \"../../etc/passwd\"`},
 		{"retention writes", "/reports/retention", 403, "changes the database (ai_usage_log, ai_quota_snapshot, ai_metric_gauge,"},

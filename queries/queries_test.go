@@ -14,10 +14,10 @@ func TestParseHeader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Title != "Per-user usage: requests, tokens, cost and last call per user over the last N days." {
+	if r.Title != "Per-user usage: requests, tokens, cost by unit and tier, and last call per user over the last N days." {
 		t.Errorf("title %q", r.Title)
 	}
-	if !strings.HasPrefix(r.Question, "who uses the models, how much, and what does it cost, for every user or one? Days whose raw rows") {
+	if !strings.HasPrefix(r.Question, "who uses the models, how much, and what does it cost, on what and in which tier, for every user or one? Days whose raw rows") {
 		t.Errorf("question %q", r.Question)
 	}
 	want := []Param{

@@ -9,6 +9,7 @@ import (
 	"time"
 	_ "time/tzdata" // the Pacific day, independently of the machine's zone files
 
+	"github.com/aiusage/aiusage/instrumentation/pricing"
 	"github.com/aiusage/aiusage/instrumentation/usage"
 )
 
@@ -136,8 +137,34 @@ func TestDaily(t *testing.T) {
 type usageAgg struct {
 	requests, errors, in, out, unpriced int64
 	cost                                costSum
+	split                               [4]float64 // input, cached input, output, other: the cost by unit
 	last                                time.Time
 	users                               map[string]bool
+}
+
+// splitOf is a call's cost by unit group, as the reports split it, from the test table.
+func splitOf(c call) [4]float64 {
+	if c.status != 200 {
+		return [4]float64{} // no usage: not billed
+	}
+	u := usage.Usage{InputTokens: c.in, OutputTokens: c.out, CacheReadInputTokens: c.cached, ReasoningOutputTokens: c.reasoning}
+	b := testPricesOnce().Bill(c.provider, c.model, "", &u, c.start)
+	uu := b.UnitUSD
+	return [4]float64{
+		uu[pricing.InputTokens] + uu[pricing.AudioInputTokens] + uu[pricing.ImageInputTokens] + uu[pricing.VideoInputTokens] + uu[pricing.DocumentInputTokens],
+		uu[pricing.CacheReadInputTokens] + uu[pricing.AudioCacheReadInputTokens] + uu[pricing.ImageCacheReadInputTokens] + uu[pricing.VideoCacheReadInputTokens] + uu[pricing.DocumentCacheReadInputTokens],
+		uu[pricing.OutputTokens] + uu[pricing.ReasoningOutputTokens] + uu[pricing.AudioOutputTokens] + uu[pricing.ImageOutputTokens] + uu[pricing.VideoOutputTokens],
+		uu[pricing.AudioBilledSeconds] + uu[pricing.InputCharacters] + uu[pricing.WebSearchQueries] + uu[pricing.WebSearchRequests] + uu[pricing.Requests],
+	}
+}
+
+// splitColumns are the cost-by-unit and cost-by-tier columns of the users and projects
+// reports; every call of the data set is standard.
+func (a *usageAgg) splitColumns() []any {
+	if a.cost.value() == nil {
+		return []any{nil, nil, nil, nil, nil, nil, nil, nil, nil}
+	}
+	return []any{a.split[0], a.split[1], a.split[2], a.split[3], a.cost.value(), nil, nil, nil, nil}
 }
 
 func (a *usageAgg) add(c call) {
@@ -151,6 +178,9 @@ func (a *usageAgg) add(c call) {
 		a.unpriced++
 	}
 	a.cost.add(c)
+	for i, v := range splitOf(c) {
+		a.split[i] += v
+	}
 	if c.start.After(a.last) {
 		a.last = c.start
 	}
@@ -173,8 +203,8 @@ func TestUsers(t *testing.T) {
 	}
 	row := func(u string) []any {
 		a := aggs[u]
-		return []any{u, a.requests, a.errors, a.in, a.out, a.in + a.out, float64(a.in+a.out) / float64(a.requests),
-			a.cost.value(), a.unpriced, ts(a.last)}
+		return append(append([]any{u, a.requests, a.errors, a.in, a.out, a.in + a.out, float64(a.in+a.out) / float64(a.requests),
+			a.cost.value()}, a.splitColumns()...), a.unpriced, ts(a.last))
 	}
 	var want [][]any
 	for u := range aggs {
@@ -214,7 +244,8 @@ func TestProjects(t *testing.T) {
 	}
 	var want [][]any
 	for k, a := range aggs {
-		want = append(want, []any{k[0], k[1], a.requests, a.errors, int64(len(a.users)), a.in, a.out, a.cost.value(), a.unpriced})
+		want = append(want, append(append([]any{k[0], k[1], a.requests, a.errors, int64(len(a.users)), a.in, a.out, a.cost.value()},
+			a.splitColumns()...), a.unpriced))
 	}
 	checkRows(t, runReport(t, db, "projects", dataArgs["projects"]), 2, want)
 }
@@ -223,46 +254,47 @@ func TestCost(t *testing.T) {
 	db, calls := newDB(t)
 	pt := testPrices(t)
 	type agg struct {
-		requests, in, cached, out int64
-		inUSD, cachedUSD, outUSD  float64
+		requests, unpriced, in, cached, out int64
+		inUSD, cachedUSD, outUSD, otherUSD  float64
 	}
-	aggs := map[[3]string]*agg{}
+	aggs := map[[5]any]*agg{}
 	var sawTier, sawGlob, sawChange, sawCached bool
 	for _, c := range calls {
 		if !inDays(c, "2026-11-01", "2026-11-05") {
 			continue
 		}
-		p, ok := pt.Lookup(c.provider, c.model, c.in, c.start)
-		status := "unpriced"
-		if ok {
-			status = "priced"
+		u := usage.Usage{InputTokens: c.in, OutputTokens: c.out, CacheReadInputTokens: c.cached, ReasoningOutputTokens: c.reasoning}
+		bill := pt.Bill(c.provider, c.model, "", &u, c.start)
+		if p, ok := pt.Rate(c.provider, c.model, "", pricing.InputTokens, c.in, c.start); ok {
 			sawTier = sawTier || p.MinInputTokens > 0
 			sawGlob = sawGlob || strings.Contains(p.Model, "*")
-			sawChange = sawChange || p.InputPerMTok == 0.40
-			sawCached = sawCached || p.HasCachedInput && c.cached > 0
+			sawChange = sawChange || p.USD == 0.40
 		}
-		k := [3]string{c.provider, c.model, status}
+		if _, ok := pt.Rate(c.provider, c.model, "", pricing.CacheReadInputTokens, c.in, c.start); ok && c.cached > 0 {
+			sawCached = true
+		}
+		var pricedTier any
+		if bill.Tier != "" {
+			pricedTier = bill.Tier
+		}
+		k := [5]any{c.provider, c.model, "standard", pricedTier, bill.Status}
 		a := aggs[k]
 		if a == nil {
 			a = &agg{}
 			aggs[k] = a
 		}
 		a.requests++
+		if bill.Status == "unpriced" && c.status == 200 {
+			a.unpriced++
+		}
 		a.in += c.in
 		a.cached += c.cached
 		a.out += c.out
-		if ok {
-			cachedPrice := p.InputPerMTok
-			if p.HasCachedInput {
-				cachedPrice = p.CachedInputPerMTok
-			}
-			a.inUSD += float64(c.in-c.cached) * p.InputPerMTok / 1e6
-			a.cachedUSD += float64(c.cached) * cachedPrice / 1e6
-			a.outUSD += float64(c.out) * p.OutputPerMTok / 1e6
-			// The breakdown adds up to what the pricing package charges for the call.
-			if got := p.Cost(usage.Usage{InputTokens: c.in, OutputTokens: c.out, CacheReadInputTokens: c.cached}); !near(got, float64(c.in-c.cached)*p.InputPerMTok/1e6+float64(c.cached)*cachedPrice/1e6+float64(c.out)*p.OutputPerMTok/1e6) {
-				t.Fatalf("cost breakdown of %+v disagrees with pricing: %v", c, got)
-			}
+		a.inUSD += bill.UnitUSD[pricing.InputTokens]
+		a.cachedUSD += bill.UnitUSD[pricing.CacheReadInputTokens]
+		a.outUSD += bill.UnitUSD[pricing.OutputTokens] + bill.UnitUSD[pricing.ReasoningOutputTokens]
+		for _, unit := range []pricing.Unit{pricing.AudioBilledSeconds, pricing.InputCharacters, pricing.WebSearchQueries, pricing.WebSearchRequests, pricing.Requests} {
+			a.otherUSD += bill.UnitUSD[unit]
 		}
 	}
 	if !sawTier || !sawGlob || !sawChange || !sawCached {
@@ -271,16 +303,16 @@ func TestCost(t *testing.T) {
 	const daysElapsed, daysInMonth = 5, 30
 	var want [][]any
 	for k, a := range aggs {
-		if k[2] == "unpriced" {
-			want = append(want, []any{k[0], k[1], k[2], a.requests, a.in, a.cached, a.out, nil, nil, nil, nil, nil})
+		if k[4] == "unpriced" {
+			want = append(want, []any{k[0], k[1], k[2], k[3], k[4], a.requests, a.unpriced, a.in, a.cached, a.out, nil, nil, nil, nil, nil, nil, nil})
 			continue
 		}
-		total := a.inUSD + a.cachedUSD + a.outUSD
-		want = append(want, []any{k[0], k[1], k[2], a.requests, a.in, a.cached, a.out, a.inUSD, a.cachedUSD, a.outUSD,
-			total, total / daysElapsed * daysInMonth})
+		total := a.inUSD + a.cachedUSD + a.outUSD + a.otherUSD
+		want = append(want, []any{k[0], k[1], k[2], k[3], k[4], a.requests, a.unpriced, a.in, a.cached, a.out, a.inUSD, a.cachedUSD, a.outUSD, a.otherUSD,
+			total, total / daysElapsed * daysInMonth, nil})
 	}
 	res := runReport(t, db, "cost", dataArgs["cost"])
-	checkRows(t, res, 3, want)
+	checkRows(t, res, 5, want)
 
 	// On 2026-11-02 gemini-2.5-flash still had its old price: only the first two days.
 	res = runReport(t, db, "cost", map[string]string{"as_of": "2026-11-02"})
@@ -290,8 +322,8 @@ func TestCost(t *testing.T) {
 			flash += (float64(c.in)*0.30 + float64(c.out)*2.50) / 1e6
 		}
 	}
-	row := keyed(t, res, 3)[fmt.Sprint("gcp.gemini", "gemini-2.5-flash", "priced")]
-	if row == nil || !near(row[10].(float64), flash) || !near(row[11].(float64), flash/2*30) {
+	row := keyed(t, res, 5)[fmt.Sprint("gcp.gemini", "gemini-2.5-flash", "standard", "standard", "priced")]
+	if row == nil || !near(row[14].(float64), flash) || !near(row[15].(float64), flash/2*30) {
 		t.Errorf("gemini-2.5-flash on 2026-11-02: %v, want cost %v", row, flash)
 	}
 }
@@ -494,15 +526,12 @@ func TestPrices(t *testing.T) {
 		if p.EffectiveFrom.After(on) || !p.EffectiveTo.IsZero() && !p.EffectiveTo.After(on) {
 			continue
 		}
-		var cached, to any
-		if p.HasCachedInput {
-			cached = p.CachedInputPerMTok
-		}
+		var to any
 		if !p.EffectiveTo.IsZero() {
 			to = p.EffectiveTo.Format(time.DateOnly)
 		}
-		want = append(want, []any{p.Provider, p.Model, p.InputPerMTok, p.OutputPerMTok, cached, p.MinInputTokens,
-			p.EffectiveFrom.Format(time.DateOnly), to, p.Source})
+		want = append(want, []any{p.Provider, p.Model, p.Tier, p.MinInputTokens, p.Unit.String(), p.USD, p.Per, nil,
+			p.EffectiveFrom.Format(time.DateOnly), to, nil, p.Source})
 	}
 	checkRows(t, runReport(t, db, "prices", dataArgs["prices"]), 6, want)
 	if all := runReport(t, db, "prices", nil); len(all.Rows) != len(testPrices(t).Prices()) {

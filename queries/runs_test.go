@@ -189,7 +189,9 @@ func TestHandlerBusyStatuses(t *testing.T) {
 			503, true, "no query slot came free within 200ms"},
 		{"query timeout", Limits{MaxConcurrent: 1, QueryTimeout: time.Nanosecond}, "",
 			503, false, "report daily ran longer than 1ns and was stopped"},
-		{"over the request rate", Limits{MaxConcurrent: 1, QueryTimeout: 100 * time.Millisecond, RequestsPerSecond: 0.5}, "",
+		// The first request must finish (daily prices calls in SQL: 50-200 ms on a busy machine),
+		// the second must wait longer than the timeout for its turn (2 s at 0.5 a second).
+		{"over the request rate", Limits{MaxConcurrent: 1, QueryTimeout: time.Second, RequestsPerSecond: 0.5}, "",
 			503, true, "more requests than the 0.5 a second it answers"},
 	}
 	for _, tt := range tests {

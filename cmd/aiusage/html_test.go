@@ -90,7 +90,7 @@ func TestReportHTML(t *testing.T) {
 	}
 
 	// Without scripts, the same answers as text: the unpriced model apart, never free.
-	if !regexp.MustCompile(`groq/compound-mini +unpriced +1 +500 +0 +50 +NULL`).MatchString(html.UnescapeString(s)) {
+	if !regexp.MustCompile(`groq/compound-mini +standard +NULL +unpriced +1 +1 +500 +0 +50 +NULL`).MatchString(html.UnescapeString(s)) {
 		t.Error("the page's text fallback does not list the unpriced model apart")
 	}
 	// Self-contained: nothing is fetched.

@@ -22,7 +22,7 @@ type command struct {
 
 var commands = []command{
 	{"report", "run a report against a DuckDB file or a collector's report endpoint", runReport},
-	{"prices", "show the model price table or load one into a DuckDB file", runPrices},
+	{"prices", "show, load, import or compare price tables", runPrices},
 	{"budgets", "list, set, delete or load spending budgets", runBudgets},
 	{"emulate", "serve Groq- and Gemini-compatible endpoints on loopback", runEmulate},
 	{"demo", "drive voice-command-like traffic through the instrumented SDKs", runDemo},

@@ -19,6 +19,10 @@ type usageColumn struct {
 	name string
 	attr attribute.Key
 	kind columnKind
+	// alias is another attribute the column takes when attr is absent: the same fact
+	// under the name other tools record it (gen_ai.usage.cost for aiusage.cost.usd).
+	// A span carrying both fills the column from either; they are equal when we record them.
+	alias attribute.Key
 }
 
 // usageColumns is the column contract of ai_usage_log, the one place it is written down
@@ -27,46 +31,66 @@ type usageColumn struct {
 // stored rows (queries/rollup.sql), so it needs nothing from here.
 //
 // A new column is one entry here plus one migration (internal/schema/migrations) that
-// adds it, e.g. `{"audio_input_tokens", semconv.UsageAudioInputTokens, kindCount}` and
-// `ALTER TABLE ai_usage_log ADD COLUMN audio_input_tokens BIGINT;`.
+// adds it, e.g. `{"video_seconds", semconv.UsageVideoSeconds, kindSeconds, ""}` and
+// `ALTER TABLE ai_usage_log ADD COLUMN video_seconds DOUBLE;`.
 var usageColumns = [...]usageColumn{
-	{"trace_id", "", kindTraceID},
-	{"span_id", "", kindSpanID},
-	{"start_time", "", kindStartTime},
-	{"end_time", "", kindEndTime},
-	{"day", "", kindDay},
-	{"duration_s", "", kindDuration},
-	{"service_name", semconv.ServiceName, kindService},
-	{"provider", semconv.GenAIProviderName, kindProvider},
-	{"operation", semconv.GenAIOperationName, kindString},
-	{"request_model", semconv.GenAIRequestModel, kindString},
-	{"response_model", semconv.GenAIResponseModel, kindString},
-	{"response_id", semconv.GenAIResponseID, kindUnique},
-	{"user_id", semconv.UserID, kindString},
-	{"project_id", semconv.ProjectID, kindString},
-	{"action_type", semconv.ActionType, kindString},
-	{"input_tokens", semconv.GenAIUsageInputTokens, kindCount},
-	{"output_tokens", semconv.GenAIUsageOutputTokens, kindCount},
-	{"cache_read_input_tokens", semconv.GenAIUsageCacheReadInput, kindCount},
-	{"reasoning_output_tokens", semconv.GenAIUsageReasoningOutput, kindCount},
-	{"streaming", semconv.GenAIRequestStream, kindBool},
-	{"time_to_first_chunk_s", semconv.GenAIResponseTimeToFirstChunk, kindSeconds},
-	{"finish_reasons", semconv.GenAIResponseFinishReasons, kindStrings},
-	{"status_code", semconv.HTTPResponseStatusCode, kindStatus},
-	{"error_type", semconv.ErrorType, kindString},
-	{"server_address", semconv.ServerAddress, kindString},
-	{"requests_limit", semconv.RateLimitRequestsLimit, kindCount},
-	{"requests_remaining", semconv.RateLimitRequestsRemaining, kindCount},
-	{"requests_reset_s", semconv.RateLimitRequestsReset, kindSeconds},
-	{"tokens_limit", semconv.RateLimitTokensLimit, kindCount},
-	{"tokens_remaining", semconv.RateLimitTokensRemaining, kindCount},
-	{"tokens_reset_s", semconv.RateLimitTokensReset, kindSeconds},
-	{"retry_after_s", semconv.RateLimitRetryAfter, kindSeconds},
-	{"quota_id", semconv.RateLimitQuotaID, kindString},
-	{"cost_usd", semconv.CostUSD, kindCost},
-	{"cost_status", semconv.CostStatus, kindString},
-	{"attributes", "", kindAttributes},
-	{"resource_attributes", "", kindResourceAttributes},
+	{"trace_id", "", kindTraceID, ""},
+	{"span_id", "", kindSpanID, ""},
+	{"start_time", "", kindStartTime, ""},
+	{"end_time", "", kindEndTime, ""},
+	{"day", "", kindDay, ""},
+	{"duration_s", "", kindDuration, ""},
+	{"service_name", semconv.ServiceName, kindService, ""},
+	{"provider", semconv.GenAIProviderName, kindProvider, ""},
+	{"operation", semconv.GenAIOperationName, kindString, ""},
+	{"request_model", semconv.GenAIRequestModel, kindString, ""},
+	{"response_model", semconv.GenAIResponseModel, kindString, ""},
+	{"response_id", semconv.GenAIResponseID, kindUnique, ""},
+	{"user_id", semconv.UserID, kindString, ""},
+	{"project_id", semconv.ProjectID, kindString, ""},
+	{"action_type", semconv.ActionType, kindString, ""},
+	{"input_tokens", semconv.GenAIUsageInputTokens, kindCount, ""},
+	{"output_tokens", semconv.GenAIUsageOutputTokens, kindCount, ""},
+	{"cache_read_input_tokens", semconv.GenAIUsageCacheReadInput, kindCount, ""},
+	{"reasoning_output_tokens", semconv.GenAIUsageReasoningOutput, kindCount, ""},
+	{"streaming", semconv.GenAIRequestStream, kindBool, ""},
+	{"time_to_first_chunk_s", semconv.GenAIResponseTimeToFirstChunk, kindSeconds, ""},
+	{"finish_reasons", semconv.GenAIResponseFinishReasons, kindStrings, ""},
+	{"status_code", semconv.HTTPResponseStatusCode, kindStatus, ""},
+	{"error_type", semconv.ErrorType, kindString, ""},
+	{"server_address", semconv.ServerAddress, kindString, ""},
+	{"requests_limit", semconv.RateLimitRequestsLimit, kindCount, ""},
+	{"requests_remaining", semconv.RateLimitRequestsRemaining, kindCount, ""},
+	{"requests_reset_s", semconv.RateLimitRequestsReset, kindSeconds, ""},
+	{"tokens_limit", semconv.RateLimitTokensLimit, kindCount, ""},
+	{"tokens_remaining", semconv.RateLimitTokensRemaining, kindCount, ""},
+	{"tokens_reset_s", semconv.RateLimitTokensReset, kindSeconds, ""},
+	{"retry_after_s", semconv.RateLimitRetryAfter, kindSeconds, ""},
+	{"quota_id", semconv.RateLimitQuotaID, kindString, ""},
+	{"cost_usd", semconv.CostUSD, kindCost, semconv.GenAIUsageCost},
+	{"cost_status", semconv.CostStatus, kindString, ""},
+	{"attributes", "", kindAttributes, ""},
+	{"resource_attributes", "", kindResourceAttributes, ""},
+	// Migration 0005: the billed units beyond the GenAI totals and the service tiers.
+	{"audio_input_tokens", semconv.UsageAudioInputTokens, kindCount, ""},
+	{"image_input_tokens", semconv.UsageImageInputTokens, kindCount, ""},
+	{"video_input_tokens", semconv.UsageVideoInputTokens, kindCount, ""},
+	{"document_input_tokens", semconv.UsageDocumentInputTokens, kindCount, ""},
+	{"audio_cache_read_input_tokens", semconv.UsageAudioCacheReadInputTokens, kindCount, ""},
+	{"image_cache_read_input_tokens", semconv.UsageImageCacheReadInputTokens, kindCount, ""},
+	{"video_cache_read_input_tokens", semconv.UsageVideoCacheReadInputTokens, kindCount, ""},
+	{"document_cache_read_input_tokens", semconv.UsageDocumentCacheReadInputTokens, kindCount, ""},
+	{"audio_output_tokens", semconv.UsageAudioOutputTokens, kindCount, ""},
+	{"image_output_tokens", semconv.UsageImageOutputTokens, kindCount, ""},
+	{"video_output_tokens", semconv.UsageVideoOutputTokens, kindCount, ""},
+	{"audio_seconds", semconv.UsageAudioSeconds, kindSeconds, ""},
+	{"audio_billed_seconds", semconv.UsageAudioBilledSeconds, kindSeconds, ""},
+	{"input_characters", semconv.UsageInputCharacters, kindCount, ""},
+	{"web_search_queries", semconv.UsageWebSearchQueries, kindCount, ""},
+	{"request_service_tier", semconv.RequestServiceTier, kindString, ""},
+	{"response_service_tier", semconv.ResponseServiceTier, kindString, ""},
+	{"cost_service_tier", semconv.CostServiceTier, kindString, ""},
+	{"cost_missing_unit", semconv.CostMissingUnit, kindString, ""},
 }
 
 // columnKind is how a column is filled and what DuckDB type it has.
@@ -143,6 +167,9 @@ var (
 		for i, c := range usageColumns {
 			if c.kind.fromSpanAttribute() {
 				m[string(c.attr)] = columnSpec{col: i, kind: c.kind}
+				if c.alias != "" {
+					m[string(c.alias)] = columnSpec{col: i, kind: c.kind, alias: true}
+				}
 			}
 		}
 		return m
@@ -182,6 +209,9 @@ var (
 type columnSpec struct {
 	col  int
 	kind columnKind
+	// alias says the attribute is another name of the column's: it fills the column
+	// only when the column's own attribute has not.
+	alias bool
 }
 
 // tableColumn is a column of a table as DuckDB describes it.

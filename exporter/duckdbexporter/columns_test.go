@@ -97,7 +97,7 @@ func TestStartRefusesATableWithoutAColumn(t *testing.T) {
 // and nothing else.
 func TestANewColumnIsOneEntryAndOneMigration(t *testing.T) {
 	db := schematest.Open(t, filepath.Join(t.TempDir(), "usage.duckdb"))
-	if _, err := db.Exec("ALTER TABLE ai_usage_log ADD COLUMN audio_input_tokens BIGINT"); err != nil {
+	if _, err := db.Exec("ALTER TABLE ai_usage_log ADD COLUMN video_seconds DOUBLE"); err != nil {
 		t.Fatal(err)
 	}
 	cols, err := describe(context.Background(), db, "ai_usage_log")
@@ -105,11 +105,11 @@ func TestANewColumnIsOneEntryAndOneMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	diff := contractDiff(cols, usageColumns[:])
-	if len(diff) != 1 || !strings.Contains(diff[0], "the column table lacks audio_input_tokens BIGINT") {
+	if len(diff) != 1 || !strings.Contains(diff[0], "the column table lacks video_seconds DOUBLE") {
 		t.Errorf("with the migration alone: %q", diff)
 	}
 	withEntry := append(usageColumns[:len(usageColumns):len(usageColumns)],
-		usageColumn{"audio_input_tokens", "aiusage.usage.audio.input_tokens", kindCount})
+		usageColumn{"video_seconds", "aiusage.usage.video.seconds", kindSeconds, ""})
 	if diff := contractDiff(cols, withEntry); len(diff) != 0 {
 		t.Errorf("with the migration and the entry: %q", diff)
 	}

@@ -35,9 +35,9 @@ func TestStartKeepsAnAnalystsPricesAndLoadsPricesFile(t *testing.T) {
 	cfg := testConfig(t)
 	e := startExporter(t, cfg)
 	// An analyst replaces the table (aiusage prices load) while no collector runs.
-	mine := []pricing.Price{{Provider: "groq", Model: "my-model", InputPerMTok: 1, OutputPerMTok: 2,
+	mine := []pricing.Price{{Provider: "groq", Model: "my-model", Tier: "standard", Unit: pricing.InputTokens, USD: 1, Per: 1e6,
 		EffectiveFrom: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}
-	if err := schema.ReplacePrices(ctx, e.db, mine); err != nil {
+	if err := schema.ReplacePrices(ctx, e.db, mine, schema.Origin{Kind: schema.OriginFile, Name: "mine.csv"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.shutdown(ctx); err != nil {
@@ -51,7 +51,7 @@ func TestStartKeepsAnAnalystsPricesAndLoadsPricesFile(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// prices_file replaces whatever is there.
+	// prices_file replaces whatever is there; a file in the older layout is read with a note.
 	file := filepath.Join(t.TempDir(), "prices.csv")
 	csv := "provider,model,input_usd_per_mtok,output_usd_per_mtok,cached_input_usd_per_mtok,min_input_tokens,effective_from,effective_to,source\n" +
 		"gcp.gemini,gemini-9,0.5,1.5,,0,2026-01-01,,test\n"
@@ -60,8 +60,31 @@ func TestStartKeepsAnAnalystsPricesAndLoadsPricesFile(t *testing.T) {
 	}
 	cfg.PricesFile = file
 	e = startExporter(t, cfg)
-	if got := queryStrings(t, e.db, "SELECT provider || ' ' || model || ' ' || output_usd_per_mtok FROM model_prices"); len(got) != 1 || got[0] != "gcp.gemini gemini-9 1.5" {
+	if got := queryStrings(t, e.db, "SELECT provider || ' ' || model || ' ' || unit || ' ' || usd FROM model_prices ORDER BY unit"); strings.Join(got, ";") != "gcp.gemini gemini-9 input_tokens 0.5;gcp.gemini gemini-9 output_tokens 1.5" {
 		t.Errorf("prices_file not loaded: %v", got)
+	}
+}
+
+// TestStartRefreshesAnEarlierBuiltInTable: a release's corrected built-in prices replace
+// the built-in table an earlier release loaded (and not an analyst's, above).
+func TestStartRefreshesAnEarlierBuiltInTable(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig(t)
+	e := startExporter(t, cfg)
+	old := []pricing.Price{{Provider: "groq", Model: "openai/gpt-oss-20b", Tier: "standard", Unit: pricing.InputTokens, USD: 0.05, Per: 1e6,
+		EffectiveFrom: time.Date(2025, 8, 5, 0, 0, 0, 0, time.UTC)}}
+	if err := schema.ReplacePrices(ctx, e.db, old, schema.Origin{Kind: schema.OriginBuiltin, Name: "prices.csv sha256:0123456789abcdef"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e = startExporter(t, cfg)
+	if n := queryInt(t, e.db, "SELECT count(*) FROM model_prices"); n != int64(len(pricing.Default().Prices())) {
+		t.Errorf("model_prices holds %d rows after the upgrade, want the %d built-in ones", n, len(pricing.Default().Prices()))
+	}
+	if got := queryStrings(t, e.db, "SELECT name FROM model_prices_origin"); len(got) != 1 || got[0] != pricing.DefaultFingerprint() {
+		t.Errorf("origin %v, want %s", got, pricing.DefaultFingerprint())
 	}
 }
 

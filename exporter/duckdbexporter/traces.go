@@ -319,6 +319,9 @@ func (rb *rowBuilder) fill(span ptrace.Span) {
 			rb.rest(k, val)
 			continue
 		}
+		if spec.alias && v[spec.col] != nil {
+			continue // the column's own attribute filled it: the same fact twice
+		}
 		switch spec.kind {
 		case kindString:
 			rb.str(spec.col, k, val)

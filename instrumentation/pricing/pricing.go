@@ -1,181 +1,74 @@
-// Package pricing is the aiusage price table: USD per million tokens by provider and
-// model, with prompt-size tiers and effective dates, and the cost of a call under it.
+// Package pricing is the aiusage price table and the cost of a call under it.
 //
-// The table ships embedded (prices.csv in this folder, see [Default]); an app or the CLI
-// may load its own with [Parse] or [Load]. A model with no price is unpriced: [Table.Cost]
-// reports ok=false rather than a cost of zero.
+// A row is the price of one billed unit (input tokens, cached input tokens, audio
+// input tokens, billed audio seconds, characters, search queries, requests...) of a
+// model, or of every model a glob matches, in one service tier (standard, flex,
+// priority, batch, provisioned), from a prompt size on (Gemini 2.5 Pro bills prompts
+// over 200K tokens at higher rates), during a period, with the page it comes from and
+// the day it was checked. A unit is named as the usage unit it bills (usage.Units), so
+// the names on spans, in the table and in the reports are one vocabulary.
+//
+// The table ships embedded (prices.csv in this folder, see [Default]); an app or the
+// CLI may load its own with [Parse] or [Load]. A call is priced by [Table.Bill]: a
+// model with no rows is unpriced, never free; a call using a unit the model has no
+// rate for is partially priced and names the unit; a tier without rows is priced at
+// the standard tier and says so.
+//
+// The reports price stored calls in SQL by the same rules (queries/, the ai_usage_priced
+// macro of the schema); a test records calls through the library, lands them through
+// the exporter and checks that each call's cost is the same both ways.
 package pricing
 
 import (
 	"bytes"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"fmt"
 	"os"
-	"path"
-	"sort"
-	"strings"
 	"sync"
 	"time"
-
-	"github.com/aiusage/aiusage/instrumentation/usage"
 )
 
 //go:embed prices.csv
 var embedded []byte
 
-// Price is one row of the table: what a provider charges for a model (or every model
-// matching a glob) from a prompt size on, during a period.
+// Price is one row of the table: what a provider charges for one unit of a model.
 type Price struct {
-	// Provider is the gen_ai.provider.name value, e.g. "groq" or "gcp.gemini".
+	// Provider is the gen_ai.provider.name value: "groq", "gcp.gemini", "gcp.vertex_ai".
 	Provider string
-	// Model is an exact model name or a glob in path.Match syntax ("gemini-2.0-flash-0*").
-	// An exact name beats a glob; a longer glob beats a shorter one.
+	// Model is an exact model name or a glob ("gemini-2.0-flash-0*"). An exact name
+	// beats a glob; a longer glob beats a shorter one.
 	Model string
-	// InputPerMTok and OutputPerMTok are USD per million input and output tokens.
-	InputPerMTok, OutputPerMTok float64
-	// CachedInputPerMTok is USD per million cached (cache-read) input tokens; it applies
-	// only when HasCachedInput is set, otherwise cached input is billed as input.
-	CachedInputPerMTok float64
-	HasCachedInput     bool
-	// MinInputTokens is the prompt size from which this tier applies; of the tiers a
-	// call reaches, the one with the highest MinInputTokens wins.
+	// Tier is the service tier the price is for (semconv.ServiceTier*).
+	Tier string
+	// MinInputTokens is the prompt size from which the price applies: of a unit's
+	// rows a call's prompt reaches, the one with the highest MinInputTokens wins.
 	MinInputTokens int64
-	// EffectiveFrom is the first instant the price is in force; EffectiveTo is the
-	// first instant it no longer is (exclusive), zero while it is still in force.
+	// Unit is what is priced.
+	Unit Unit
+	// USD is the price of Per units: 0.30 per 1,000,000 tokens, 0.111 per 3,600 s.
+	USD, Per float64
+	// MinBilled is the least quantity billed per request that uses the unit (Groq
+	// Whisper bills at least 10 s); zero for none. Only audio_billed_seconds has one.
+	MinBilled float64
+	// EffectiveFrom is the first day the price is in force; EffectiveTo the first day
+	// it no longer is, zero while it still is. Days are UTC.
 	EffectiveFrom, EffectiveTo time.Time
-	// Source says where the price comes from (page and date checked).
+	// Checked is the day the price was last checked against Source; zero if unknown.
+	Checked time.Time
+	// Source says where the price comes from.
 	Source string
 }
 
-// Cost is the USD price of u at p. Cached input is billed at the cached price when the
-// row has one and as input otherwise. Negative counts count as zero, and cached tokens
-// beyond the input count are capped at it, so bad counts never produce a negative cost.
-func (p Price) Cost(u usage.Usage) float64 {
-	in := max(u.InputTokens, 0)
-	cached := min(max(u.CacheReadInputTokens, 0), in)
-	out := max(u.OutputTokens, 0)
-	cachedPrice := p.InputPerMTok
-	if p.HasCachedInput {
-		cachedPrice = p.CachedInputPerMTok
-	}
-	return (float64(in-cached)*p.InputPerMTok + float64(cached)*cachedPrice + float64(out)*p.OutputPerMTok) / 1e6
+// Cost is the USD price of quantity units at p.
+func (p *Price) Cost(quantity float64) float64 {
+	return quantity * (p.USD / p.Per)
 }
 
 // active reports whether p is in force at t.
 func (p *Price) active(t time.Time) bool {
 	return !t.Before(p.EffectiveFrom) && (p.EffectiveTo.IsZero() || t.Before(p.EffectiveTo))
-}
-
-// Table is a validated price table. It is immutable and safe for concurrent use.
-type Table struct {
-	prices     []Price                // file order
-	byProvider map[string]*modelIndex // lookup structure
-}
-
-// modelIndex holds one provider's rows, grouped by model or glob.
-type modelIndex struct {
-	exact map[string][]Price
-	globs []globRows // most specific (longest) first
-}
-
-type globRows struct {
-	pattern string
-	prefix  string // literal text before the first meta character: a cheap first filter
-	rows    []Price
-}
-
-func newTable(prices []Price) *Table {
-	t := &Table{prices: prices, byProvider: make(map[string]*modelIndex)}
-	type globKey struct{ provider, pattern string }
-	globAt := make(map[globKey]int) // index in its provider's globs
-	for _, p := range prices {
-		idx := t.byProvider[p.Provider]
-		if idx == nil {
-			idx = &modelIndex{exact: make(map[string][]Price)}
-			t.byProvider[p.Provider] = idx
-		}
-		if !isGlob(p.Model) {
-			idx.exact[p.Model] = append(idx.exact[p.Model], p)
-			continue
-		}
-		i, ok := globAt[globKey{p.Provider, p.Model}]
-		if !ok {
-			i = len(idx.globs)
-			globAt[globKey{p.Provider, p.Model}] = i
-			prefix := p.Model[:strings.IndexAny(p.Model, globMeta)]
-			idx.globs = append(idx.globs, globRows{pattern: p.Model, prefix: prefix})
-		}
-		idx.globs[i].rows = append(idx.globs[i].rows, p)
-	}
-	for _, idx := range t.byProvider {
-		sort.SliceStable(idx.globs, func(i, j int) bool {
-			a, b := idx.globs[i].pattern, idx.globs[j].pattern
-			if len(a) != len(b) {
-				return len(a) > len(b)
-			}
-			return a < b // equal length: deterministic
-		})
-	}
-	return t
-}
-
-// Prices returns a copy of the table's rows in the order they were read.
-func (t *Table) Prices() []Price {
-	return append([]Price(nil), t.prices...)
-}
-
-// Lookup finds the price of a call to model at provider with inputTokens of prompt at
-// time at. Rows for the exact model name are tried first, then globs, longest first;
-// the first of these with a row in force at at and a tier the prompt reaches wins, and
-// within it the tier with the highest MinInputTokens not above inputTokens.
-func (t *Table) Lookup(provider, model string, inputTokens int64, at time.Time) (Price, bool) {
-	idx := t.byProvider[provider]
-	if idx == nil || model == "" {
-		return Price{}, false
-	}
-	if p, ok := pick(idx.exact[model], inputTokens, at); ok {
-		return p, true
-	}
-	for _, g := range idx.globs {
-		if !strings.HasPrefix(model, g.prefix) {
-			continue
-		}
-		if ok, _ := path.Match(g.pattern, model); !ok {
-			continue
-		}
-		if p, ok := pick(g.rows, inputTokens, at); ok {
-			return p, true
-		}
-	}
-	return Price{}, false
-}
-
-// pick returns, of rows in force at at, the highest tier that inputTokens reaches.
-func pick(rows []Price, inputTokens int64, at time.Time) (Price, bool) {
-	var best *Price
-	for i := range rows {
-		p := &rows[i]
-		if !p.active(at) || p.MinInputTokens > max(inputTokens, 0) {
-			continue
-		}
-		if best == nil || p.MinInputTokens > best.MinInputTokens {
-			best = p
-		}
-	}
-	if best == nil {
-		return Price{}, false
-	}
-	return *best, true
-}
-
-// Cost is the USD cost of a call to model at provider at time at; ok is false when the
-// table has no price for it (the call is unpriced, not free).
-func (t *Table) Cost(provider, model string, u usage.Usage, at time.Time) (usd float64, ok bool) {
-	p, ok := t.Lookup(provider, model, u.InputTokens, at)
-	if !ok {
-		return 0, false
-	}
-	return p.Cost(u), true
 }
 
 // Default returns the table embedded in the library (prices.csv).
@@ -192,7 +85,16 @@ var defaultTable = sync.OnceValue(func() *Table {
 	return t
 })
 
-// Load reads and validates a price table in the prices.csv format from a file.
+// DefaultFingerprint identifies the embedded table's content: it changes when a release
+// ships other prices, so that a store filled from an earlier built-in table can be told
+// apart from one an analyst loaded, and refreshed.
+func DefaultFingerprint() string {
+	sum := sha256.Sum256(embedded)
+	return "prices.csv sha256:" + hex.EncodeToString(sum[:8])
+}
+
+// Load reads and validates a price table from a file, in the prices.csv layout or
+// the older one-row-per-model layout (see [Parse]).
 func Load(name string) (*Table, error) {
 	f, err := os.Open(name)
 	if err != nil {
@@ -204,12 +106,4 @@ func Load(name string) (*Table, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return t, nil
-}
-
-// globMeta are the characters that make a model field a path.Match pattern.
-const globMeta = `*?[\`
-
-// isGlob reports whether a model field is a pattern rather than a name.
-func isGlob(model string) bool {
-	return strings.ContainsAny(model, globMeta)
 }

@@ -198,8 +198,9 @@ func TestGenaiSDK(t *testing.T) {
 			semconv.GenAIUsageCacheReadInput:  64,
 			semconv.GenAIUsageReasoningOutput: 1058,
 			semconv.CostStatus:                "priced",
-			semconv.CostUSD:                   usd(4704, 0.30) + usd(1935, 2.50),
-			semconv.HTTPResponseStatusCode:    200,
+			// The 64 cached tokens bill at the cache-read rate (10% of input).
+			semconv.CostUSD:                usd(4704-64, 0.30) + usd(64, 0.03) + usd(1935, 2.50),
+			semconv.HTTPResponseStatusCode: 200,
 		},
 		wantIn: 4704, wantOut: 1935,
 	}, {

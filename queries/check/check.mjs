@@ -20,6 +20,7 @@ const fixtureArgs = {
   users: { days: '2', to_day: '2026-11-02' },
   projects: { from_day: '2026-11-01', to_day: '2026-11-02' },
   cost: { as_of: '2026-11-02' },
+  cost_units: { from_day: '2026-11-01', to_day: '2026-11-02' },
   quota: { as_of: '2026-11-02 12:00:00+00' },
   budgets: { as_of: '2026-11-02 12:00:00+00' },
   anomalies: { from_day: '2026-11-01', to_day: '2026-11-02', k: '3', min_usd: '0' },
@@ -29,7 +30,7 @@ const fixtureArgs = {
     limits: '[{"provider":"gcp.gemini","rpm":10,"rpd":20,"tpm":250000}]',
   },
   retention: { as_of: '2026-12-15', days: '30' },
-  prices: { in_force_on: '2026-11-02' },
+  prices: { in_force_on: '2026-11-02', checked_before: '2026-12-01' },
   rollup: { from_day: '2026-11-01', to_day: '2026-11-02' },
 };
 

@@ -3,10 +3,13 @@
 -- stream, an error, 429s, quota snapshots, a price table and budgets. Run after the schema
 -- migrations (internal/schema/migrations/*.sql).
 
-INSERT INTO model_prices VALUES
-    ('groq', 'llama-3.3-70b-versatile', 0.59, 0.79, NULL, 0, DATE '2024-12-06', NULL, 'fixture'),
-    ('gcp.gemini', 'gemini-2.5-flash', 0.30, 2.50, NULL, 0, DATE '2025-06-17', DATE '2026-11-02', 'fixture'),
-    ('gcp.gemini', 'gemini-2.5-flash', 0.40, 3.00, NULL, 0, DATE '2026-11-02', NULL, 'fixture');
+INSERT INTO model_prices (provider, model, service_tier, min_input_tokens, unit, usd, per, effective_from, effective_to, checked, source) VALUES
+    ('groq', 'llama-3.3-70b-versatile', 'standard', 0, 'input_tokens', 0.59, 1e6, DATE '2024-12-06', NULL, DATE '2026-11-01', 'fixture'),
+    ('groq', 'llama-3.3-70b-versatile', 'standard', 0, 'output_tokens', 0.79, 1e6, DATE '2024-12-06', NULL, DATE '2026-11-01', 'fixture'),
+    ('gcp.gemini', 'gemini-2.5-flash', 'standard', 0, 'input_tokens', 0.30, 1e6, DATE '2025-06-17', DATE '2026-11-02', DATE '2026-11-01', 'fixture'),
+    ('gcp.gemini', 'gemini-2.5-flash', 'standard', 0, 'output_tokens', 2.50, 1e6, DATE '2025-06-17', DATE '2026-11-02', DATE '2026-11-01', 'fixture'),
+    ('gcp.gemini', 'gemini-2.5-flash', 'standard', 0, 'input_tokens', 0.40, 1e6, DATE '2026-11-02', NULL, DATE '2026-11-01', 'fixture'),
+    ('gcp.gemini', 'gemini-2.5-flash', 'standard', 0, 'output_tokens', 3.00, 1e6, DATE '2026-11-02', NULL, DATE '2026-11-01', 'fixture');
 
 INSERT INTO ai_usage_log (trace_id, span_id, start_time, day, duration_s, service_name, provider, operation,
                           request_model, response_model, user_id, project_id, action_type,

@@ -12,6 +12,7 @@ import (
 	"github.com/openai/openai-go/v3/option"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"google.golang.org/genai"
 
 	"github.com/aiusage/aiusage/instrumentation"
 	"github.com/aiusage/aiusage/instrumentation/semconv"
@@ -174,5 +175,111 @@ func TestTextToSpeechThroughSDK(t *testing.T) {
 		semconv.UsageAudioSeconds:      nil,
 		semconv.HTTPResponseStatusCode: 200,
 		semconv.ErrorType:              nil,
+	})
+}
+
+// TestVoiceCostFromPriceTable: each voice span's cost is the price table's rate times
+// its billed unit, computed here by hand from the rows of instrumentation/pricing/prices.csv.
+func TestVoiceCostFromPriceTable(t *testing.T) {
+	e := newVoiceEnv(t)
+	ctx := context.Background()
+	const (
+		turboPerHour   = 0.04  // groq,whisper-large-v3-turbo,standard,audio_billed_seconds,0.04,3600,min 10
+		largePerHour   = 0.111 // groq,whisper-large-v3,standard,audio_billed_seconds,0.111,3600,min 10
+		orpheusPerMChr = 22.0  // groq,canopylabs/orpheus-v1-english,standard,input_characters,22,1M
+	)
+	transcribe := func(model string, seconds float64) {
+		t.Helper()
+		wav := emulator.SpeechWAV(seconds, 16000, "")
+		if _, err := e.instrumented.Audio.Transcriptions.New(ctx, openai.AudioTranscriptionNewParams{
+			File: openai.File(bytes.NewReader(wav), "a.wav", "audio/wav"), Model: openai.AudioModel(model),
+		}); err != nil {
+			t.Fatalf("transcription: %v", err)
+		}
+	}
+	tests := []struct {
+		name   string
+		call   func()
+		billed any // aiusage.usage.audio.billed_seconds
+		chars  any // aiusage.usage.input_characters
+		usd    float64
+	}{
+		{"3.7 s: the 10 s minimum", func() { transcribe("whisper-large-v3-turbo", 3.7) }, 10.0, nil, 10 * turboPerHour / 3600},
+		{"12.5 s: as measured", func() { transcribe("whisper-large-v3", 12.5) }, 12.5, nil, 12.5 * largePerHour / 3600},
+		{"speech: per character", func() {
+			resp, err := e.instrumented.Audio.Speech.New(ctx, openai.AudioSpeechNewParams{
+				Model: "canopylabs/orpheus-v1-english", Input: "Les lumières sont allumées.",
+				Voice: openai.AudioSpeechNewParamsVoiceUnion{OfString: openai.String("troy")},
+			})
+			if err != nil {
+				t.Fatalf("speech: %v", err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+		}, nil, int64(27), 27 * orpheusPerMChr / 1e6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.call()
+			wantAttrs(t, attrs(e.lastSpan(t)), map[attribute.Key]any{
+				semconv.UsageAudioBilledSeconds: tt.billed,
+				semconv.UsageInputCharacters:    tt.chars,
+				semconv.CostStatus:              semconv.CostPriced,
+				semconv.CostUSD:                 tt.usd,
+				semconv.GenAIUsageCost:          tt.usd,
+			})
+		})
+	}
+}
+
+// TestGeminiTextToSpeechThroughGenai: a Gemini TTS model through generateContent (genai
+// against the emulator): audio output tokens on the span, priced at the audio rate.
+func TestGeminiTextToSpeechThroughGenai(t *testing.T) {
+	emu, err := emulator.New(emulator.Config{})
+	if err != nil {
+		t.Fatalf("emulator: %v", err)
+	}
+	srv := httptest.NewServer(emu.GeminiHandler())
+	t.Cleanup(srv.Close)
+	h := newHarness(t, instrumentation.WithHost(srv.Listener.Addr().String(), instrumentation.Gemini))
+	ctx := context.Background()
+	client, err := genai.NewClient(ctx, &genai.ClientConfig{
+		APIKey: "gemini_test", Backend: genai.BackendGeminiAPI,
+		HTTPOptions: genai.HTTPOptions{BaseURL: srv.URL},
+		HTTPClient:  &http.Client{Transport: h.inst.Transport(nil)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const model = "gemini-2.5-flash-preview-tts"
+	res, err := client.Models.GenerateContent(ctx, model, genai.Text("Tomorrow morning in Paris: light rain."), &genai.GenerateContentConfig{
+		ResponseModalities: []string{string(genai.ModalityAudio)},
+		SpeechConfig:       &genai.SpeechConfig{VoiceConfig: &genai.VoiceConfig{PrebuiltVoiceConfig: &genai.PrebuiltVoiceConfig{VoiceName: "Kore"}}},
+	})
+	if err != nil {
+		t.Fatalf("generateContent: %v", err)
+	}
+	u := res.UsageMetadata
+	var audioOut int64
+	for _, d := range u.CandidatesTokensDetails {
+		if d.Modality == genai.MediaModalityAudio {
+			audioOut += int64(d.TokenCount)
+		}
+	}
+	if audioOut == 0 {
+		t.Fatal("no audio output tokens reported")
+	}
+	in, out := int64(u.PromptTokenCount), int64(u.CandidatesTokenCount)
+	// gcp.gemini,gemini-2.5-flash-preview-tts,standard: input_tokens 0.5, output_tokens 10,
+	// audio_output_tokens 10 per 1M.
+	usd := float64(in)*0.5/1e6 + float64(out-audioOut)*10/1e6 + float64(audioOut)*10/1e6
+	wantAttrs(t, attrs(h.span(t)), map[attribute.Key]any{
+		semconv.GenAIOperationName:     "generate_content",
+		semconv.GenAIRequestModel:      model,
+		semconv.GenAIUsageInputTokens:  in,
+		semconv.GenAIUsageOutputTokens: out,
+		semconv.UsageAudioOutputTokens: audioOut,
+		semconv.CostStatus:             semconv.CostPriced,
+		semconv.CostUSD:                usd,
 	})
 }

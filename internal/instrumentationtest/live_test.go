@@ -2,7 +2,6 @@ package instrumentationtest
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -20,12 +19,7 @@ const liveModel = "gemini-2.5-flash-native-audio-preview-09-2025"
 // the emulator, recorded by genailive: one live span, an event per turn, and the turns'
 // usage summed per modality as the SDK handed it to the app.
 func TestLiveSessionThroughGenai(t *testing.T) {
-	emu, err := emulator.New(emulator.Config{})
-	if err != nil {
-		t.Fatalf("emulator: %v", err)
-	}
-	srv := httptest.NewServer(emu.GeminiHandler())
-	t.Cleanup(srv.Close)
+	srv := serveEmulator(t, (*emulator.Emulator).GeminiHandler)
 	h := newHarness(t)
 	ctx := context.Background()
 	client, err := genai.NewClient(ctx, &genai.ClientConfig{

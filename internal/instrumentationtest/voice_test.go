@@ -28,14 +28,22 @@ type voiceEnv struct {
 	bare         openai.Client
 }
 
-func newVoiceEnv(t *testing.T) *voiceEnv {
+// serveEmulator serves one of a new emulator's providers on loopback: handler is
+// (*emulator.Emulator).GroqHandler or GeminiHandler.
+func serveEmulator(t *testing.T, handler func(*emulator.Emulator) http.Handler) *httptest.Server {
 	t.Helper()
 	emu, err := emulator.New(emulator.Config{})
 	if err != nil {
 		t.Fatalf("emulator: %v", err)
 	}
-	srv := httptest.NewServer(emu.GroqHandler())
+	srv := httptest.NewServer(handler(emu))
 	t.Cleanup(srv.Close)
+	return srv
+}
+
+func newVoiceEnv(t *testing.T) *voiceEnv {
+	t.Helper()
+	srv := serveEmulator(t, (*emulator.Emulator).GroqHandler)
 	h := newHarness(t, instrumentation.WithHost(srv.Listener.Addr().String(), instrumentation.Groq))
 	client := func(rt http.RoundTripper) openai.Client {
 		return openai.NewClient(option.WithBaseURL(srv.URL+"/openai/v1"), option.WithAPIKey("gsk_test"),
@@ -235,12 +243,7 @@ func TestVoiceCostFromPriceTable(t *testing.T) {
 // TestGeminiTextToSpeechThroughGenai: a Gemini TTS model through generateContent (genai
 // against the emulator): audio output tokens on the span, priced at the audio rate.
 func TestGeminiTextToSpeechThroughGenai(t *testing.T) {
-	emu, err := emulator.New(emulator.Config{})
-	if err != nil {
-		t.Fatalf("emulator: %v", err)
-	}
-	srv := httptest.NewServer(emu.GeminiHandler())
-	t.Cleanup(srv.Close)
+	srv := serveEmulator(t, (*emulator.Emulator).GeminiHandler)
 	h := newHarness(t, instrumentation.WithHost(srv.Listener.Addr().String(), instrumentation.Gemini))
 	ctx := context.Background()
 	client, err := genai.NewClient(ctx, &genai.ClientConfig{

@@ -256,18 +256,7 @@ func (t *Tracker) ObserveCall(provider semconv.Provider, model string, tokens in
 	if !ok {
 		return
 	}
-	now := t.now()
-	t.mu.Lock()
-	e := t.estimator(provider, model, limit, now)
-	if e == nil {
-		t.mu.Unlock()
-		return
-	}
-	e.count(now, tokens)
-	var buf [6]quota.Alert
-	alerts := t.updateEstimates(e, now, buf[:0])
-	t.mu.Unlock()
-	t.fire(alerts)
+	t.observe(provider, model, limit, func(e *estimator, now time.Time) { e.count(now, tokens) })
 }
 
 // ObserveAudio counts seconds of audio sent to model (speech-to-text) toward the
@@ -278,6 +267,12 @@ func (t *Tracker) ObserveAudio(provider semconv.Provider, model string, seconds 
 	if !ok || limit.AudioSecondsPerHour == 0 && limit.AudioSecondsPerDay == 0 || !(seconds > 0) {
 		return
 	}
+	t.observe(provider, model, limit, func(e *estimator, now time.Time) { e.countAudio(now, seconds) })
+}
+
+// observe applies count to the estimates of provider and model under limit and fires
+// the alerts the new readings raise.
+func (t *Tracker) observe(provider semconv.Provider, model string, limit quota.Limit, count func(*estimator, time.Time)) {
 	now := t.now()
 	t.mu.Lock()
 	e := t.estimator(provider, model, limit, now)
@@ -285,7 +280,7 @@ func (t *Tracker) ObserveAudio(provider semconv.Provider, model string, seconds 
 		t.mu.Unlock()
 		return
 	}
-	e.countAudio(now, seconds)
+	count(e, now)
 	var buf [6]quota.Alert
 	alerts := t.updateEstimates(e, now, buf[:0])
 	t.mu.Unlock()

@@ -55,6 +55,16 @@ func (s *Session) Turn(u Usage) {
 	}
 }
 
+// SetStatusCode records the HTTP status that opened the session: 101 (Switching
+// Protocols) once a WebSocket handshake succeeded.
+func (s *Session) SetStatusCode(code int) {
+	s.mu.Lock()
+	if !s.ended {
+		s.rec.StatusCode = code
+	}
+	s.mu.Unlock()
+}
+
 // SetResponseModel names the model that served the session, when the provider says so.
 func (s *Session) SetResponseModel(model string) {
 	s.mu.Lock()

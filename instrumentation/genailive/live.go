@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"sync"
@@ -51,6 +52,7 @@ func Connect(ctx context.Context, inst *instrumentation.Instrumentation, client 
 		rec.End(instrumentation.ErrorType(err))
 		return nil, err
 	}
+	rec.SetStatusCode(http.StatusSwitchingProtocols) // the WebSocket handshake succeeded
 	return &Session{Session: s, rec: rec}, nil
 }
 

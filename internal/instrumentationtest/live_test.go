@@ -107,6 +107,7 @@ func TestLiveSessionThroughGenai(t *testing.T) {
 		semconv.UsageAudioInputTokens:  audioIn,
 		semconv.UsageAudioOutputTokens: audioOut,
 		semconv.ErrorType:              nil,
+		semconv.HTTPResponseStatusCode: 101,
 		semconv.CostStatus:             semconv.CostPriced,
 		// gcp.gemini,gemini-2.5-flash-native-audio-preview-09-2025,standard per 1M: input_tokens
 		// 0.5 (text), audio_input_tokens 3, output_tokens 2 (text), audio_output_tokens 12.

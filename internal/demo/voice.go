@@ -45,18 +45,18 @@ const (
 // their own, so a report filtered on it shows the pipeline alone.
 var VoiceAttribution = instrumentation.Attribution{UserID: "ana", ProjectID: "voice-pipeline", Action: "voice-turn"}
 
-// VoiceStep is what one step of the voice pipeline gave the app, read from the SDK's
-// own answers: the units the step is billed by, as the app sees them.
+// VoiceStep is one step of the voice pipeline: what it was, what the SDK returned (as
+// the workload's calls are), and the units it is billed by as the app sees them.
 type VoiceStep struct {
-	Step, Model string
+	Step    string
+	Outcome Outcome
 	// Units says what the step consumed, in the units it is billed by.
 	Units string
-	Err   error
 }
 
-// VoiceSpans is how many spans (rows) one voice pipeline run records: five HTTP calls
-// and one Live session.
-const VoiceSpans = 6
+// VoiceHTTPCalls is how many HTTP calls one voice pipeline run makes; its Live session
+// is one more span (row) without an HTTP attempt.
+const VoiceHTTPCalls = 5
 
 // RunVoice runs the voice assistant's pipeline once through the real SDKs against the
 // emulated providers in urls: a WAV made in-process goes to Groq speech-to-text
@@ -66,24 +66,36 @@ const VoiceSpans = 6
 func (d *Driver) RunVoice(ctx context.Context, inst *instrumentation.Instrumentation, urls ProviderURLs, a instrumentation.Attribution) []VoiceStep {
 	ctx = instrumentation.WithAttribution(ctx, a)
 	var steps []VoiceStep
-	add := func(step, model, units string, err error) {
-		steps = append(steps, VoiceStep{Step: step, Model: model, Units: units, Err: err})
+	add := func(step string, o Outcome, err error, units string) {
+		if err != nil {
+			o = failed(o, err)
+		} else if o.Status == 0 {
+			o.Status = http.StatusOK
+		}
+		steps = append(steps, VoiceStep{Step: step, Outcome: o, Units: units})
+	}
+	call := func(p instrumentation.Provider, model string) Outcome {
+		return Outcome{Call: Call{Provider: p, Model: model, Attribution: a}}
 	}
 
 	// 1. Speech-to-text: the question, spoken, as a 16 kHz WAV the emulator "hears".
+	// Billed by the seconds sent: the answer (json) does not say them.
 	question := emulator.SpeechWAV(spokenSeconds(voiceQuestion), 16000, voiceQuestion)
+	o := call(instrumentation.Groq, VoiceSTTModel)
+	o.Units = &instrumentation.Usage{AudioSeconds: spokenSeconds(voiceQuestion)}
 	tr, err := d.groq.Audio.Transcriptions.New(ctx, openai.AudioTranscriptionNewParams{
 		File:  openai.File(bytes.NewReader(question), "question.wav", "audio/wav"),
 		Model: VoiceSTTModel,
 	})
 	transcript := voiceQuestion
 	if err == nil {
-		transcript = strings.TrimSpace(tr.Text)
+		transcript, o.Text = strings.TrimSpace(tr.Text), tr.Text
 	}
-	add("speech-to-text", VoiceSTTModel, fmt.Sprintf("%.1f s of audio sent (json: no duration in the answer)", spokenSeconds(voiceQuestion)), err)
+	add("speech-to-text", o, err, fmt.Sprintf("%.1f s of audio sent (json: no duration in the answer)", spokenSeconds(voiceQuestion)))
 
 	// 2. Translation, verbose_json: the answer says the duration.
 	french := emulator.SpeechWAV(spokenSeconds(voiceFrench), 16000, voiceFrench)
+	o = call(instrumentation.Groq, VoiceTranslationModel)
 	var verbose struct {
 		Duration float64 `json:"duration"`
 	}
@@ -94,10 +106,12 @@ func (d *Driver) RunVoice(ctx context.Context, inst *instrumentation.Instrumenta
 	})
 	if err == nil {
 		err = decodeRaw(tl.RawJSON(), &verbose)
+		o.Text, o.Units = tl.Text, &instrumentation.Usage{AudioSeconds: verbose.Duration}
 	}
-	add("translation", VoiceTranslationModel, fmt.Sprintf("%.2f s of audio (duration in the answer)", verbose.Duration), err)
+	add("translation", o, err, fmt.Sprintf("%.2f s of audio (duration in the answer)", verbose.Duration))
 
 	// 3. The assistant's answer.
+	o = call(instrumentation.Groq, GroqReplyModel)
 	chat, err := d.groq.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{
 		Model:    GroqReplyModel,
 		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage(transcript)},
@@ -108,11 +122,16 @@ func (d *Driver) RunVoice(ctx context.Context, inst *instrumentation.Instrumenta
 		if len(chat.Choices) > 0 && chat.Choices[0].Message.Content != "" {
 			answer = chat.Choices[0].Message.Content
 		}
+		o.ResponseModel, o.Text = chat.Model, answer
+		o.InputTokens, o.OutputTokens = chat.Usage.PromptTokens, chat.Usage.CompletionTokens
+		o.CachedInputTokens = chat.Usage.PromptTokensDetails.CachedTokens
 		chatUnits = fmt.Sprintf("%d input + %d output tokens", chat.Usage.PromptTokens, chat.Usage.CompletionTokens)
 	}
-	add("chat", GroqReplyModel, chatUnits, err)
+	add("chat", o, err, chatUnits)
 
 	// 4. Text-to-speech on Groq: audio bytes back, billed per input character.
+	o = call(instrumentation.Groq, VoiceTTSModel)
+	chars := int64(utf8.RuneCountInString(answer))
 	speech, err := d.groq.Audio.Speech.New(ctx, openai.AudioSpeechNewParams{
 		Model:          VoiceTTSModel,
 		Input:          answer,
@@ -123,10 +142,12 @@ func (d *Driver) RunVoice(ctx context.Context, inst *instrumentation.Instrumenta
 	if err == nil {
 		audioBytes, err = io.Copy(io.Discard, speech.Body)
 		speech.Body.Close()
+		o.Units = &instrumentation.Usage{InputCharacters: chars}
 	}
-	add("text-to-speech", VoiceTTSModel, fmt.Sprintf("%d characters in, %d bytes of WAV out", utf8.RuneCountInString(answer), audioBytes), err)
+	add("text-to-speech", o, err, fmt.Sprintf("%d characters in, %d bytes of WAV out", chars, audioBytes))
 
 	// 5. Text-to-speech on Gemini: audio output tokens.
+	o = call(instrumentation.Gemini, GeminiTTSModel)
 	gtts, err := d.gemini.Models.GenerateContent(ctx, GeminiTTSModel, genai.Text(answer), &genai.GenerateContentConfig{
 		ResponseModalities: []string{string(genai.ModalityAudio)},
 		SpeechConfig: &genai.SpeechConfig{VoiceConfig: &genai.VoiceConfig{
@@ -135,22 +156,33 @@ func (d *Driver) RunVoice(ctx context.Context, inst *instrumentation.Instrumenta
 	})
 	ttsUnits := ""
 	if err == nil && gtts.UsageMetadata != nil {
-		u := gtts.UsageMetadata
-		ttsUnits = fmt.Sprintf("%d text tokens in, %d audio tokens out", u.PromptTokenCount, modalityTokens(u.CandidatesTokensDetails, genai.MediaModalityAudio))
+		m := gtts.UsageMetadata
+		o.ResponseModel = gtts.ModelVersion
+		o.InputTokens = int64(m.PromptTokenCount) + int64(m.ToolUsePromptTokenCount)
+		o.OutputTokens = int64(m.CandidatesTokenCount) + int64(m.ThoughtsTokenCount)
+		audioOut := int64(modalityTokens(m.CandidatesTokensDetails, genai.MediaModalityAudio))
+		o.Units = &instrumentation.Usage{InputTokens: o.InputTokens, OutputTokens: o.OutputTokens, AudioOutputTokens: audioOut}
+		ttsUnits = fmt.Sprintf("%d text tokens in, %d audio tokens out", m.PromptTokenCount, audioOut)
 	}
-	add("text-to-speech", GeminiTTSModel, ttsUnits, err)
+	add("text-to-speech", o, err, ttsUnits)
 
 	// 6. A Live session: a text turn, then the spoken question as realtime audio.
-	units, err := d.live(ctx, inst, urls, question)
-	add("live session", LiveModel, units, err)
+	o = call(instrumentation.Gemini, LiveModel)
+	u, err := d.live(ctx, inst, urls, question)
+	if err == nil {
+		o.InputTokens, o.OutputTokens, o.Units = u.InputTokens, u.OutputTokens, &u
+	}
+	add("live session", o, err, fmt.Sprintf("2 turns: %d prompt + %d response tokens (%d + %d audio)", u.InputTokens, u.OutputTokens, u.AudioInputTokens, u.AudioOutputTokens))
 	return steps
 }
 
-// live runs a two-turn Live session against the emulated Gemini at urls.
-func (d *Driver) live(ctx context.Context, inst *instrumentation.Instrumentation, urls ProviderURLs, wav []byte) (string, error) {
+// live runs a two-turn Live session against the emulated Gemini at urls and returns
+// its usage as the SDK handed it to the app, summed over the turns.
+func (d *Driver) live(ctx context.Context, inst *instrumentation.Instrumentation, urls ProviderURLs, wav []byte) (instrumentation.Usage, error) {
+	var sum instrumentation.Usage
 	u, err := url.Parse(urls.GeminiBaseURL)
 	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("live: gemini base URL %q: %w", urls.GeminiBaseURL, err)
+		return sum, fmt.Errorf("live: gemini base URL %q: %w", urls.GeminiBaseURL, err)
 	}
 	client, err := genai.NewClient(ctx, &genai.ClientConfig{
 		APIKey:      urls.GeminiKey,
@@ -158,16 +190,15 @@ func (d *Driver) live(ctx context.Context, inst *instrumentation.Instrumentation
 		HTTPOptions: genai.HTTPOptions{BaseURL: "ws://" + u.Host, APIVersion: "v1beta"},
 	})
 	if err != nil {
-		return "", fmt.Errorf("live client: %w", err)
+		return sum, fmt.Errorf("live client: %w", err)
 	}
 	s, err := genailive.Connect(ctx, inst, client, LiveModel, &genai.LiveConnectConfig{
 		ResponseModalities: []genai.Modality{genai.ModalityAudio},
 	})
 	if err != nil {
-		return "", err
+		return sum, err
 	}
 	defer s.Close()
-	var in, out int32
 	turn := func() error {
 		for {
 			msg, err := s.Receive()
@@ -175,8 +206,10 @@ func (d *Driver) live(ctx context.Context, inst *instrumentation.Instrumentation
 				return err
 			}
 			if m := msg.UsageMetadata; m != nil {
-				in += m.PromptTokenCount
-				out += m.ResponseTokenCount
+				sum.InputTokens += int64(m.PromptTokenCount)
+				sum.OutputTokens += int64(m.ResponseTokenCount)
+				sum.AudioInputTokens += int64(modalityTokens(m.PromptTokensDetails, genai.MediaModalityAudio))
+				sum.AudioOutputTokens += int64(modalityTokens(m.ResponseTokensDetails, genai.MediaModalityAudio))
 			}
 			if msg.ServerContent != nil && msg.ServerContent.TurnComplete {
 				return nil
@@ -186,21 +219,18 @@ func (d *Driver) live(ctx context.Context, inst *instrumentation.Instrumentation
 	if err := s.SendClientContent(genai.LiveClientContentInput{
 		Turns: []*genai.Content{genai.NewContentFromText("Hello! Keep your answers short.", genai.RoleUser)},
 	}); err != nil {
-		return "", err
+		return sum, err
 	}
 	if err := turn(); err != nil {
-		return "", err
+		return sum, err
 	}
 	if err := s.SendRealtimeInput(genai.LiveRealtimeInput{Audio: &genai.Blob{MIMEType: "audio/pcm;rate=16000", Data: pcmOf(wav)}}); err != nil {
-		return "", err
+		return sum, err
 	}
 	if err := s.SendRealtimeInput(genai.LiveRealtimeInput{AudioStreamEnd: true}); err != nil {
-		return "", err
+		return sum, err
 	}
-	if err := turn(); err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("2 turns: %d prompt + %d response tokens", in, out), nil
+	return sum, turn()
 }
 
 // spokenSeconds is how long text takes to say at the emulator's speaking rate.
@@ -245,10 +275,10 @@ func PrintVoice(w io.Writer, steps []VoiceStep) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, s := range steps {
 		units := s.Units
-		if s.Err != nil {
-			units = "failed: " + errorLine(s.Err)
+		if s.Outcome.Err != nil {
+			units = "failed: " + errorLine(s.Outcome.Err)
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Step, s.Model, units)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Step, s.Outcome.Call.Model, units)
 	}
 	tw.Flush()
 }

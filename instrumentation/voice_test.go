@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/aiusage/aiusage/instrumentation/quota"
 	"github.com/aiusage/aiusage/instrumentation/semconv"
 )
 
@@ -313,5 +314,37 @@ func TestSpeechToTextReplay(t *testing.T) {
 				t.Errorf("audio seconds %v, Groq measured %v", got, groqSeconds)
 			}
 		})
+	}
+}
+
+// TestSpeechToTextEstimatesAudioQuota: with configured audio-seconds limits, each
+// transcription's measured seconds count toward the local per-hour and per-day
+// estimates (their sum rounded up to whole seconds).
+func TestSpeechToTextEstimatesAudioQuota(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"text":" hi"}`) // no quota headers: only the estimate knows
+	}))
+	t.Cleanup(srv.Close)
+	h := newHarness(t, WithHost(hostOf(t, srv.URL), Groq),
+		WithLimits(quota.Limit{Provider: Groq, Model: "whisper-large-v3", AudioSecondsPerHour: 7200, AudioSecondsPerDay: 28800}))
+	body, ct := speechForm(t, map[string]string{"model": "whisper-large-v3"}, "a.wav", audioFile(t, "tone.wav"))
+	for range 2 {
+		resp, err := newGroqHTTPClient(h).Post(srv.URL+groqTranscriptionsPath, ct, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+	}
+	for _, w := range []struct {
+		window string
+		limit  int64
+	}{{semconv.WindowHour, 7200}, {semconv.WindowDay, 28800}} {
+		rem, ok := quotaPoint[int64](t, h, semconv.MetricRateLimitRemaining, semconv.ResourceAudioSeconds, w.window, semconv.SourceEstimate)
+		if !ok || rem != w.limit-5 {
+			t.Errorf("audio seconds remaining per %s: %d (found %v), want %d - 5 (2 x 2.5 s)", w.window, rem, ok, w.limit)
+		}
 	}
 }

@@ -43,7 +43,7 @@ func TestParseHeader(t *testing.T) {
 		t.Error("users is read-only")
 	}
 	if rr, _ := Lookup("retention"); rr.ReadOnly() || strings.Join(rr.Writes, ",") != "ai_usage_log,ai_quota_snapshot,ai_metric_gauge,ai_metric_sum,"+
-		"ai_metric_histogram,ai_metric_exponential_histogram,ai_metric_summary" {
+		"ai_metric_histogram,ai_metric_exponential_histogram,ai_metric_summary,ai_archive_day" {
 		t.Errorf("retention writes %v", rr.Writes)
 	}
 }

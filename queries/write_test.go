@@ -122,7 +122,7 @@ func TestRetentionKeepsHistoryInTheRollup(t *testing.T) {
 		}
 	}
 	res := runReport(t, db, "retention", map[string]string{"as_of": "2026-11-05", "days": "30"})
-	want := []any{"2026-10-06", int64(1), rowsSep20, snapshotsBefore, int64(2), []any{"2026-09-21"}}
+	want := []any{"2026-10-06", int64(1), rowsSep20, snapshotsBefore, int64(2), []any{"2026-09-21"}, []any{}}
 	if len(res.Rows) != 1 || !reflect.DeepEqual(res.Rows[0], want) {
 		t.Fatalf("retention = %v, want %v", res.Rows, want)
 	}

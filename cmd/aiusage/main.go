@@ -21,8 +21,9 @@ type command struct {
 }
 
 var commands = []command{
-	{"report", "run a report against a DuckDB file or a collector's report endpoint", runReport},
+	{"report", "run a report against a DuckDB file, a collector's report endpoint or the Parquet lake", runReport},
 	{"prices", "show, load, import or compare price tables", runPrices},
+	{"lake", "check the Parquet lake against its manifest, or merge a day's files", runLake},
 	{"budgets", "list, set, delete or load spending budgets", runBudgets},
 	{"emulate", "serve Groq- and Gemini-compatible endpoints on loopback", runEmulate},
 	{"demo", "drive voice-command-like traffic through the instrumented SDKs", runDemo},

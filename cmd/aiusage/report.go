@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/aiusage/aiusage/internal/lake"
 	"github.com/aiusage/aiusage/queries"
 )
 
@@ -58,7 +59,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: aiusage report %s (--db FILE | --server URL) [flags]\n\n%s\n%s\n\nflags:\n", rep.Name, rep.Title, rep.Question)
+		fmt.Fprintf(stderr, "usage: aiusage report %s (--db FILE | --server URL | --lake DIR) [flags]\n\n%s\n%s\n\nflags:\n", rep.Name, rep.Title, rep.Question)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args[1:]); err != nil {
@@ -124,19 +125,32 @@ func paramFlags(r *queries.Report) []string {
 
 // connFlags are the flags that say where reports run.
 type connFlags struct {
-	db, server, token string
+	db, server, token, lake string
 }
 
 func (c *connFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.db, "db", "", "DuckDB `file` the exporter writes (opened read-only for reports; it must not be held by a running collector)")
 	fs.StringVar(&c.server, "server", "", "`URL` of the exporter's report endpoint, e.g. http://127.0.0.1:8765")
 	fs.StringVar(&c.token, "token", "", "bearer `token` for --server (default $"+tokenEnv+")")
+	fs.StringVar(&c.lake, "lake", "", "Parquet lake `directory` the collectors' archive writes (the sealed days of every collector)")
 }
 
 func (c *connFlags) open(ctx context.Context, readOnly bool) (source, error) {
+	given := 0
+	for _, v := range []string{c.db, c.server, c.lake} {
+		if v != "" {
+			given++
+		}
+	}
 	switch {
-	case c.db != "" && c.server != "":
-		return nil, errors.New("give --db or --server, not both")
+	case given > 1:
+		return nil, errors.New("give one of --db, --server and --lake")
+	case c.lake != "":
+		l, err := lake.Open(ctx, c.lake, lake.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return lakeSource{l}, nil
 	case c.db != "":
 		db, err := openDB(ctx, c.db, readOnly)
 		if err != nil {
@@ -150,7 +164,7 @@ func (c *connFlags) open(ctx context.Context, readOnly bool) (source, error) {
 		}
 		return serverSource{&queries.Client{BaseURL: c.server, Token: token}}, nil
 	}
-	return nil, errors.New("say where the data is: --db FILE (a DuckDB file no process holds) or --server URL (the collector's report endpoint)")
+	return nil, errors.New("say where the data is: --db FILE (a DuckDB file no process holds), --server URL (the collector's report endpoint) or --lake DIR (the collectors' Parquet archive)")
 }
 
 func listReports(w io.Writer) error {
@@ -172,9 +186,9 @@ func listReports(w io.Writer) error {
 }
 
 func reportUsage(w io.Writer) {
-	fmt.Fprintln(w, `usage: aiusage report NAME (--db FILE | --server URL [--token T]) [--format table|csv|json|markdown] [--PARAM VALUE ...]
+	fmt.Fprintln(w, `usage: aiusage report NAME (--db FILE | --server URL [--token T] | --lake DIR) [--format table|csv|json|markdown] [--PARAM VALUE ...]
        aiusage report list
-       aiusage report html (--db FILE | --server URL) [--out FILE] [--days N]
+       aiusage report html (--db FILE | --server URL | --lake DIR) [--out FILE] [--days N]
 
 Run 'aiusage report NAME -h' for a report's parameters.`)
 	fmt.Fprintln(w)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/aiusage/aiusage/internal/duckdbfile"
+	"github.com/aiusage/aiusage/internal/lake"
 	"github.com/aiusage/aiusage/internal/schema"
 	"github.com/aiusage/aiusage/queries"
 )
@@ -37,6 +38,18 @@ func (s serverSource) run(ctx context.Context, r *queries.Report, args map[strin
 }
 
 func (s serverSource) close() error { return nil }
+
+// lakeSource runs reports over the views of a Parquet lake.
+type lakeSource struct{ l *lake.Lake }
+
+func (s lakeSource) run(ctx context.Context, r *queries.Report, args map[string]string) (*queries.Result, error) {
+	if !r.ReadOnly() {
+		return nil, fmt.Errorf("report %s changes the database; the lake is read, never written, by reports: run it with --db on a file no process holds", r.Name)
+	}
+	return r.Run(ctx, s.l.DB, args)
+}
+
+func (s lakeSource) close() error { return s.l.Close() }
 
 // openDB opens a DuckDB file for the CLI and checks it holds the aiusage schema. Reports
 // open it read-only; writing (retention, roll-up, loading prices) needs readOnly=false.

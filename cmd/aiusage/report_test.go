@@ -106,7 +106,7 @@ func TestReportCommand(t *testing.T) {
 		{"no schema", []string{"report", "daily", "--db", noSchema}, 1, nil, "holds no aiusage schema"},
 		{"not duckdb", []string{"report", "daily", "--db", notDuckDB}, 1, nil, "open duckdb"},
 		{"nowhere", []string{"report", "daily"}, 1, nil, "say where the data is: --db FILE"},
-		{"both", []string{"report", "daily", "--db", db, "--server", "http://127.0.0.1:1"}, 1, nil, "give --db or --server, not both"},
+		{"both", []string{"report", "daily", "--db", db, "--server", "http://127.0.0.1:1"}, 1, nil, "give one of --db, --server and --lake"},
 		{"writer over server", []string{"report", "retention", "--server", "http://127.0.0.1:1"}, 1, nil, "report retention changes the database"},
 		{"stray argument", []string{"report", "daily", "--db", db, "2026-11-01"}, 1, nil, `unexpected argument "2026-11-01": parameters are flags (--from-day, --to-day, --user-id, --project-id, --model)`},
 	}
@@ -210,7 +210,7 @@ func TestWritingReports(t *testing.T) {
 		t.Errorf("rollup: exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, errOut = runCLI("report", "retention", "--db", db, "--as-of", "2026-12-15", "--days", "30", "--format", "csv")
-	if code != 0 || out != "cutoff,days_deleted,rows_deleted,snapshots_deleted,points_deleted,days_kept_not_rolled_up\n2026-11-15,2,7,2,0,\n" {
+	if code != 0 || out != "cutoff,days_deleted,rows_deleted,snapshots_deleted,points_deleted,days_kept_not_rolled_up,days_kept_not_archived\n2026-11-15,2,7,2,0,,\n" {
 		t.Errorf("retention: exit %d\n%s%s", code, out, errOut)
 	}
 	// The history survives in the roll-up.

@@ -11,6 +11,7 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/exporter/debugexporter"
+	"go.opentelemetry.io/collector/exporter/otlpexporter"
 	"go.opentelemetry.io/collector/otelcol"
 	"go.opentelemetry.io/collector/processor/batchprocessor"
 	"go.opentelemetry.io/collector/processor/memorylimiterprocessor"
@@ -44,6 +45,7 @@ func components() (otelcol.Factories, error) {
 	if f.Exporters, f.ExporterModules, err = factoryMap(
 		linked(duckdbexporter.NewFactory),
 		linked(debugexporter.NewFactory),
+		linked(otlpexporter.NewFactory), // the agent tier of a fleet: spans spread over the gateways
 		linked(prometheusexporter.NewFactory),
 	); err != nil {
 		return otelcol.Factories{}, err

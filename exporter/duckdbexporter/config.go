@@ -52,6 +52,8 @@ type Config struct {
 	Tables TablesConfig `mapstructure:"tables"`
 	// Reports serves the report queries over HTTP, since no other process can open the file.
 	Reports ReportsConfig `mapstructure:"reports"`
+	// Archive writes each sealed UTC day to a Parquet lake that several collectors share.
+	Archive ArchiveConfig `mapstructure:"archive"`
 	// Budgets watches spending budgets as batches land: logs, metrics, a webhook.
 	Budgets BudgetsConfig `mapstructure:"budgets"`
 
@@ -98,7 +100,7 @@ type ReportsConfig struct {
 	// Endpoint is the host:port to listen on; empty turns the endpoint off.
 	Endpoint string `mapstructure:"endpoint"`
 	// BearerToken, when set, is required as "Authorization: Bearer <token>". A
-	// non-loopback endpoint needs one of at least minPublicToken bytes.
+	// non-loopback endpoint needs one of at least queries.MinPublicToken bytes.
 	BearerToken configopaque.String `mapstructure:"bearer_token"`
 	// AllowNonLoopback must be set to listen on an address other than loopback.
 	AllowNonLoopback bool `mapstructure:"allow_non_loopback"`
@@ -110,9 +112,6 @@ type ReportsConfig struct {
 	// query_time_share, max_queued, query_timeout, cache_ttl, requests_per_second.
 	queries.Limits `mapstructure:",squash"`
 }
-
-// minPublicToken is the shortest bearer token accepted for a non-loopback endpoint.
-const minPublicToken = 16
 
 // defaultReportsConfig is the endpoint off, and the bounds it runs with when on.
 func defaultReportsConfig() ReportsConfig {
@@ -157,6 +156,7 @@ func (cfg *Config) Validate() error {
 	if err := cfg.Reports.validate(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, cfg.Archive.validate(cfg.Tables)...)
 	errs = append(errs, cfg.Budgets.validate(cfg.Tables.renamed())...)
 	return errors.Join(errs...)
 }
@@ -180,10 +180,10 @@ func (r ReportsConfig) validate() error {
 		errs = append(errs, fmt.Errorf("reports.endpoint: %q is not host:port: %w", r.Endpoint, err))
 	case port == "":
 		errs = append(errs, fmt.Errorf("reports.endpoint: %q has no port", r.Endpoint))
-	case !r.AllowNonLoopback && !isLoopback(host):
+	case !r.AllowNonLoopback && !queries.IsLoopback(host):
 		errs = append(errs, fmt.Errorf("reports.endpoint: %q is not a loopback address; set reports.allow_non_loopback (and a bearer_token) to serve reports beyond this machine", r.Endpoint))
-	case !isLoopback(host) && len(token) < minPublicToken:
-		errs = append(errs, fmt.Errorf("reports.bearer_token: a token of at least %d bytes is required when reports.endpoint %q is not loopback (have %d)", minPublicToken, r.Endpoint, len(token)))
+	case !queries.IsLoopback(host) && len(token) < queries.MinPublicToken:
+		errs = append(errs, fmt.Errorf("reports.bearer_token: a token of at least %d bytes is required when reports.endpoint %q is not loopback (have %d)", queries.MinPublicToken, r.Endpoint, len(token)))
 	}
 	if token != "" && (strings.TrimSpace(token) == "" || strings.TrimSpace(token) != token || strings.ContainsFunc(token, unicode.IsControl)) {
 		// Header parsing trims surrounding blanks, so such a token could never match.
@@ -198,12 +198,4 @@ func (r ReportsConfig) validate() error {
 		errs = append(errs, fmt.Errorf("reports.%w", err))
 	}
 	return errors.Join(errs...)
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

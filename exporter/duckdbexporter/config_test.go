@@ -1,8 +1,11 @@
 package duckdbexporter
 
 import (
+	"errors"
+	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +16,8 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/aiusage/aiusage/internal/lake"
 )
 
 func loadConfig(t *testing.T, name string) (*Config, error) {
@@ -40,6 +45,9 @@ func TestDefaultConfig(t *testing.T) {
 	if err != nil {
 		t.Fatalf("minimal config: %v", err)
 	}
+	if cfg.Archive != (ArchiveConfig{GracePeriod: time.Hour, Interval: 5 * time.Minute}) {
+		t.Errorf("archive defaults: %+v, want off with an hour of grace, every 5m", cfg.Archive)
+	}
 	if cfg.MemoryLimit != "512MB" || !cfg.CreateSchema || cfg.Retention != 0 || !reflect.DeepEqual(cfg.Reports, defaultReportsConfig()) || cfg.Reports.CORSAllowedOrigins != nil ||
 		cfg.Reports.Endpoint != "" || cfg.Reports.MaxConcurrent != 1 || cfg.Reports.QueryTimeout != 15*time.Second ||
 		cfg.AttributeLimits != (AttributeLimitsConfig{MaxCount: 128, MaxBytes: 64 << 10}) {
@@ -64,7 +72,8 @@ func TestFullConfig(t *testing.T) {
 		cfg.PricesFile != "/etc/aiusage/prices.csv", cfg.Reports.Endpoint != "127.0.0.1:8765",
 		cfg.AttributeLimits != AttributeLimitsConfig{MaxCount: 64, MaxBytes: 32768},
 		string(cfg.Reports.BearerToken) != "s3cret", cfg.Timeout != 10*time.Second,
-		cfg.BackOffConfig.MaxElapsedTime != 10*time.Minute:
+		cfg.BackOffConfig.MaxElapsedTime != 10*time.Minute,
+		cfg.Archive != ArchiveConfig{Directory: "/var/lib/aiusage/lake", CollectorID: "gateway-0", GracePeriod: 2 * time.Hour, Interval: 10 * time.Minute}:
 		t.Errorf("config not as written: %+v", cfg)
 	}
 	if r := cfg.Reports; r.MaxConcurrent != 2 || r.QueryTimeShare != 0.25 || r.MaxQueued != 4 || r.QueryTimeout != 5*time.Second ||
@@ -87,7 +96,8 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 		"retention_interval:", "timeout:", "attribute_limits.max_count:", "attribute_limits.max_bytes:",
 		"reports.endpoint:", "reports.bearer_token:", "reports.max_concurrent:",
 		"reports.query_time_share:", "reports.max_queued:", "reports.query_timeout:", "reports.cache_ttl:",
-		"reports.requests_per_second:", "reports.cors_allowed_origins[0]:", "reports.cors_allowed_origins[1]:"} {
+		"reports.requests_per_second:", "reports.cors_allowed_origins[0]:", "reports.cors_allowed_origins[1]:",
+		"archive.collector_id:", "archive.grace_period:", "archive.interval:"} {
 		if !strings.Contains(err.Error(), key) {
 			t.Errorf("error does not name %s\n%v", key, err)
 		}
@@ -191,5 +201,63 @@ func TestValidateTables(t *testing.T) {
 				t.Errorf("Validate: %v, want %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestValidateArchive(t *testing.T) {
+	lakeDir := t.TempDir()
+	file := filepath.Join(lakeDir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ok := ArchiveConfig{Directory: lakeDir, GracePeriod: time.Hour, Interval: time.Minute}
+	tests := []struct {
+		name    string
+		archive func(*ArchiveConfig)
+		tables  func(*TablesConfig)
+		wantErr string
+	}{
+		{"off", func(a *ArchiveConfig) { a.Directory = "" }, nil, ""},
+		{"on", nil, nil, ""},
+		{"an id", func(a *ArchiveConfig) { a.CollectorID = "gateway-0.eu" }, nil, ""},
+		{"an id with _", func(a *ArchiveConfig) { a.CollectorID = "gateway_0" }, nil, `archive.collector_id: "gateway_0" is not a collector id`},
+		{"the compactor's id", func(a *ArchiveConfig) { a.CollectorID = "compacted" }, nil, "archive.collector_id: \"compacted\" is the name of the lake's compaction"},
+		{"an id without a directory", func(a *ArchiveConfig) { a.Directory, a.CollectorID = "", "gw-1" }, nil, "archive.collector_id: set without archive.directory"},
+		{"a file", func(a *ArchiveConfig) { a.Directory = file }, nil, "archive.directory: " + strconv.Quote(file) + " is not a directory"},
+		{"a week and a day of grace", func(a *ArchiveConfig) { a.GracePeriod = 8 * 24 * time.Hour }, nil, "archive.grace_period: 192h0m0s must be between 0 and 168h0m0s"},
+		{"too often", func(a *ArchiveConfig) { a.Interval = time.Millisecond }, nil, "archive.interval: 1ms must be at least 1s"},
+		{"renamed tables", nil, func(tc *TablesConfig) { tc.UsageLog = "calls" }, "archive.directory: the archive holds the schema's tables"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, tables := ok, defaultTables()
+			if tt.archive != nil {
+				tt.archive(&a)
+			}
+			if tt.tables != nil {
+				tt.tables(&tables)
+			}
+			err := errors.Join(a.validate(tables)...)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("unexpected error: %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("error %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestCollectorIDIsStableAndPerFile(t *testing.T) {
+	var a ArchiveConfig
+	one, again, other := a.collectorID("/var/lib/aiusage/a.duckdb"), a.collectorID("/var/lib/aiusage/a.duckdb"), a.collectorID("/var/lib/aiusage/b.duckdb")
+	if one != again || one == other {
+		t.Errorf("ids %q, %q for the same file and %q for another: want the same twice, another for the other", one, again, other)
+	}
+	if err := lake.CheckCollectorID(one); err != nil {
+		t.Errorf("derived id: %v", err)
+	}
+	if (ArchiveConfig{CollectorID: "gw-1"}).collectorID("/x") != "gw-1" {
+		t.Error("a configured id is not used")
 	}
 }

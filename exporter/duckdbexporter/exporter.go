@@ -33,6 +33,9 @@ type duckdbExporter struct {
 	stop    context.CancelFunc
 	stopped chan struct{}
 
+	// maintMu serialises the background jobs that change the archive's marks:
+	// retention and the archive's runs. Taken before writeMu.
+	maintMu sync.Mutex
 	// writeMu serialises batch transactions: DuckDB has one writer per file anyway, and
 	// serial batches make the duplicate check see every earlier batch.
 	writeMu sync.Mutex
@@ -46,9 +49,10 @@ type duckdbExporter struct {
 	// duplicate lookup: in steady state most don't.
 	latestSpan, latestPoint time.Time
 
-	stats *stats
-	sql   statements       // the exporter's SQL, with the configured table names
-	now   func() time.Time // the clock that dates arrivals, bounds timestamps and drives retention
+	stats   *stats
+	archive *archiver        // nil without archive.directory
+	sql     statements       // the exporter's SQL, with the configured table names
+	now     func() time.Time // the clock that dates arrivals, bounds timestamps and drives retention
 
 	budgets *budgetWatch // nil when budgets are off; evaluated apart from ingest
 }
@@ -82,6 +86,17 @@ func (e *duckdbExporter) start(ctx context.Context, host component.Host) error {
 	var jobs sync.WaitGroup
 	if e.cfg.Retention > 0 {
 		jobs.Go(func() { e.retentionLoop(bg) })
+	}
+	if e.cfg.Archive.enabled() {
+		a, err := newArchiver(e)
+		if err != nil {
+			cancel()
+			e.closeDB()
+			e.starts = 0
+			return err
+		}
+		e.archive = a
+		jobs.Go(func() { a.loop(bg) })
 	}
 	if e.cfg.Reports.Endpoint != "" {
 		srv, err := e.serveReports()

@@ -26,6 +26,8 @@ const (
 	defaultCheckpointThreshold = "64MB"
 	defaultRetentionInterval   = time.Hour
 	defaultReportsEndpoint     = "" // off unless configured; the README shows 127.0.0.1:8765
+	defaultArchiveGrace        = time.Hour
+	defaultArchiveInterval     = 5 * time.Minute
 
 	// The sending queue and its batches are sized in bytes of OTLP protobuf, so that
 	// spans carrying content cannot make a batch or a queue in memory large: 4-8 MiB is
@@ -76,6 +78,7 @@ func createDefaultConfig() component.Config {
 		AttributeLimits:     AttributeLimitsConfig{MaxCount: defaultAttributeMaxCount, MaxBytes: defaultAttributeMaxBytes},
 		Tables:              defaultTables(),
 		Reports:             defaultReportsConfig(),
+		Archive:             ArchiveConfig{GracePeriod: defaultArchiveGrace, Interval: defaultArchiveInterval},
 		Budgets:             defaultBudgetsConfig(),
 	}
 }

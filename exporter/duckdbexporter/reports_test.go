@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aiusage/aiusage/instrumentation/semconv"
+	"github.com/aiusage/aiusage/queries"
 )
 
 // reportGet asks the endpoint at addr for path with the given Authorization and Host
@@ -87,7 +88,7 @@ func TestReportsEndpoint(t *testing.T) {
 		{"the console on a rebound host", "/console/", "", "attacker.example:" + port, 421, "is not this endpoint"},
 		{"the widget script without a token", "/console/widget.js", "", "", 200, "aiusage-quota"},
 
-		{"a request line beyond the header limit", "/reports/users?user_id=" + strings.Repeat("x", reportsMaxHeaderBytes+8<<10), ok, "", 431, ""},
+		{"a request line beyond the header limit", "/reports/users?user_id=" + strings.Repeat("x", queries.MaxHeaderBytes+8<<10), ok, "", 431, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

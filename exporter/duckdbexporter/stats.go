@@ -28,9 +28,11 @@ var (
 	metricDroppedAttributes = selfMetric{"otelcol_exporter_duckdb_dropped_attributes", "{attribute}",
 		"Attributes left out of a span's, point's or resource's attributes JSON by attribute_limits, by the limit reached (max_count, max_bytes)."}
 
-	selfMetrics = []selfMetric{metricSpans, metricPoints, metricValues, metricDroppedAttributes,
-		metricBudgetCrossings, metricWebhook} // budgets.go
+	metricArchivedRows = selfMetric{"otelcol_exporter_duckdb_archived_rows", "{row}",
+		"Rows the archive wrote to the Parquet lake, by table."}
 
+	selfMetrics = []selfMetric{metricSpans, metricPoints, metricValues, metricDroppedAttributes, metricArchivedRows,
+		metricBudgetCrossings, metricWebhook} // budgets.go
 )
 
 // The attributes that split the counters.
@@ -38,6 +40,7 @@ const (
 	outcomeKey = attribute.Key("outcome")
 	reasonKey  = attribute.Key("reason") // of a rejection
 	limitKey   = attribute.Key("limit")  // of dropped attributes
+	tableKey   = attribute.Key("table")  // of archived rows
 )
 
 // Outcomes of a span or a point, and of an invalid attribute value.
@@ -76,8 +79,8 @@ func (r rejections) total() int64 { return r[timeTooOld] + r[timeTooNew] }
 
 // stats publishes batch outcomes as the exporter's own metrics.
 type stats struct {
-	logger                         *zap.Logger
-	spans, points, values, dropped metric.Int64Counter
+	logger                                  *zap.Logger
+	spans, points, values, dropped, archive metric.Int64Counter
 }
 
 func newStats(set component.TelemetrySettings, logger *zap.Logger) (*stats, error) {
@@ -86,7 +89,8 @@ func newStats(set component.TelemetrySettings, logger *zap.Logger) (*stats, erro
 	for _, c := range []struct {
 		counter *metric.Int64Counter
 		def     selfMetric
-	}{{&s.spans, metricSpans}, {&s.points, metricPoints}, {&s.values, metricValues}, {&s.dropped, metricDroppedAttributes}} {
+	}{{&s.spans, metricSpans}, {&s.points, metricPoints}, {&s.values, metricValues}, {&s.dropped, metricDroppedAttributes},
+		{&s.archive, metricArchivedRows}} {
 		var err error
 		*c.counter, err = m.Int64Counter(c.def.name, metric.WithUnit(c.def.unit), metric.WithDescription(c.def.description))
 		if err != nil {
@@ -131,4 +135,9 @@ func (s *stats) record(ctx context.Context, signal string, b batchStats) {
 		zap.Int64("values_coerced", b.coerced), zap.Int64("values_nulled", b.nulled),
 		zap.Int64("values_repaired", b.repaired),
 		zap.Int64("attributes_dropped", b.droppedByCount+b.droppedByBytes))...)
+}
+
+// archived counts rows the archive wrote of a table.
+func (s *stats) archived(ctx context.Context, table string, rows int64) {
+	s.archive.Add(ctx, rows, metric.WithAttributes(tableKey.String(table)))
 }

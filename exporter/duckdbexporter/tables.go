@@ -3,6 +3,7 @@ package duckdbexporter
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -109,15 +110,22 @@ type statements struct {
 	quotaStage  string
 	quotaMerge  []string
 	retention   *queries.Report // queries/retention.sql
+
+	// The archive's (archive.go), for the schema's table names only. archiveLive is the
+	// statement of queries/retention.sql that defines ai_archive_live, which the others
+	// read: what retention and the archive both compare the marks with.
+	archiveLive, archivePending, archiveMark, archivePrices, archivePricesMark, archiveRecord string
 }
 
-// schemaTableNames matches the schema's table names in SQL written for them (queries/).
+// schemaTableNames matches the schema's table names in SQL written for them (queries/),
+// and the comments and string literals, which rename leaves as they are
+// ('ai_usage_log' names a table in the archive's marks).
 var schemaTableNames = func() *regexp.Regexp {
 	var names []string
 	for _, f := range defaultTables().fields() {
 		names = append(names, regexp.QuoteMeta(f.def))
 	}
-	return regexp.MustCompile(`\b(` + strings.Join(names, "|") + `)\b`)
+	return regexp.MustCompile(`--[^\n]*|'(?:[^']|'')*'|\b(` + strings.Join(names, "|") + `)\b`)
 }()
 
 // rename puts the configured table names, quoted, in place of the schema's in sqlText.
@@ -126,7 +134,12 @@ func (t TablesConfig) rename(sqlText string) string {
 	for _, f := range t.fields() {
 		quoted[f.def] = `"` + f.name + `"`
 	}
-	return schemaTableNames.ReplaceAllStringFunc(sqlText, func(name string) string { return quoted[name] })
+	return schemaTableNames.ReplaceAllStringFunc(sqlText, func(name string) string {
+		if strings.HasPrefix(name, "'") || strings.HasPrefix(name, "--") {
+			return name
+		}
+		return quoted[name]
+	})
 }
 
 // renderStatements fills the embedded SQL templates with the table names, quoted.
@@ -183,6 +196,15 @@ func renderStatements(t TablesConfig) (statements, error) {
 		return s, err
 	}
 	s.quotaMerge = splitStatements(merge)
+	for _, f := range []struct {
+		into *string
+		file string
+	}{{&s.archivePending, "archive_pending.sql"}, {&s.archiveMark, "archive_mark.sql"}, {&s.archivePrices, "archive_prices.sql"},
+		{&s.archivePricesMark, "archive_prices_mark.sql"}, {&s.archiveRecord, "archive_record.sql"}} {
+		if *f.into, err = render(f.file, quoted); err != nil {
+			return s, err
+		}
+	}
 	retention, err := queries.Lookup("retention")
 	if err != nil {
 		return s, err
@@ -190,5 +212,13 @@ func renderStatements(t TablesConfig) (statements, error) {
 	renamed := *retention
 	renamed.SQL = t.rename(retention.SQL)
 	s.retention = &renamed
+	for _, stmt := range splitStatements(renamed.SQL) {
+		if code := withoutLeadingComments(stmt); strings.HasPrefix(code, "CREATE OR REPLACE TEMP VIEW ai_archive_live AS") {
+			s.archiveLive = code
+		}
+	}
+	if s.archiveLive == "" {
+		return s, errors.New("queries/retention.sql has no statement CREATE OR REPLACE TEMP VIEW ai_archive_live AS ...: what a table holds per day, which the archive marks")
+	}
 	return s, nil
 }

@@ -184,3 +184,18 @@ func explain(path string, err error) error {
 	}
 	return e
 }
+
+// OpenMemory opens a database in memory with o's limits (ReadOnly and Create do not
+// apply) and extension autoloading and autoinstalling off, as Open does for a file.
+func OpenMemory(ctx context.Context, o Options) (*sql.DB, error) {
+	connector, err := duckdb.NewConnector("?"+dsnOptions(Options{MemoryLimit: o.MemoryLimit, Threads: o.Threads}).Encode(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("open duckdb in memory: %w", err)
+	}
+	db := sql.OpenDB(connector)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open duckdb in memory: %w", err)
+	}
+	return db, nil
+}

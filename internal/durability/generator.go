@@ -44,6 +44,9 @@ type Options struct {
 	Content func(n int64) (input, system string)
 	// Service is the spans' service.name; empty means "durability".
 	Service string
+	// Age dates every call this long before it is recorded: days back, the calls land on
+	// closed UTC days, which an archive seals.
+	Age time.Duration
 }
 
 // Generator records GenAI calls with the aiusage instrumentation, exports the spans
@@ -152,7 +155,7 @@ func (g *Generator) run(ctx context.Context, s *stream, rate float64) {
 			continue
 		}
 		n := g.next.Add(1) - 1
-		c, a := call(n)
+		c, a := call(n, g.opts.Age)
 		s.inst.Record(context.WithValue(instrumentation.WithAttribution(ctx, a), callNumber{}, n), c)
 		g.recorded.Add(1)
 		done++
@@ -283,11 +286,11 @@ func (l *attemptLog) snapshot() map[codes.Code]int64 {
 	return maps.Clone(l.codes)
 }
 
-// call returns call n: alternately a Groq chat with its rate-limit headers and a
+// call returns call n, dated age ago: alternately a Groq chat with its rate-limit headers and a
 // Gemini generate_content (models of the demo's workload), every 50th a 429 naming the exhausted quota, spread over
 // 50 users in 5 projects, with the token counts varying.
-func call(n int64) (instrumentation.Call, instrumentation.Attribution) {
-	end := time.Now()
+func call(n int64, age time.Duration) (instrumentation.Call, instrumentation.Attribution) {
+	end := time.Now().Add(-age)
 	in, out := 200+n%300, 40+n%120
 	c := instrumentation.Call{
 		Start:         end.Add(-time.Duration(300+n%700) * time.Millisecond),
@@ -334,7 +337,7 @@ func (p transportAttributes) OnStart(ctx context.Context, s sdktrace.ReadWriteSp
 		return
 	}
 	if n%2 == 0 {
-		in := 200 + n%300 // as call(n)
+		in := 200 + n%300 // as call
 		s.SetAttributes(
 			semconv.RateLimitRequestsLimit.Int64(14400),
 			semconv.RateLimitRequestsRemaining.Int64(14400-n%14400),

@@ -3,9 +3,10 @@ GO      ?= go
 BIN     := bin
 GOFLAGS ?= -buildvcs=false
 export GOFLAGS
-# Two Go modules: the root (collector, exporter, CLI, tests) and the library apps
-# link, instrumentation/go.mod. Module-wide targets run in each.
-MODULES := . instrumentation
+# Three Go modules: the root (collector, exporter, CLI, tests), the library apps link
+# (instrumentation/go.mod) and its genai Live adapter (instrumentation/genailive/go.mod),
+# which alone imports the genai SDK. Module-wide targets run in each.
+MODULES := . instrumentation instrumentation/genailive
 
 .PHONY: all build test test-short go-test check-sql check-rules bench bench-collector demo vet fmt-check purego deps ocb-check screenshots clean
 

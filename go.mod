@@ -5,9 +5,11 @@ go 1.26.0
 require (
 	cloud.google.com/go/auth v0.23.2
 	github.com/aiusage/aiusage/instrumentation v0.0.0
+	github.com/aiusage/aiusage/instrumentation/genailive v0.0.0
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/duckdb/duckdb-go/v2 v2.10506.0
+	github.com/gorilla/websocket v1.5.4-0.20250319132907-e064f32e3674
 	github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusexporter v0.165.1
 	github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension v0.165.1
 	github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage v0.165.1
@@ -122,7 +124,6 @@ require (
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/googleapis/enterprise-certificate-proxy v0.3.20 // indirect
 	github.com/googleapis/gax-go/v2 v2.24.0 // indirect
-	github.com/gorilla/websocket v1.5.4-0.20250319132907-e064f32e3674 // indirect
 	github.com/grafana/regexp v0.0.0-20250905093917-f7b3be9d1853 // indirect
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.31.0 // indirect
 	github.com/hashicorp/go-version v1.9.0 // indirect
@@ -275,3 +276,7 @@ require (
 // The instrumentation library is its own module (an app that links it gets no
 // collector, DuckDB or SDK module); this repository builds it from its folder.
 replace github.com/aiusage/aiusage/instrumentation => ./instrumentation
+
+// The genai Live adapter is a module beside the library, so that the library imports
+// only OpenTelemetry.
+replace github.com/aiusage/aiusage/instrumentation/genailive => ./instrumentation/genailive

@@ -45,6 +45,11 @@ type attempt struct {
 
 	spanOptions spanOptions // storage for call.spanOptions
 
+	// Voice (voice.go): the speech-to-text upload observed as it is sent, and the
+	// characters of a text-to-speech input.
+	upload          *upload
+	inputCharacters int64
+
 	mu   sync.Mutex // serialises the parser and finish against Close and cancel from other goroutines
 	done bool
 }
@@ -162,6 +167,7 @@ func (a *attempt) finishLocked(complete bool, err error) {
 	if res.Batch != nil {
 		a.inst.recordBatchResults(a.ctx, c, res.Batch, a.resultsFile)
 	}
+	a.applyVoice(&res)
 	// The body ended early. A read error says more than the truncation it
 	// caused; a cancel after the whole response arrived is the app leaving,
 	// not the call failing.
@@ -274,6 +280,8 @@ func exhaustedResource(c *record) (resource, window string) {
 		return semconv.ResourceRequests, semconv.WindowDay
 	case h.HasTokens && h.TokensRemaining <= 0:
 		return semconv.ResourceTokens, semconv.WindowMinute
+	case h.HasAudioSeconds && h.AudioSecondsRemaining <= 0:
+		return semconv.ResourceAudioSeconds, h.AudioWindow
 	}
 	return "", ""
 }

@@ -52,8 +52,8 @@ type ModelUsage = usage.ModelUsage
 
 // Exceeded is the quota a rate-limited (429) call ran into.
 type Exceeded struct {
-	Resource string // semconv.ResourceRequests or ResourceTokens, when known
-	Window   string // semconv.WindowMinute or WindowDay, when known
+	Resource string // semconv.ResourceRequests, ResourceTokens or ResourceAudioSeconds, when known
+	Window   string // semconv.WindowMinute, WindowHour or WindowDay, when known
 	// Gemini QuotaFailure: quota id ("GenerateRequestsPerDayPerProjectPerModel-FreeTier"),
 	// metric and value ("0" means no access to the model).
 	QuotaID, QuotaMetric, QuotaValue string

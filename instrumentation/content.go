@@ -65,6 +65,14 @@ func inputMessages(d response.Dialect, body []byte) (messages, system string) {
 		if req.SystemInstruction != nil {
 			sys = geminiParts(req.SystemInstruction.Parts)
 		}
+	case response.Speech: // text-to-speech: the input is what the user said
+		var req struct {
+			Input string `json:"input"`
+		}
+		if json.Unmarshal(body, &req) != nil {
+			return "", ""
+		}
+		out = append(out, message{Role: "user", Parts: []messagePart{{Type: "text", Content: req.Input}}})
 	}
 	return marshal(out), marshal(sys)
 }

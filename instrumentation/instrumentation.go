@@ -57,6 +57,7 @@ type Instrumentation struct {
 	exceeded         metric.Int64Counter
 	costUSD          metric.Float64Counter
 	unpriced         metric.Int64Counter
+	audioSeconds     metric.Float64Counter
 	series           cache[seriesKey, *seriesSets]
 	spans            cache[spanKey, *spanStart]
 	batches          batchLedger // batch results recorded, counted once

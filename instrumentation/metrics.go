@@ -46,6 +46,11 @@ func (i *Instrumentation) newInstruments(m metric.Meter) error {
 		metric.WithUnit(semconv.UnitRequest)); err != nil {
 		return fmt.Errorf("create %s: %w", semconv.MetricCostUnpriced, err)
 	}
+	if i.audioSeconds, err = m.Float64Counter(semconv.MetricAudioSeconds,
+		metric.WithDescription("Seconds of audio sent to speech-to-text."),
+		metric.WithUnit(semconv.UnitSeconds)); err != nil {
+		return fmt.Errorf("create %s: %w", semconv.MetricAudioSeconds, err)
+	}
 	limit, err := m.Int64ObservableGauge(semconv.MetricRateLimitLimit,
 		metric.WithDescription("Quota limit of a rate-limit window."))
 	if err != nil {
@@ -92,8 +97,14 @@ func (i *Instrumentation) recordMetrics(ctx context.Context, c *Call, a Attribut
 	}
 	sets := i.series.get(key, seriesKey.sets)
 	if u := c.Usage; u != nil {
-		i.tokenUsage.Record(ctx, u.InputTokens, sets.input...)
-		i.tokenUsage.Record(ctx, u.OutputTokens, sets.output...)
+		// Speech-to-text and text-to-speech bill no tokens: no token points of 0.
+		if !billedWithoutTokens(u) {
+			i.tokenUsage.Record(ctx, u.InputTokens, sets.input...)
+			i.tokenUsage.Record(ctx, u.OutputTokens, sets.output...)
+		}
+		if u.AudioSeconds > 0 {
+			i.audioSeconds.Add(ctx, u.AudioSeconds, sets.add...)
+		}
 	}
 	i.duration.Record(ctx, c.End.Sub(c.Start).Seconds(), sets.duration...)
 	if c.Stream && c.TimeToFirstChunk > 0 {

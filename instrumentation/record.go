@@ -114,7 +114,7 @@ func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *record) {
 
 	// Quota state first: the tracker's view must include this call when an
 	// alert fires or the gauges are next collected.
-	if c.rateLimit.HasRequests || c.rateLimit.HasTokens {
+	if c.rateLimit.HasRequests || c.rateLimit.HasTokens || c.rateLimit.HasAudioSeconds {
 		i.tracker.ObserveHeaders(c.Provider, quotaModel, c.rateLimit)
 	}
 	// Calls the provider accepted count toward estimated quotas; transport
@@ -127,6 +127,9 @@ func (i *Instrumentation) end(ctx context.Context, span trace.Span, c *record) {
 			tokens = c.Usage.InputTokens
 		}
 		i.tracker.ObserveCall(c.Provider, quotaModel, tokens)
+		if c.Usage != nil && c.Usage.AudioSeconds > 0 {
+			i.tracker.ObserveAudio(c.Provider, quotaModel, c.Usage.AudioSeconds)
+		}
 	}
 	// A 429 naming its quota is the provider's word that the quota is used up,
 	// whatever was counted here (free-tier limits change under the app).
@@ -350,6 +353,12 @@ func appendRateLimit(attrs []attribute.KeyValue, c *record) []attribute.KeyValue
 			semconv.RateLimitTokensLimit.Int64(h.TokensLimit),
 			semconv.RateLimitTokensRemaining.Int64(h.TokensRemaining),
 			semconv.RateLimitTokensReset.Float64(h.TokensReset.Seconds()))
+	}
+	if h.HasAudioSeconds {
+		attrs = append(attrs,
+			semconv.RateLimitAudioSecondsLimit.Int64(h.AudioSecondsLimit),
+			semconv.RateLimitAudioSecondsRemaining.Int64(h.AudioSecondsRemaining),
+			semconv.RateLimitAudioSecondsReset.Float64(h.AudioSecondsReset.Seconds()))
 	}
 	retry, hasRetry := h.RetryAfter, h.HasRetryAfter
 	if e := c.Exceeded; e != nil {

@@ -71,6 +71,10 @@ func matchPath(p Provider, u *url.URL) (route, bool) {
 		if strings.HasSuffix(path, groqChatPath) {
 			return route{provider: Groq, operation: semconv.OperationChat, dialect: response.OpenAIChat, fromBody: true}, true
 		}
+		// Voice: speech-to-text, translation, text-to-speech (route_voice.go).
+		if rt, ok := matchGroqVoice(path); ok {
+			return rt, true
+		}
 	case Gemini:
 		if strings.HasSuffix(path, geminiChatPath) {
 			return route{provider: Gemini, operation: semconv.OperationChat, dialect: response.OpenAIChat, fromBody: true}, true

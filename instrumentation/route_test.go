@@ -21,7 +21,10 @@ func TestMatchPath(t *testing.T) {
 		{Groq, "https://api.groq.com/openai/v1/chat/completions", true, "chat", response.OpenAIChat, "", false},
 		{Groq, "http://127.0.0.1:9/proxy/openai/v1/chat/completions", true, "chat", response.OpenAIChat, "", false},
 		{Groq, "https://api.groq.com/openai/v1/models", false, "", 0, "", false},
-		{Groq, "https://api.groq.com/openai/v1/audio/transcriptions", false, "", 0, "", false},
+		{Groq, "https://api.groq.com/openai/v1/audio/transcriptions", true, "transcription", response.Transcription, "", false},
+		{Groq, "http://127.0.0.1:9/proxy/openai/v1/audio/translations", true, "translation", response.Transcription, "", false},
+		{Groq, "https://api.groq.com/openai/v1/audio/speech", true, "text_to_speech", response.Speech, "", false},
+		{Groq, "https://api.groq.com/openai/v1/audio/voices", false, "", 0, "", false},
 		{Groq, "https://api.groq.com/v1beta/models/gemini-2.5-flash:generateContent", false, "", 0, "", false},
 		{Gemini, "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent", true, "generate_content", response.GeminiNative, "gemini-2.5-flash", false},
 		{Gemini, "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse&key=AIzaSECRET", true, "generate_content", response.GeminiNative, "gemini-2.5-flash", true},
@@ -47,7 +50,7 @@ func TestMatchPath(t *testing.T) {
 			if !ok {
 				return
 			}
-			if r.operation != tt.op || r.dialect != tt.dialect || r.model != tt.model || r.stream != tt.stream || r.fromBody != (tt.dialect == response.OpenAIChat) {
+			if r.operation != tt.op || r.dialect != tt.dialect || r.model != tt.model || r.stream != tt.stream || r.fromBody != (tt.dialect == response.OpenAIChat || tt.dialect == response.Speech) {
 				t.Errorf("route %+v, want op %s dialect %v model %q stream %v", r, tt.op, tt.dialect, tt.model, tt.stream)
 			}
 		})
@@ -221,7 +224,7 @@ func TestBadLimitNamed(t *testing.T) {
 		want   string
 	}{
 		{[]quotaLimit{{Provider: Gemini, Model: "gemini-2.5-flash", RequestsPerDay: 250}, {Provider: Gemini, Model: "gemini-2.5-pro"}},
-			`instrumentation: WithLimits: limit 1: quota limit gcp.gemini "gemini-2.5-pro": none of RequestsPerMinute, RequestsPerDay, TokensPerMinute is set`},
+			`instrumentation: WithLimits: limit 1: quota limit gcp.gemini "gemini-2.5-pro": none of RequestsPerMinute, RequestsPerDay, TokensPerMinute, AudioSecondsPerHour, AudioSecondsPerDay is set`},
 		{[]quotaLimit{{Provider: Gemini, Model: "gemini-2.5-flash", TokensPerMinute: -1}},
 			`instrumentation: WithLimits: limit 0: quota limit gcp.gemini "gemini-2.5-flash": TokensPerMinute: -1 is negative`},
 		{[]quotaLimit{{Provider: "openai", RequestsPerDay: 10}},

@@ -57,15 +57,23 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 
 	var replay requestBody
-	if rt.fromBody || rt.tierInBody || t.inst.content {
-		fields, r, body := requestFields(req, t.inst.content)
+	// A speech-to-text upload is observed as it is sent, never read ahead (upload.go).
+	if rt.dialect == response.Transcription {
+		a.upload = newUpload(req)
+	}
+	if rt.fromBody || rt.tierInBody || (t.inst.content && rt.dialect != response.Transcription) {
+		speech := rt.dialect == response.Speech
+		fields, r, body := requestFields(req, t.inst.content || speech)
 		if rt.fromBody {
 			c.RequestModel, c.Stream = fields.model, fields.stream
 		}
 		if fields.tier != "" {
 			c.RequestServiceTier = fields.tier
 		}
-		if body != nil {
+		if speech {
+			a.inputCharacters = inputCharacters(body)
+		}
+		if body != nil && t.inst.content {
 			c.inputMessages, c.systemInstructions = inputMessages(rt.dialect, body)
 		}
 		replay = r
@@ -75,6 +83,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	out := req.WithContext(ctx)
 	if replay.body != nil {
 		out.Body, out.GetBody = replay.body, replay.getBody
+	}
+	if a.upload != nil {
+		a.upload.wrap(out, req)
 	}
 	if err := t.inst.refuse(ctx, span, c, out); err != nil {
 		return nil, err
@@ -93,7 +104,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		c.ResponseServiceTier = response.GeminiTier(v)
 	}
 	a.parser = getParser(rt.dialect, resp.StatusCode, resp.Header.Get("Content-Type"))
-	if !resp.Uncompressed && resp.Header.Get("Content-Encoding") == "gzip" {
+	if !resp.Uncompressed && resp.Header.Get("Content-Encoding") == "gzip" && rt.dialect != response.Speech {
 		a.gzipped = true // the app set Accept-Encoding itself and reads the wire bytes
 	}
 	if resp.Body == nil || resp.Body == http.NoBody {

@@ -17,6 +17,10 @@ type Limit struct {
 	RequestsPerMinute int64
 	RequestsPerDay    int64 // the day ends at midnight Pacific time, as Gemini's does
 	TokensPerMinute   int64 // input tokens, as Gemini's GenerateContentInputTokensPerModelPerMinute counts
+	// Seconds of audio sent to speech-to-text, in a sliding hour and a sliding day
+	// (Groq's "ASH" and "ASD"; its headers report only the hour).
+	AudioSecondsPerHour int64
+	AudioSecondsPerDay  int64
 }
 
 // Validate reports the first bad field of l: no provider, a negative limit, or no
@@ -31,8 +35,12 @@ func (l Limit) Validate() error {
 		return fmt.Errorf("quota limit %s %q: RequestsPerDay: %d is negative", l.Provider, l.Model, l.RequestsPerDay)
 	case l.TokensPerMinute < 0:
 		return fmt.Errorf("quota limit %s %q: TokensPerMinute: %d is negative", l.Provider, l.Model, l.TokensPerMinute)
-	case l.RequestsPerMinute == 0 && l.RequestsPerDay == 0 && l.TokensPerMinute == 0:
-		return fmt.Errorf("quota limit %s %q: none of RequestsPerMinute, RequestsPerDay, TokensPerMinute is set", l.Provider, l.Model)
+	case l.AudioSecondsPerHour < 0:
+		return fmt.Errorf("quota limit %s %q: AudioSecondsPerHour: %d is negative", l.Provider, l.Model, l.AudioSecondsPerHour)
+	case l.AudioSecondsPerDay < 0:
+		return fmt.Errorf("quota limit %s %q: AudioSecondsPerDay: %d is negative", l.Provider, l.Model, l.AudioSecondsPerDay)
+	case l.RequestsPerMinute == 0 && l.RequestsPerDay == 0 && l.TokensPerMinute == 0 && l.AudioSecondsPerHour == 0 && l.AudioSecondsPerDay == 0:
+		return fmt.Errorf("quota limit %s %q: none of RequestsPerMinute, RequestsPerDay, TokensPerMinute, AudioSecondsPerHour, AudioSecondsPerDay is set", l.Provider, l.Model)
 	}
 	return nil
 }
@@ -41,8 +49,8 @@ func (l Limit) Validate() error {
 type State struct {
 	Provider semconv.Provider
 	Model    string
-	Resource string // semconv.ResourceRequests or semconv.ResourceTokens
-	Window   string // semconv.WindowMinute or semconv.WindowDay
+	Resource string // semconv.ResourceRequests, ResourceTokens or ResourceAudioSeconds
+	Window   string // semconv.WindowMinute, WindowHour or WindowDay
 	Source   string // semconv.SourceHeader (the provider said so) or semconv.SourceEstimate (counted here)
 	// Limit is the window's quota; Remaining what is left of it. An estimate's Remaining
 	// is Limit minus what was counted and goes negative when the count passes the limit;
@@ -122,7 +130,13 @@ var providerNames = map[semconv.Provider]string{
 // windowNames say a window in words.
 var windowNames = map[string]string{
 	semconv.WindowDay:    "today",
+	semconv.WindowHour:   "this hour",
 	semconv.WindowMinute: "this minute",
+}
+
+// resourceNames say a resource in words where its name is not already.
+var resourceNames = map[string]string{
+	semconv.ResourceAudioSeconds: "audio seconds",
 }
 
 // Display is the one-line form of s for a UI header, remaining of limit:
@@ -136,7 +150,11 @@ func Display(s State) string {
 	if window == "" {
 		window = "per " + s.Window
 	}
-	line := name + ": " + grouped(s.Remaining) + " / " + grouped(s.Limit) + " " + s.Resource + " " + window
+	resource := resourceNames[s.Resource]
+	if resource == "" {
+		resource = s.Resource
+	}
+	line := name + ": " + grouped(s.Remaining) + " / " + grouped(s.Limit) + " " + resource + " " + window
 	if s.Source == semconv.SourceEstimate {
 		line += " (estimate)"
 	}

@@ -19,7 +19,7 @@ func TestLimitValidate(t *testing.T) {
 		{quota.Limit{Provider: "p", RequestsPerMinute: -1}, `quota limit p "": RequestsPerMinute: -1 is negative`},
 		{quota.Limit{Provider: "p", Model: "m", RequestsPerDay: -2}, `quota limit p "m": RequestsPerDay: -2 is negative`},
 		{quota.Limit{Provider: "p", TokensPerMinute: -3}, `quota limit p "": TokensPerMinute: -3 is negative`},
-		{quota.Limit{Provider: "p"}, `quota limit p "": none of RequestsPerMinute, RequestsPerDay, TokensPerMinute is set`},
+		{quota.Limit{Provider: "p"}, `quota limit p "": none of RequestsPerMinute, RequestsPerDay, TokensPerMinute, AudioSecondsPerHour, AudioSecondsPerDay is set`},
 	}
 	for _, tt := range tests {
 		err := tt.l.Validate()
@@ -38,7 +38,8 @@ func TestDisplay(t *testing.T) {
 		{quota.State{Provider: "groq", Resource: "tokens", Window: "1m", Source: "header", Limit: 500000, Remaining: 0}, "Groq: 0 / 500,000 tokens this minute"},
 		{quota.State{Provider: "gcp.gemini", Resource: "requests", Window: "1d", Source: "estimate", Limit: 20, Remaining: -3}, "Gemini: -3 / 20 requests today (estimate)"},
 		{quota.State{Provider: "gcp.gemini", Resource: "tokens", Window: "1m", Source: "estimate", Limit: 1234567, Remaining: -1234567}, "Gemini: -1,234,567 / 1,234,567 tokens this minute (estimate)"},
-		{quota.State{Provider: "other", Resource: "requests", Window: "1h", Source: "header", Limit: 999, Remaining: 100}, "other: 100 / 999 requests per 1h"},
+		{quota.State{Provider: "groq", Resource: "audio_seconds", Window: "1h", Source: "header", Limit: 7200, Remaining: 7198}, "Groq: 7,198 / 7,200 audio seconds this hour"},
+		{quota.State{Provider: "other", Resource: "requests", Window: "6h", Source: "header", Limit: 999, Remaining: 100}, "other: 100 / 999 requests per 6h"},
 	}
 	for _, tt := range tests {
 		if got := quota.Display(tt.s); got != tt.want {

@@ -58,6 +58,10 @@ const (
 	RateLimitTokensRemaining   = attribute.Key("aiusage.ratelimit.tokens.remaining")
 	RateLimitTokensReset       = attribute.Key("aiusage.ratelimit.tokens.reset")
 	RateLimitRetryAfter        = attribute.Key("aiusage.ratelimit.retry_after")
+	// Groq speech-to-text: seconds of audio per hour (x-ratelimit-*-audio-seconds).
+	RateLimitAudioSecondsLimit     = attribute.Key("aiusage.ratelimit.audio_seconds.limit")
+	RateLimitAudioSecondsRemaining = attribute.Key("aiusage.ratelimit.audio_seconds.remaining")
+	RateLimitAudioSecondsReset     = attribute.Key("aiusage.ratelimit.audio_seconds.reset")
 	// Gemini 429 QuotaFailure details.
 	RateLimitQuotaID     = attribute.Key("aiusage.ratelimit.quota_id")
 	RateLimitQuotaMetric = attribute.Key("aiusage.ratelimit.quota_metric")
@@ -165,6 +169,23 @@ const (
 	BatchResultsDropped = attribute.Key("aiusage.batch.results.dropped")
 )
 
+// Values of gen_ai.operation.name for voice: ours where the GenAI conventions have none.
+const (
+	// OperationTranscription is speech-to-text (Groq /audio/transcriptions).
+	OperationTranscription = "transcription"
+	// OperationTranslation is speech-to-English-text (Groq /audio/translations).
+	OperationTranslation = "translation"
+	// OperationTextToSpeech is text-to-speech (Groq /audio/speech).
+	OperationTextToSpeech = "text_to_speech"
+	// OperationLive is a Gemini Live session (BidiGenerateContent over WebSocket): one
+	// span from connect to close, an event per turn.
+	OperationLive = "live"
+)
+
+// EventLiveTurn is the span event of one turn of a Live session; its attributes are
+// the turn's usage, under the usage attribute names.
+const EventLiveTurn = "aiusage.live.turn"
+
 // Values of gen_ai.token.type.
 const (
 	TokenTypeInput  = "input"
@@ -197,10 +218,14 @@ var ServiceTiers = []string{ServiceTierStandard, ServiceTierFlex, ServiceTierPri
 const (
 	ResourceRequests = "requests"
 	ResourceTokens   = "tokens"
-	WindowMinute     = "1m"
-	WindowDay        = "1d"
-	SourceHeader     = "header"
-	SourceEstimate   = "estimate"
+	// ResourceAudioSeconds is seconds of audio sent to speech-to-text (Groq's
+	// x-ratelimit-*-audio-seconds headers, per hour).
+	ResourceAudioSeconds = "audio_seconds"
+	WindowMinute         = "1m"
+	WindowHour           = "1h"
+	WindowDay            = "1d"
+	SourceHeader         = "header"
+	SourceEstimate       = "estimate"
 )
 
 // Values of a quota window's forecast: whether it runs out at the current consumption
@@ -221,6 +246,11 @@ const (
 // ErrorTypeQuotaGuard is error.type of a call the quota guard refused before sending
 // it (instrumentation.WithQuotaGuard): the provider had said it could not succeed.
 const ErrorTypeQuotaGuard = "quota_guard"
+
+// MetricAudioSeconds counts seconds of audio sent to speech-to-text (s), as measured
+// or as the provider reported them: what the audio-seconds quotas count.
+// Prometheus: aiusage_usage_audio_seconds_total.
+const MetricAudioSeconds = "aiusage.usage.audio.seconds"
 
 // Metric names and units.
 const (

@@ -170,6 +170,15 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 
+	// The voice pipeline first, while the emulated quotas have room: it needs both
+	// providers and the emulator's Live endpoint.
+	voice := stopEmulator != nil
+	if voice {
+		fmt.Fprintln(o.Stdout, "Running the voice pipeline once: speech-to-text, translation, chat, text-to-speech on Groq and Gemini, a Live session...")
+		PrintVoice(o.Stdout, driver.RunVoice(ctx, inst, urls, VoiceAttribution))
+		fmt.Fprintln(o.Stdout)
+	}
+
 	n := o.Calls
 	if stopEmulator == nil {
 		n = min(n, o.RealCalls)
@@ -214,6 +223,11 @@ func Run(ctx context.Context, o Options) (err error) {
 	budgets.Print(o.Stdout)
 	if err := rep.Print(ctx, o.Stdout); err != nil {
 		return err
+	}
+	if voice {
+		if err := rep.PrintVoice(ctx, o.Stdout); err != nil {
+			return err
+		}
 	}
 	printNext(o.Stdout, col, o.Dir, o.Keep)
 	if o.Keep {

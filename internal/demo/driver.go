@@ -42,6 +42,10 @@ type Outcome struct {
 	CachedInputTokens int64
 	// ResponseModel is the model the provider says answered.
 	ResponseModel string
+	// Units are the call's billed units when it is billed by more than token totals
+	// (voice: the audio seconds sent, the characters spoken, tokens per modality), as
+	// the app knows them from what it sent and what the SDK returned; nil otherwise.
+	Units *instrumentation.Usage
 	// Text is the answer the app got.
 	Text string
 }
@@ -224,7 +228,7 @@ func failed(o Outcome, err error) Outcome {
 		o.Status = ge.Code
 	}
 	// Tokens of a failed call are not billed.
-	o.InputTokens, o.OutputTokens, o.CachedInputTokens = 0, 0, 0
+	o.InputTokens, o.OutputTokens, o.CachedInputTokens, o.Units = 0, 0, 0, nil
 	return o
 }
 

@@ -102,6 +102,21 @@ func (r *Reporter) Print(ctx context.Context, w io.Writer) error {
 	return nil
 }
 
+// PrintVoice writes the cost_units report of the voice pipeline's project: each step's
+// billed units (audio seconds after the minimum, characters, tokens per modality) and
+// their cost.
+func (r *Reporter) PrintVoice(ctx context.Context, w io.Writer) error {
+	res, err := r.Run(ctx, "cost_units", map[string]string{"project_id": VoiceAttribution.ProjectID})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n== aiusage report cost_units -project_id %s: the voice pipeline's units and cost\n", VoiceAttribution.ProjectID)
+	if err := res.Write(w, "table"); err != nil {
+		return fmt.Errorf("report cost_units: %w", err)
+	}
+	return nil
+}
+
 // Forecast describes when each quota runs out at the current pace, as the app's
 // instrumentation sees it (Instrumentation.Quota).
 func Forecast(states []quota.State, now time.Time) string {

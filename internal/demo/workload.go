@@ -50,7 +50,7 @@ var (
 const (
 	GroqIntentModel   = "llama-3.1-8b-instant"
 	GroqReplyModel    = "openai/gpt-oss-20b"
-	UnpricedModel     = "meta-llama/llama-4-scout-17b-16e-instruct"
+	UnpricedModel     = "allam-2-7b"
 	GeminiIntentModel = "gemini-2.0-flash"
 	GeminiReplyModel  = "gemini-2.5-flash"
 )
@@ -80,7 +80,7 @@ func Plan(n int, seed uint64, providers ...instrumentation.Provider) []Call {
 		case k < 11:
 			c.Provider, c.Model, c.Attribution.Action = instrumentation.Groq, GroqReplyModel, "reply"
 		case k < 12:
-			c.Provider, c.Model, c.Attribution.Action = instrumentation.Groq, UnpricedModel, "vision"
+			c.Provider, c.Model, c.Attribution.Action = instrumentation.Groq, UnpricedModel, "translate"
 		case k < 15:
 			c.Provider, c.Model, c.Attribution.Action = instrumentation.Gemini, GeminiIntentModel, "intent"
 		default:
@@ -113,8 +113,8 @@ func (c Call) prompt() (system, user string) {
 	switch c.Attribution.Action {
 	case "intent":
 		return "Classify the smart-home command into one intent and its slots. Answer with JSON.", c.Command
-	case "vision":
-		return "Describe what the doorbell camera sees in one sentence.", "Who is at the door? The user asked: " + c.Command
+	case "translate":
+		return "Translate the smart-home command into Arabic.", c.Command
 	default:
 		return assistantPrompt, c.Command
 	}

@@ -96,7 +96,11 @@ func expect(t *testing.T, outcomes []demo.Outcome) expected {
 			continue
 		}
 		k := key{string(c.Provider), model}
-		usd, ok := prices.Cost(k.provider, k.model, usage.Usage{InputTokens: o.InputTokens, OutputTokens: o.OutputTokens, CacheReadInputTokens: o.CachedInputTokens}, time.Now())
+		billed := usage.Usage{InputTokens: o.InputTokens, OutputTokens: o.OutputTokens, CacheReadInputTokens: o.CachedInputTokens}
+		if o.Units != nil { // voice: audio seconds, characters, tokens per modality
+			billed = *o.Units
+		}
+		usd, ok := prices.Cost(k.provider, k.model, billed, time.Now())
 		if ok {
 			e.cost[k] += usd
 		} else {
@@ -157,26 +161,35 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan := demo.Plan(calls, 7, instrumentation.Groq, instrumentation.Gemini)
+	// The voice pipeline first (speech-to-text, translation, chat, text-to-speech on both
+	// providers, a Live session), while the emulated quotas have room.
 	var outcomes []demo.Outcome
+	for _, s := range driver.RunVoice(ctx, inst, emu.URLs, demo.VoiceAttribution) {
+		if s.Outcome.Err != nil {
+			t.Fatalf("voice pipeline, %s %s: %v", s.Step, s.Outcome.Call.Model, s.Outcome.Err)
+		}
+		outcomes = append(outcomes, s.Outcome)
+	}
+	plan := demo.Plan(calls, 7, instrumentation.Groq, instrumentation.Gemini)
 	for start := 0; start < len(plan); start += chunk {
 		outcomes = append(outcomes, driver.Run(ctx, plan[start:min(start+chunk, len(plan))], 4, nil)...)
 		if err := tel.Meter.ForceFlush(ctx); err != nil {
 			t.Fatalf("flush metrics: %v", err)
 		}
 		if prom != nil {
-			waitScraped(t, prom, driver.Attempts())
+			waitScraped(t, prom, driver.Attempts()+1) // and the Live session's point
 		}
 	}
 	if err := tel.Shutdown(ctx); err != nil {
 		t.Fatalf("flush telemetry: %v", err)
 	}
-	if got := driver.Attempts(); got != int64(len(plan)) {
-		t.Fatalf("%d HTTP attempts for %d calls; the SDKs were told not to retry", got, len(plan))
+	if got, want := driver.Attempts(), int64(len(plan)+demo.VoiceHTTPCalls); got != want {
+		t.Fatalf("%d HTTP attempts for %d calls; the SDKs were told not to retry", got, want)
 	}
 	evalAt := time.Now()
 	reporter := &demo.Reporter{URL: col.Endpoints.ReportsURL()}
-	if err := reporter.WaitStored(ctx, driver.Attempts()); err != nil {
+	// One row per attempt, and the Live session's.
+	if err := reporter.WaitStored(ctx, driver.Attempts()+1); err != nil {
 		t.Fatal(err)
 	}
 	want := expect(t, outcomes)
@@ -370,6 +383,22 @@ func sumBy(fams map[string]*dto.MetricFamily, name string, value func(*dto.Metri
 	return out
 }
 
+// byModel regroups "provider|response model|request model" sums by provider and model
+// as the reports name it: the response model, else the request model (speech calls and
+// Live sessions have no response model).
+func byModel(sums map[string]float64) map[string]float64 {
+	out := map[string]float64{}
+	for k, v := range sums {
+		parts := strings.SplitN(k, "|", 3)
+		model := parts[1]
+		if model == "" {
+			model = parts[2]
+		}
+		out[parts[0]+"|"+model] += v
+	}
+	return out
+}
+
 func histSum(m *dto.Metric) float64   { return m.GetHistogram().GetSampleSum() }
 func histCount(m *dto.Metric) float64 { return float64(m.GetHistogram().GetSampleCount()) }
 func counter(m *dto.Metric) float64   { return m.GetCounter().GetValue() }
@@ -416,8 +445,8 @@ func checkExporter(t *testing.T, col *demo.Collector, want expected) {
 		}
 	}
 
-	cost := sumBy(fams, "aiusage_cost_USD_total", counter, "gen_ai_provider_name", "gen_ai_response_model")
-	unpriced := sumBy(fams, "aiusage_cost_unpriced_total", counter, "gen_ai_provider_name", "gen_ai_response_model")
+	cost := byModel(sumBy(fams, "aiusage_cost_USD_total", counter, "gen_ai_provider_name", "gen_ai_response_model", "gen_ai_request_model"))
+	unpriced := byModel(sumBy(fams, "aiusage_cost_unpriced_total", counter, "gen_ai_provider_name", "gen_ai_response_model", "gen_ai_request_model"))
 	for k, usd := range want.cost {
 		if got := cost[k.provider+"|"+k.model]; !closeTo(got, usd) {
 			t.Errorf("%s %s: aiusage_cost_USD_total = %v, want %v", k.provider, k.model, got, usd)

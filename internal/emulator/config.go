@@ -27,6 +27,9 @@ type Config struct {
 	GroqModelLimits map[string]GroqLimits
 	// GroqRegion is sent in x-groq-region; empty means "us-east-1".
 	GroqRegion string
+	// GroqAudioLimits apply to every speech-to-text model. Zero fields take the values
+	// of DefaultGroqAudioLimits.
+	GroqAudioLimits GroqAudioLimits
 
 	// GeminiLimits apply to every Gemini model without an entry in GeminiModelLimits.
 	// A zero field means no limit of that kind.
@@ -70,6 +73,10 @@ func (c Config) Validate() error {
 	for model, l := range c.GroqModelLimits {
 		errs = append(errs, l.validate(fmt.Sprintf("GroqModelLimits[%q]", model))...)
 	}
+	errs = append(errs, validLimits("GroqAudioLimits", map[string]int{
+		"RequestsPerDay": c.GroqAudioLimits.RequestsPerDay, "AudioSecondsPerHour": c.GroqAudioLimits.AudioSecondsPerHour,
+		"AudioSecondsPerDay": c.GroqAudioLimits.AudioSecondsPerDay,
+	})...)
 	errs = append(errs, c.GeminiLimits.validate("GeminiLimits")...)
 	for model, l := range c.GeminiModelLimits {
 		errs = append(errs, l.validate(fmt.Sprintf("GeminiModelLimits[%q]", model))...)
@@ -108,6 +115,21 @@ func (c Config) groqLimits(model string) GroqLimits {
 	}
 	if l.TokensPerMinute == 0 {
 		l.TokensPerMinute = DefaultGroqLimits.TokensPerMinute
+	}
+	return l
+}
+
+// groqAudioLimits returns the speech-to-text limits in force, defaults filled in.
+func (c Config) groqAudioLimits() GroqAudioLimits {
+	l, d := c.GroqAudioLimits, DefaultGroqAudioLimits
+	if l.RequestsPerDay == 0 {
+		l.RequestsPerDay = d.RequestsPerDay
+	}
+	if l.AudioSecondsPerHour == 0 {
+		l.AudioSecondsPerHour = d.AudioSecondsPerHour
+	}
+	if l.AudioSecondsPerDay == 0 {
+		l.AudioSecondsPerDay = d.AudioSecondsPerDay
 	}
 	return l
 }

@@ -28,6 +28,8 @@ type Emulator struct {
 	groqCache   promptCache
 	geminiCache promptCache
 	jobs        jobState // batch jobs and the files they read and write
+	// groqAudioQuota holds the speech-to-text quotas, per model.
+	groqAudioQuota map[string]*groqAudioQuota
 }
 
 // New returns an Emulator for cfg, or cfg's validation error.
@@ -43,10 +45,11 @@ func New(cfg Config) (*Emulator, error) {
 		cfg.GroqRegion = "us-east-1"
 	}
 	return &Emulator{
-		cfg:         cfg,
-		now:         now,
-		groqQuota:   make(map[string]*groqQuota),
-		geminiQuota: make(map[string]*geminiQuota),
+		cfg:            cfg,
+		now:            now,
+		groqQuota:      make(map[string]*groqQuota),
+		groqAudioQuota: make(map[string]*groqAudioQuota),
+		geminiQuota:    make(map[string]*geminiQuota),
 	}, nil
 }
 

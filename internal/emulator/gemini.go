@@ -31,6 +31,7 @@ func (e *Emulator) GeminiHandler() http.Handler {
 	mux.HandleFunc("POST /{version}/models/{call}", e.geminiModelCall)
 	mux.HandleFunc("POST /v1beta/openai/chat/completions", e.geminiOpenAIChat)
 	e.geminiSurface(mux)
+	e.registerGeminiLive(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeGeminiError(w, http.StatusNotFound, "NOT_FOUND", "Requested entity was not found.", nil, errorPlain)
 	})
@@ -125,14 +126,18 @@ type geminiContent struct {
 }
 
 type geminiPart struct {
-	Text string `json:"text,omitempty"`
+	Text            string      `json:"text,omitempty"`
+	InlineData      *geminiBlob `json:"inlineData,omitempty"`
+	InlineDataSnake *geminiBlob `json:"inline_data,omitempty"`
 }
 
 type generationConfig struct {
-	MaxOutputTokens      *int            `json:"maxOutputTokens"`
-	MaxOutputTokensSnake *int            `json:"max_output_tokens"`
-	ThinkingConfig       *thinkingConfig `json:"thinkingConfig"`
-	ThinkingConfigSnake  *thinkingConfig `json:"thinking_config"`
+	ResponseModalities      []string        `json:"responseModalities"`
+	ResponseModalitiesSnake []string        `json:"response_modalities"`
+	MaxOutputTokens         *int            `json:"maxOutputTokens"`
+	MaxOutputTokensSnake    *int            `json:"max_output_tokens"`
+	ThinkingConfig          *thinkingConfig `json:"thinkingConfig"`
+	ThinkingConfigSnake     *thinkingConfig `json:"thinking_config"`
 }
 
 type thinkingConfig struct {
@@ -161,6 +166,11 @@ type geminiCall struct {
 	capacity  bool // the prompt asks for a capacity 429
 	tier      servedTier
 	search    bool // the Google Search tool is on: the answer is grounded
+	// media counts the prompt's inline media tokens by modality; text holds the
+	// prompt's text, which a text-to-speech model (speech) speaks.
+	media  map[string]int
+	text   string
+	speech bool
 }
 
 func readGeminiRequest(w http.ResponseWriter, r *http.Request, model string) (*geminiCall, error) {
@@ -186,11 +196,22 @@ func readGeminiRequest(w http.ResponseWriter, r *http.Request, model string) (*g
 			return nil, fmt.Errorf("* GenerateContentRequest.contents[%d].parts: contents.parts must not be empty.", i)
 		}
 		for _, p := range content.Parts {
+			if blob := either(p.InlineData, p.InlineDataSnake); blob != nil {
+				tokens, modality := mediaTokens(blob)
+				if c.media == nil {
+					c.media = make(map[string]int)
+				}
+				c.media[modality] += tokens
+				c.prompt.add(content.Role, blob.MimeType+"\x00"+blob.Data, tokens)
+				continue
+			}
 			c.prompt.add(content.Role, p.Text, CountTokens(p.Text))
+			c.text += p.Text
 			c.capacity = c.capacity || strings.Contains(p.Text, CapacityExhaustedTrigger)
 		}
 	}
 	if gc := either(req.GenerationConfig, req.GenerationConfigSnake); gc != nil {
+		c.speech = isSpeechModel(model) && speaks(gc)
 		if m := either(gc.MaxOutputTokens, gc.MaxOutputTokensSnake); m != nil {
 			if *m < 1 {
 				return nil, fmt.Errorf("* GenerateContentRequest.generation_config.max_output_tokens: max_output_tokens must be positive, got %d.", *m)
@@ -222,7 +243,7 @@ func readGeminiRequest(w http.ResponseWriter, r *http.Request, model string) (*g
 
 // geminiThinks reports whether model thinks by default.
 func geminiThinks(model string) bool {
-	return strings.HasPrefix(model, "gemini-2.5") || strings.HasPrefix(model, "gemini-3")
+	return (strings.HasPrefix(model, "gemini-2.5") || strings.HasPrefix(model, "gemini-3")) && !isSpeechModel(model)
 }
 
 // thoughts returns the thinking tokens for a reply of reply tokens under budget.
@@ -326,9 +347,11 @@ type usageMetadata struct {
 	ServiceTier                string          `json:"serviceTier,omitempty"` // Gemini API
 }
 
+// modalityCount is one entry of a per-modality token list. A zero count is left out,
+// as Gemini's JSON leaves out zero values: {"modality": "AUDIO"}.
 type modalityCount struct {
 	Modality   string `json:"modality"`
-	TokenCount int    `json:"tokenCount"`
+	TokenCount int    `json:"tokenCount,omitempty"`
 }
 
 func textCount(n int) []modalityCount {
@@ -345,8 +368,8 @@ func (c *geminiCall) finalUsage(p plan) *usageMetadata {
 		CandidatesTokenCount:       p.reply,
 		TotalTokenCount:            p.prompt + p.reply + p.reasoning + c.toolUse,
 		CachedContentTokenCount:    p.cached,
-		PromptTokensDetails:        textCount(p.prompt),
-		CacheTokensDetails:         textCount(p.cached),
+		PromptTokensDetails:        c.promptDetails(p.prompt),
+		CacheTokensDetails:         c.cacheDetails(p.cached),
 		ToolUsePromptTokenCount:    c.toolUse,
 		ToolUsePromptTokensDetails: textCount(c.toolUse),
 		ThoughtsTokenCount:         p.reasoning,
@@ -365,7 +388,7 @@ func (c *geminiCall) earlyUsage(p plan) *usageMetadata {
 	return &usageMetadata{
 		PromptTokenCount:           prompt,
 		TotalTokenCount:            prompt + p.reasoning + c.toolUse,
-		PromptTokensDetails:        textCount(prompt),
+		PromptTokensDetails:        c.promptDetails(prompt),
 		ToolUsePromptTokenCount:    c.toolUse,
 		ToolUsePromptTokensDetails: textCount(c.toolUse),
 		ThoughtsTokenCount:         p.reasoning,
@@ -460,6 +483,10 @@ func (e *Emulator) modelCall(w http.ResponseWriter, r *http.Request, model, meth
 		return
 	}
 	call.tier.header(w.Header())
+	if call.speech {
+		e.writeSpeech(w, r, call, a)
+		return
+	}
 	writeAnswer(w, r, "application/json; charset=UTF-8", encodeIndented(geminiResponse{
 		Candidates:    []geminiCandidate{{Content: modelContent(strings.Join(pieces(replyText, a.plan.reply), "")), FinishReason: geminiFinish(a.plan), Index: ptr(0), GroundingMetadata: call.grounding()}},
 		UsageMetadata: call.finalUsage(a.plan),

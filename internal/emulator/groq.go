@@ -22,6 +22,7 @@ func (e *Emulator) GroqHandler() http.Handler {
 	mux.HandleFunc("POST /openai/v1/chat/completions", e.groqChat)
 	mux.HandleFunc("GET /openai/v1/models", e.groqModels)
 	e.groqSurface(mux)
+	e.registerGroqAudio(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeGroqError(w, http.StatusNotFound, groqErrorBody{Message: "Unknown request URL: " + r.Method + " " + r.URL.Path +
 			". Please check the URL for typos, or see the docs at https://console.groq.com/docs/", Type: "invalid_request_error", Code: "unknown_url"})

@@ -11,7 +11,10 @@ func (e *Emulator) geminiSurface(mux *http.ServeMux) {
 			e.createCache(w, r)
 		}
 	})
-	mux.HandleFunc("GET /{version}/batches/{id}", e.getBatch)
+	// Each API version apart: a wildcard version would collide with Live's /ws/ paths.
+	for _, v := range []string{"v1beta", "v1alpha", "v1"} {
+		mux.HandleFunc("GET /"+v+"/batches/{id}", e.getBatch)
+	}
 }
 
 // geminiSurfaceCall serves the model methods beyond generateContent and countTokens on the

@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"math"
 	"time"
 	_ "time/tzdata" // the Pacific day must work on hosts without zoneinfo
 
@@ -47,8 +48,53 @@ type estimator struct {
 	// The provider said these quotas are exhausted (a 429) until these times,
 	// whatever was counted here; zero when it has not.
 	rpmExhausted, tpmExhausted, rpdExhausted time.Time
+	ashExhausted, asdExhausted               time.Time
 
-	readings [3]reading // scratch for quotas, so reporting allocates nothing
+	// Audio seconds (speech-to-text), in sliding windows: an hour of one-minute buckets
+	// and a day of one-hour buckets.
+	audioHour, audioDay slidingSum
+	ash, asd            entry
+	lastAudio           time.Time
+
+	readings [5]reading // scratch for quotas, so reporting allocates nothing
+}
+
+// slidingSum is an amount counted over a sliding window of n buckets of width seconds.
+type slidingSum struct {
+	width   int64 // seconds per bucket
+	buckets []float64
+	newest  int64 // bucket index (Unix second / width) the buckets are current to
+	sum     float64
+}
+
+func newSlidingSum(width int64, n int, now time.Time) slidingSum {
+	return slidingSum{width: width, buckets: make([]float64, n), newest: now.Unix() / width}
+}
+
+// advance drops the buckets that left the window by now.
+func (w *slidingSum) advance(now time.Time) {
+	idx := now.Unix() / w.width
+	n := int64(len(w.buckets))
+	if idx <= w.newest {
+		return
+	}
+	for i := w.newest + 1; i <= min(idx, w.newest+n); i++ {
+		b := &w.buckets[((i%n)+n)%n]
+		w.sum -= *b
+		*b = 0
+	}
+	w.newest = idx
+	if w.sum < 1e-9 { // rounding left over from subtracting what was added
+		w.sum = max(w.sum, 0)
+	}
+}
+
+// add counts amount at now (a clock that went back counts into the newest bucket).
+func (w *slidingSum) add(now time.Time, amount float64) {
+	w.advance(now)
+	n := int64(len(w.buckets))
+	w.buckets[((w.newest%n)+n)%n] += amount
+	w.sum += amount
 }
 
 // reading is one configured quota's usage, ready to report.
@@ -66,6 +112,23 @@ func newEstimator(provider semconv.Provider, model string, l quota.Limit, now ti
 		rpd:    newEntry(provider, model, semconv.ResourceRequests, semconv.WindowDay, semconv.SourceEstimate, fixedWindow),
 		newest: now.Unix(),
 		dayEnd: nextPacificMidnight(now),
+
+		audioHour: newSlidingSum(60, 60, now),
+		audioDay:  newSlidingSum(3600, 24, now),
+		ash:       newEntry(provider, model, semconv.ResourceAudioSeconds, semconv.WindowHour, semconv.SourceEstimate, sliding),
+		asd:       newEntry(provider, model, semconv.ResourceAudioSeconds, semconv.WindowDay, semconv.SourceEstimate, sliding),
+	}
+}
+
+// countAudio records seconds of audio sent at now.
+func (e *estimator) countAudio(now time.Time, seconds float64) {
+	e.advance(now)
+	e.audioHour.add(now, seconds)
+	e.audioDay.add(now, seconds)
+	e.ash.rate.add(now, seconds)
+	e.asd.rate.add(now, seconds)
+	if now.After(e.lastAudio) {
+		e.lastAudio = now
 	}
 }
 
@@ -86,6 +149,8 @@ func (e *estimator) advance(now time.Time) {
 		e.dayRequests = 0
 		e.dayEnd = nextPacificMidnight(now)
 	}
+	e.audioHour.advance(now)
+	e.audioDay.advance(now)
 }
 
 // count records one call using tokens tokens at now.
@@ -119,12 +184,18 @@ func (e *estimator) exhaust(resource, window string, now time.Time, retryAfter t
 		until = &e.tpmExhausted
 	case resource == semconv.ResourceRequests && window == semconv.WindowDay:
 		until = &e.rpdExhausted
+	case resource == semconv.ResourceAudioSeconds && window == semconv.WindowHour:
+		until = &e.ashExhausted
+	case resource == semconv.ResourceAudioSeconds && window == semconv.WindowDay:
+		until = &e.asdExhausted
 	default:
 		return
 	}
 	end := nextPacificMidnight(now)
-	if window == semconv.WindowMinute {
-		end = now.Add(time.Minute)
+	if window != semconv.WindowDay || resource == semconv.ResourceAudioSeconds {
+		// A sliding or refilling window: room again after the provider's delay, else
+		// once the window has passed.
+		end = now.Add(windowLength(window))
 		if retryAfter > 0 {
 			end = now.Add(retryAfter)
 		}
@@ -149,6 +220,13 @@ func (e *estimator) quotas(now time.Time) []reading {
 	if e.limit.RequestsPerDay > 0 {
 		r = append(r, newReading(&e.rpd, e.limit.RequestsPerDay, e.dayRequests, e.dayEnd, e.rpdExhausted, now))
 	}
+	// Audio windows are full again a window after the last audio counted.
+	if e.limit.AudioSecondsPerHour > 0 {
+		r = append(r, newReading(&e.ash, e.limit.AudioSecondsPerHour, wholeSeconds(e.audioHour.sum), e.lastAudio.Add(time.Hour), e.ashExhausted, now))
+	}
+	if e.limit.AudioSecondsPerDay > 0 {
+		r = append(r, newReading(&e.asd, e.limit.AudioSecondsPerDay, wholeSeconds(e.audioDay.sum), e.lastAudio.Add(24*time.Hour), e.asdExhausted, now))
+	}
 	return r
 }
 
@@ -162,6 +240,12 @@ func newReading(en *entry, limit, used int64, resetAt, exhaustedUntil, now time.
 		}
 	}
 	return reading{en, limit, used, resetAt.UTC()}
+}
+
+// wholeSeconds rounds counted audio up to whole seconds, as a quota counts them: a
+// started second is used.
+func wholeSeconds(s float64) int64 {
+	return int64(math.Ceil(s - 1e-9))
 }
 
 // slot is the bucket index of a Unix second, also for seconds before 1970.

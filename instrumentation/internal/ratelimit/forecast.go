@@ -18,11 +18,13 @@ import (
 // sum/tau, starts at zero and takes several tau to warm up).
 //
 // tau is a sixth of a minute window (10 s: a burst weighs for a few seconds, a sustained
-// change shows within 20-30 s, well inside the minute it forecasts) and 15 minutes for a
-// day window (a burst of calls does not announce the end of the day's quota, a change of
+// change shows within 20-30 s, well inside the minute it forecasts), 5 minutes for an
+// hour window (a twelfth: one long upload is not a trend) and 15 minutes for a day
+// window (a burst of calls does not announce the end of the day's quota, a change of
 // traffic over the hour does).
 const (
 	minuteTau = 10 * time.Second
+	hourTau   = 5 * time.Minute
 	dayTau    = 15 * time.Minute
 	// minHistory is the share of tau that must be observed before a rate is given: a
 	// couple of calls a few milliseconds apart are no rate.
@@ -31,8 +33,11 @@ const (
 
 // smoothing is the time constant of a window's rate.
 func smoothing(window string) time.Duration {
-	if window == semconv.WindowDay {
+	switch window {
+	case semconv.WindowDay:
 		return dayTau
+	case semconv.WindowHour:
+		return hourTau
 	}
 	return minuteTau
 }
@@ -40,8 +45,11 @@ func smoothing(window string) time.Duration {
 // windowLength is how long a window is: what a bucket refills in and what a sliding
 // window counts.
 func windowLength(window string) time.Duration {
-	if window == semconv.WindowDay {
+	switch window {
+	case semconv.WindowDay:
 		return 24 * time.Hour
+	case semconv.WindowHour:
+		return time.Hour
 	}
 	return time.Minute
 }

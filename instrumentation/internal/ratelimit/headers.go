@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aiusage/aiusage/instrumentation/semconv"
 )
 
 // Rate-limit response headers, as Groq sends them on every response.
@@ -16,7 +18,11 @@ var (
 	headerLimitTokens       = newHeaderName("X-Ratelimit-Limit-Tokens")
 	headerRemainingTokens   = newHeaderName("X-Ratelimit-Remaining-Tokens")
 	headerResetTokens       = newHeaderName("X-Ratelimit-Reset-Tokens")
-	headerRetryAfter        = newHeaderName("Retry-After")
+	// Speech-to-text responses carry audio seconds where chat carries tokens.
+	headerLimitAudio     = newHeaderName("X-Ratelimit-Limit-Audio-Seconds")
+	headerRemainingAudio = newHeaderName("X-Ratelimit-Remaining-Audio-Seconds")
+	headerResetAudio     = newHeaderName("X-Ratelimit-Reset-Audio-Seconds")
+	headerRetryAfter     = newHeaderName("Retry-After")
 )
 
 // headerName is a header's canonical key and its lower-case spelling: headers built by
@@ -28,7 +34,8 @@ func newHeaderName(canonical string) headerName {
 }
 
 // Headers is the quota a provider reported in response headers: Groq's x-ratelimit-*
-// set, whose requests window is one day and tokens window one minute, and retry-after.
+// set, whose requests window is one day, tokens window one minute and audio-seconds
+// window one hour, and retry-after.
 type Headers struct {
 	// RequestsLimit and RequestsRemaining are requests per day; RequestsReset is how long
 	// until the requests bucket refills (0 when absent or malformed). HasRequests is set
@@ -42,6 +49,13 @@ type Headers struct {
 	TokensLimit, TokensRemaining int64
 	TokensReset                  time.Duration
 	HasTokens                    bool
+	// AudioSecondsLimit and AudioSecondsRemaining are seconds of audio per AudioWindow
+	// (speech-to-text); AudioSecondsReset is how long until the bucket refills.
+	// HasAudioSeconds is set when both counts were present.
+	AudioSecondsLimit, AudioSecondsRemaining int64
+	AudioSecondsReset                        time.Duration
+	AudioWindow                              string // semconv.WindowHour or WindowDay
+	HasAudioSeconds                          bool
 	// RetryAfter is the retry-after delay (sent with 429s) when given in seconds.
 	RetryAfter    time.Duration
 	HasRetryAfter bool
@@ -64,8 +78,39 @@ func ParseHeaders(h http.Header) Headers {
 			q.TokensReset, _ = reset(h, headerResetTokens)
 		}
 	}
+	if limit, ok := amount(h, headerLimitAudio); ok {
+		if remaining, ok := amount(h, headerRemainingAudio); ok {
+			q.AudioSecondsLimit, q.AudioSecondsRemaining, q.HasAudioSeconds = limit, remaining, true
+			q.AudioSecondsReset, _ = reset(h, headerResetAudio)
+			q.AudioWindow = audioWindow(q.AudioSecondsReset)
+		}
+	}
 	q.RetryAfter, q.HasRetryAfter = retryAfter(get(h, headerRetryAfter))
 	return q
+}
+
+// audioWindow is the window of Groq's audio-seconds headers. They report the hourly
+// limit (free tier 7,200 s, "ASH"); a daily one (28,800 s, "ASD") has been seen in
+// them only when it was the one spent, with a reset beyond the hour.
+func audioWindow(reset time.Duration) string {
+	if reset > time.Hour {
+		return semconv.WindowDay
+	}
+	return semconv.WindowHour
+}
+
+// amount parses a non-negative quantity that may have a fraction (audio seconds),
+// rounded down to whole units.
+func amount(h http.Header, name headerName) (int64, bool) {
+	s := strings.TrimSpace(get(h, name))
+	if n, ok := count(h, name); ok || s == "" || !isDecimal(s) {
+		return n, ok
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < 0 || v >= math.MaxInt64 {
+		return 0, false
+	}
+	return int64(v), true
 }
 
 // get returns the first value of a header under either spelling.

@@ -21,10 +21,15 @@ const DefaultHorizon = 5 * time.Minute
 // of made-up model names cannot grow memory without limit; pairs beyond it are ignored.
 const maxKeys = 1024
 
-// perWindow returns l's quota of resource (semconv.ResourceRequests or ResourceTokens)
-// per window (semconv.WindowMinute or WindowDay); 0 when l sets none.
+// perWindow returns l's quota of resource (semconv.ResourceRequests, ResourceTokens or
+// ResourceAudioSeconds) per window (semconv.WindowMinute, WindowHour or WindowDay); 0
+// when l sets none.
 func perWindow(l quota.Limit, resource, window string) int64 {
 	switch {
+	case resource == semconv.ResourceAudioSeconds && window == semconv.WindowHour:
+		return l.AudioSecondsPerHour
+	case resource == semconv.ResourceAudioSeconds && window == semconv.WindowDay:
+		return l.AudioSecondsPerDay
 	case resource == semconv.ResourceRequests && window == semconv.WindowMinute:
 		return l.RequestsPerMinute
 	case resource == semconv.ResourceTokens && window == semconv.WindowMinute:
@@ -122,6 +127,19 @@ type headerEntry struct {
 	requests, tokens entry
 	hasRequests      bool
 	hasTokens        bool
+	// Audio seconds, per hour as Groq reports them, per day when the headers said so.
+	audioHour, audioDay       entry
+	hasAudioHour, hasAudioDay bool
+}
+
+// audio returns the audio-seconds entry of window and marks it seen.
+func (e *headerEntry) audio(window string) *entry {
+	if window == semconv.WindowDay {
+		e.hasAudioDay = true
+		return &e.audioDay
+	}
+	e.hasAudioHour = true
+	return &e.audioHour
 }
 
 // Tracker keeps the quota state of every provider and model seen: from response headers
@@ -173,9 +191,9 @@ func NewTracker(o Options) *Tracker {
 }
 
 // ObserveHeaders records the quota a provider's response headers reported for model:
-// Groq's requests per day and tokens per minute.
+// Groq's requests per day, tokens per minute and audio seconds per hour.
 func (t *Tracker) ObserveHeaders(provider semconv.Provider, model string, h Headers) {
-	if !h.HasRequests && !h.HasTokens {
+	if !h.HasRequests && !h.HasTokens && !h.HasAudioSeconds {
 		return
 	}
 	now := t.now()
@@ -189,8 +207,10 @@ func (t *Tracker) ObserveHeaders(provider semconv.Provider, model string, h Head
 			return
 		}
 		e = &headerEntry{
-			requests: newEntry(provider, model, semconv.ResourceRequests, semconv.WindowDay, semconv.SourceHeader, refilling),
-			tokens:   newEntry(provider, model, semconv.ResourceTokens, semconv.WindowMinute, semconv.SourceHeader, refilling),
+			requests:  newEntry(provider, model, semconv.ResourceRequests, semconv.WindowDay, semconv.SourceHeader, refilling),
+			tokens:    newEntry(provider, model, semconv.ResourceTokens, semconv.WindowMinute, semconv.SourceHeader, refilling),
+			audioHour: newEntry(provider, model, semconv.ResourceAudioSeconds, semconv.WindowHour, semconv.SourceHeader, refilling),
+			audioDay:  newEntry(provider, model, semconv.ResourceAudioSeconds, semconv.WindowDay, semconv.SourceHeader, refilling),
 		}
 		t.headers[modelKey{provider, model}] = e
 	}
@@ -201,6 +221,9 @@ func (t *Tracker) ObserveHeaders(provider semconv.Provider, model string, h Head
 	if h.HasTokens {
 		e.hasTokens = true
 		alerts = e.tokens.observeHeader(h.TokensLimit, h.TokensRemaining, resetAt(now, h.TokensReset), now, t, alerts)
+	}
+	if h.HasAudioSeconds {
+		alerts = e.audio(h.AudioWindow).observeHeader(h.AudioSecondsLimit, h.AudioSecondsRemaining, resetAt(now, h.AudioSecondsReset), now, t, alerts)
 	}
 	t.mu.Unlock()
 	t.fire(alerts)
@@ -233,6 +256,23 @@ func (t *Tracker) ObserveCall(provider semconv.Provider, model string, tokens in
 	if !ok {
 		return
 	}
+	t.observe(provider, model, limit, func(e *estimator, now time.Time) { e.count(now, tokens) })
+}
+
+// ObserveAudio counts seconds of audio sent to model (speech-to-text) toward the
+// estimated audio-seconds quotas of its provider, per hour and per day. It does nothing
+// for a provider and model without a configured Limit.
+func (t *Tracker) ObserveAudio(provider semconv.Provider, model string, seconds float64) {
+	limit, ok := t.limit(provider, model)
+	if !ok || limit.AudioSecondsPerHour == 0 && limit.AudioSecondsPerDay == 0 || !(seconds > 0) {
+		return
+	}
+	t.observe(provider, model, limit, func(e *estimator, now time.Time) { e.countAudio(now, seconds) })
+}
+
+// observe applies count to the estimates of provider and model under limit and fires
+// the alerts the new readings raise.
+func (t *Tracker) observe(provider semconv.Provider, model string, limit quota.Limit, count func(*estimator, time.Time)) {
 	now := t.now()
 	t.mu.Lock()
 	e := t.estimator(provider, model, limit, now)
@@ -240,7 +280,7 @@ func (t *Tracker) ObserveCall(provider semconv.Provider, model string, tokens in
 		t.mu.Unlock()
 		return
 	}
-	e.count(now, tokens)
+	count(e, now)
 	var buf [6]quota.Alert
 	alerts := t.updateEstimates(e, now, buf[:0])
 	t.mu.Unlock()
@@ -335,13 +375,19 @@ func (t *Tracker) fire(alerts []quota.Alert) {
 func (t *Tracker) States() []quota.State {
 	now := t.now()
 	t.mu.Lock()
-	out := make([]quota.State, 0, 2*len(t.headers)+3*len(t.estimates))
+	out := make([]quota.State, 0, 2*len(t.headers)+len(t.estimates)*len(estimator{}.readings))
 	for _, e := range t.headers {
 		if e.hasRequests {
 			out = append(out, e.requests.headerState(now))
 		}
 		if e.hasTokens {
 			out = append(out, e.tokens.headerState(now))
+		}
+		if e.hasAudioHour {
+			out = append(out, e.audioHour.headerState(now))
+		}
+		if e.hasAudioDay {
+			out = append(out, e.audioDay.headerState(now))
 		}
 	}
 	for _, e := range t.estimates {

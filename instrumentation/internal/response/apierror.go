@@ -116,7 +116,7 @@ func retryIn(msg string) time.Duration {
 }
 
 // limit names the exhausted limit of a 429: Groq's type and message ("on requests per day
-// (RPD)", "on tokens per minute (TPM)"), or Gemini's first quota violation
+// (RPD)", "on tokens per minute (TPM)", "on audio seconds per hour (ASH)"), or Gemini's first quota violation
 // (GenerateRequestsPerDayPerProjectPerModel-FreeTier).
 func (a *APIError) limit() (resource, window string) {
 	switch a.Type {
@@ -128,6 +128,10 @@ func (a *APIError) limit() (resource, window string) {
 		{"(RPM)", semconv.ResourceRequests, semconv.WindowMinute},
 		{"(TPD)", semconv.ResourceTokens, semconv.WindowDay},
 		{"(TPM)", semconv.ResourceTokens, semconv.WindowMinute},
+		{"(ASH)", semconv.ResourceAudioSeconds, semconv.WindowHour},
+		{"(ASD)", semconv.ResourceAudioSeconds, semconv.WindowDay},
+		{"ASD limit", semconv.ResourceAudioSeconds, semconv.WindowDay},
+		{"ASH limit", semconv.ResourceAudioSeconds, semconv.WindowHour},
 	} {
 		if strings.Contains(a.Message, l.abbr) {
 			if resource == "" {

@@ -98,7 +98,11 @@ func FuzzSSE(f *testing.F) {
 }
 
 func FuzzGeminiJSON(f *testing.F) {
-	fuzzParser(f, GeminiNative, 200, ctJSON, seeds(f, "gemini_generate*.json"))
+	fuzzParser(f, GeminiNative, 200, ctJSON, seeds(f, "gemini_generate*.json", "gemini_*_input.json", "gemini_*_output.json"))
+}
+
+func FuzzTranscription(f *testing.F) {
+	fuzzParser(f, Transcription, 200, ctJSON, seeds(f, "voice/groq_transcription*.json", "voice/groq_transcription_text.txt"))
 }
 
 func FuzzGeminiSSE(f *testing.F) {

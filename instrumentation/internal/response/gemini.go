@@ -1,6 +1,9 @@
 package response
 
-import "github.com/aiusage/aiusage/instrumentation/internal/jsonscan"
+import (
+	"github.com/aiusage/aiusage/instrumentation/internal/jsonscan"
+	"github.com/aiusage/aiusage/instrumentation/usage"
+)
 
 // geminiField reads one top-level field of a GenerateContentResponse or stream chunk.
 func (p *Parser) geminiField(k, v []byte) error {
@@ -34,7 +37,7 @@ func geminiUsage(v []byte, r *report) (ok bool, err error) {
 		return false, nil
 	}
 	g := &r.reported
-	n, err := jsonscan.CountFields(v, func(k, _ []byte) *int64 {
+	n, err := jsonscan.CountFields(v, func(k, val []byte) *int64 {
 		switch string(k) {
 		case "promptTokenCount": // includes cached
 			return &g.Prompt
@@ -48,6 +51,12 @@ func geminiUsage(v []byte, r *report) (ok bool, err error) {
 			return &g.Total
 		case "cachedContentTokenCount":
 			return &r.billed.CacheReadInputTokens
+		case "promptTokensDetails", "toolUsePromptTokensDetails":
+			modalityDetails(val, &r.billed, usage.InputPart)
+		case "cacheTokensDetails":
+			modalityDetails(val, &r.billed, usage.CacheReadPart)
+		case "candidatesTokensDetails", "responseTokensDetails": // Live names output "response"
+			modalityDetails(val, &r.billed, usage.OutputPart)
 		}
 		return nil
 	})
@@ -58,4 +67,26 @@ func geminiUsage(v []byte, r *report) (ok bool, err error) {
 	r.billed.OutputTokens = g.Candidates + g.Thoughts
 	r.billed.ReasoningOutputTokens = g.Thoughts
 	return n > 0, err
+}
+
+// modalityDetails adds a list of {modality, tokenCount} to u's per-modality part p. An
+// entry without tokenCount counts 0 (Gemini leaves it out of zero entries). The
+// details are recorded as given, even where they do not add up to the totals; a
+// malformed entry is skipped, as the totals alone still bill the call.
+func modalityDetails(v []byte, u *usage.Usage, p usage.Part) {
+	_ = jsonscan.Elements(v, func(e []byte) {
+		var modality []byte
+		var n int64
+		_ = jsonscan.Fields(e, func(k, v []byte) {
+			switch string(k) {
+			case "modality":
+				if len(v) >= 2 && v[0] == '"' {
+					modality = v[1 : len(v)-1]
+				}
+			case "tokenCount":
+				n, _ = jsonscan.Count(v)
+			}
+		})
+		u.AddModality(p, string(modality), n)
+	})
 }

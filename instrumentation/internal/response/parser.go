@@ -77,6 +77,7 @@ const (
 	modeSSE                   // server-sent events, parsed line by line
 	modeLines                 // JSON lines (a batch results file), parsed line by line
 	modeInvalid               // neither: nothing to parse
+	modeOpaque                // not for parsing (audio, a plain-text transcript): passed by
 )
 
 // Parser extracts a Result from a response body written to it. It is not safe for
@@ -116,6 +117,9 @@ func (p *Parser) Reset(d Dialect, status int, contentType string) {
 	buf, data, like := kept(p.buf), kept(p.sse.data), kept(p.like.event)
 	*p = Parser{dialect: d, status: status, sseType: isEventStream(contentType), buf: buf}
 	p.sse.data, p.like.event = data, like
+	if d == Speech && status < 400 {
+		p.mode = modeOpaque // audio: not a byte is looked at
+	}
 }
 
 // kept is b emptied, or nil when b is too large to keep.
@@ -160,6 +164,8 @@ func (p *Parser) detect(c byte) mode {
 			return modeLines
 		}
 		return modeInvalid // a downloaded file that holds no results (a video): nothing to read
+	case p.opaque(c):
+		return modeOpaque
 	case c == '{' || c == '[':
 		// An array is Gemini's stream, or errors from Gemini's OpenAI-compatible endpoint.
 		p.res.Stream = c == '[' && p.dialect == GeminiNative
@@ -265,6 +271,8 @@ func (p *Parser) field(k, v []byte) error {
 		return p.batchField(k, v)
 	case BatchFile:
 		return p.openAIField(k, v) // an error body; results are read line by line
+	case Transcription:
+		return p.transcriptionField(k, v)
 	}
 	return p.openAIField(k, v)
 }

@@ -214,6 +214,24 @@ func TestParser(t *testing.T) {
 			},
 		},
 		{
+			name: "gemini video input: tokens per modality (real, pydantic-ai)", file: "gemini_video_input.json",
+			dialect: GeminiNative, status: 200, ct: "application/json; charset=UTF-8", complete: true,
+			want: Result{
+				Model: "gemini-2.0-flash", ID: "21peaP3fE4fJ1PIPhdaDmA0", FinishReasons: []string{"STOP"},
+				Usage: usage.Usage{InputTokens: 270, OutputTokens: 131, VideoInputTokens: 260}, Reported: Reported{Prompt: 270, Candidates: 131, Total: 401},
+				HasUsage: true,
+			},
+		},
+		{
+			name: "gemini image output: details short of the total, recorded as given (real, pydantic-ai)", file: "gemini_image_output.json",
+			dialect: GeminiNative, status: 200, ct: "application/json; charset=UTF-8", complete: true,
+			want: Result{
+				Model: "gemini-3-pro-image-preview", ID: "QV8oae6ZGKGnmtkPoanu6A0", FinishReasons: []string{"STOP"},
+				Usage: usage.Usage{InputTokens: 14, OutputTokens: 1283 + 174, ReasoningOutputTokens: 174, ImageOutputTokens: 1120}, Reported: Reported{Prompt: 14, Candidates: 1283, Thoughts: 174, Total: 1471},
+				HasUsage: true,
+			},
+		},
+		{
 			name: "gemini SSE: cumulative usage, last counts win, a count-less chunk keeps them", file: "gemini_stream_cumulative.sse",
 			dialect: GeminiNative, status: 200, ct: ctSSE, complete: true,
 			want: Result{

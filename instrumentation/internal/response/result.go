@@ -37,12 +37,16 @@ const (
 
 // Reported is a usage report's counts under the provider's own names, from which the
 // billed usage.Usage is derived. OpenAI: Total only. Gemini: usageMetadata as reported.
+// Groq speech-to-text: Duration.
 type Reported struct {
 	Prompt        int64 // Gemini promptTokenCount, cached included
 	Candidates    int64 // Gemini candidatesTokenCount, thoughts excluded
 	Thoughts      int64 // Gemini thoughtsTokenCount
 	ToolUsePrompt int64 // Gemini toolUsePromptTokenCount
 	Total         int64 // OpenAI total_tokens, Gemini totalTokenCount
+	// Duration is the audio's length in seconds a transcription reported (Groq
+	// verbose_json "duration").
+	Duration float64
 }
 
 // APIError is an error the provider reported in the response body.
@@ -51,8 +55,8 @@ type APIError struct {
 	Type       string           // Groq/OpenAI "type" ("tokens", "invalid_request_error"), else Gemini "status" ("RESOURCE_EXHAUSTED")
 	Code       string           // "rate_limit_exceeded", "tool_use_failed"; Gemini's numeric code as text
 	Message    string           // provider's message; may contain prompt fragments, record only with content opt-in
-	Resource   string           // 429s: semconv.ResourceRequests or semconv.ResourceTokens, when known
-	Window     string           // 429s: semconv.WindowDay or semconv.WindowMinute, when known
+	Resource   string           // 429s: semconv.ResourceRequests, ResourceTokens or ResourceAudioSeconds, when known
+	Window     string           // 429s: semconv.WindowDay, WindowHour or WindowMinute, when known
 	Quota      []QuotaViolation // Gemini google.rpc.QuotaFailure violations
 	RetryDelay time.Duration    // 429s: Gemini google.rpc.RetryInfo retryDelay; Groq "try again in 1m26.4s" in the message
 }

@@ -41,23 +41,41 @@ func (q queueLock) explain(err error) error {
 	if err == nil || q.storage == nil || !errors.Is(err, bolterrors.ErrTimeout) {
 		return err
 	}
-	path, holder := lockHolder(q.file)
-	if path == "" {
+	held := lockHolders(q.file)
+	switch len(held) {
+	case 0:
 		return fmt.Errorf("sending queue on %s: its file %s is locked by another process, most likely another collector using the same directory; stop it or configure another directory for %s: %w",
 			q.storage, q.file, q.storage, err)
+	case 1:
+		return fmt.Errorf("sending queue on %s: %s; two collectors cannot share the queue directory %s: stop the other one or configure another directory for %s: %w",
+			q.storage, held[0], filepath.Dir(held[0].path), q.storage, err)
 	}
-	return fmt.Errorf("sending queue on %s: %s is locked by %s; two collectors cannot share the queue directory %s: stop the other one or configure another directory for %s: %w",
-		q.storage, path, holder, filepath.Dir(path), q.storage, err)
+	// Several collectors on this host hold a file of that name, each in its own
+	// directory or not: which one is ours is not known here, so name them all.
+	var each []string
+	for _, h := range held {
+		each = append(each, fmt.Sprintf("%s (two collectors cannot share the queue directory %s)", h, filepath.Dir(h.path)))
+	}
+	return fmt.Errorf("sending queue on %s: its file is locked; files of that name: %s; stop the collector using this directory or configure another directory for %s: %w",
+		q.storage, strings.Join(each, "; "), q.storage, err)
 }
 
-// lockHolder finds the process holding a flock on a file named name, from /proc/locks
-// and that process's open files: the path and who holds it. It returns "" where /proc
-// is not available or not readable.
-func lockHolder(name string) (path, holder string) {
+// lockHolder is a flock on a queue file and the process holding it.
+type lockHolder struct {
+	path, holder string
+}
+
+func (h lockHolder) String() string { return h.path + " is locked by " + h.holder }
+
+// lockHolders finds the processes holding a flock on a file named name, from
+// /proc/locks and each process's open files. It returns none where /proc is not
+// available or not readable.
+func lockHolders(name string) []lockHolder {
 	locks, err := os.ReadFile("/proc/locks")
 	if err != nil {
-		return "", ""
+		return nil
 	}
+	var held []lockHolder
 	for line := range strings.Lines(string(locks)) {
 		// "1: FLOCK  ADVISORY  WRITE 4242 00:2d:1234567 0 EOF"; waiters have "->" after the id.
 		f := strings.Fields(line)
@@ -74,10 +92,10 @@ func lockHolder(name string) (path, holder string) {
 			continue
 		}
 		if path := pathOpenBy(pid, name, inode); path != "" {
-			return path, processName(pid)
+			held = append(held, lockHolder{path, processName(pid)})
 		}
 	}
-	return "", ""
+	return held
 }
 
 // pathOpenBy returns the path of the file named name with the given inode that process

@@ -179,6 +179,15 @@ func Run(ctx context.Context, o Options) (err error) {
 		fmt.Fprintln(o.Stdout)
 	}
 
+	// The provider surface next, before the workload spends the emulated quotas: each
+	// of its calls must succeed for the reports to show it.
+	var surface *SurfaceRun
+	if stopEmulator != nil {
+		if surface, err = RunSurface(ctx, inst, urls); err != nil {
+			return err
+		}
+	}
+
 	n := o.Calls
 	if stopEmulator == nil {
 		n = min(n, o.RealCalls)
@@ -191,12 +200,6 @@ func Run(ctx context.Context, o Options) (err error) {
 	prog.finish()
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted after %d of %d calls; stopping the collector and the emulator", prog.done, len(calls))
-	}
-	var surface *SurfaceRun
-	if stopEmulator != nil {
-		if surface, err = RunSurface(ctx, inst, urls); err != nil {
-			return err
-		}
 	}
 
 	flushCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

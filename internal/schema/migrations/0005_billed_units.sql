@@ -168,6 +168,12 @@ CREATE OR REPLACE MACRO ai_input_tier(n) AS
                   (SELECT list(DISTINCT min_input_tokens ORDER BY min_input_tokens) FROM model_prices), t -> t <= n)), 0)
     END;
 
+-- ai_free_operation says whether an operation is not billed (the instrumentation's free
+-- routes): counting tokens, and a batch job's own calls (each result it answers is billed
+-- as a call of its own). Such a call without usage is not billed, not of unknown cost.
+CREATE OR REPLACE MACRO ai_free_operation(operation) AS
+    coalesce(operation IN ('count_tokens', 'batch'), false);
+
 -- ai_audio_billed_seconds is the audio duration billed for a call: the one recorded after the
 -- provider's minimum, else the measured one, else 0.
 CREATE OR REPLACE MACRO ai_audio_billed_seconds(billed, measured) AS
@@ -205,7 +211,7 @@ calls AS (
            coalesce(project_id, '') AS project_id,
            coalesce(action_type, '') AS action_type,
            1 AS requests,
-           (error_type IS NOT NULL OR status_code >= 400)::BIGINT AS errors,
+           (error_type IS NOT NULL OR coalesce(status_code >= 400, false))::BIGINT AS errors,
            (status_code = 429)::BIGINT AS rate_limited,
            coalesce(streaming, false)::BIGINT AS streamed,
            input_tokens, output_tokens, cache_read_input_tokens, reasoning_output_tokens,
@@ -216,8 +222,8 @@ calls AS (
            ai_audio_billed_seconds(audio_billed_seconds, audio_seconds) AS audio_billed_seconds,
            input_characters, web_search_queries,
            (web_search_queries > 0)::BIGINT AS web_search_requests,
-           (input_tokens IS NULL AND error_type IS NULL)::BIGINT AS no_usage_requests,
-           (input_tokens IS NULL AND error_type IS NOT NULL)::BIGINT AS unbilled_requests,
+           (input_tokens IS NULL AND error_type IS NULL AND NOT ai_free_operation(operation))::BIGINT AS no_usage_requests,
+           (input_tokens IS NULL AND (error_type IS NOT NULL OR ai_free_operation(operation)))::BIGINT AS unbilled_requests,
            duration_s, start_time AS last_seen
     FROM ai_usage_log
     WHERE day BETWEEN first_day AND last_day

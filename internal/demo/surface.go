@@ -255,7 +255,7 @@ func (s *SurfaceRun) Summary() string {
 	}
 	sort.Strings(names)
 	var b strings.Builder
-	fmt.Fprintf(&b, "Provider surface (%d HTTP requests; see aiusage report spend):\n", s.Attempts())
+	fmt.Fprintf(&b, "Provider surface (%d HTTP requests; the cost report prices each by tier):\n", s.Attempts())
 	for _, n := range names {
 		fmt.Fprintf(&b, "  %-42s %2d\n", n, s.done[n])
 	}

@@ -63,6 +63,7 @@ func TestFiltersSelectTheSlice(t *testing.T) {
 		"projects":   {"from_day": "2026-09-01", "to_day": "2026-11-05"},
 		"cost":       {"as_of": "2026-11-05"},
 		"cost_units": {"from_day": "2026-09-01", "to_day": "2026-11-05"},
+		"spend":      {"from_day": "2026-09-01", "to_day": "2026-11-05"},
 	}
 	slices := []struct {
 		param, value string

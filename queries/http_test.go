@@ -29,7 +29,7 @@ func TestHandlerAndClient(t *testing.T) {
 	for _, r := range list {
 		served = append(served, r.Name)
 	}
-	if want := []string{"anomalies", "budgets", "cost", "cost_units", "daily", "prices", "projects", "quota", "rate_limited", "rates", "users"}; !reflect.DeepEqual(served, want) {
+	if want := []string{"anomalies", "budgets", "cost", "cost_units", "daily", "prices", "projects", "quota", "rate_limited", "rates", "spend", "users"}; !reflect.DeepEqual(served, want) {
 		t.Errorf("served %v, want the read-only reports %v", served, want)
 	}
 

@@ -17,6 +17,7 @@ var dataArgs = map[string]map[string]string{
 	"projects":     {"from_day": "2026-11-01", "to_day": "2026-11-05"},
 	"cost":         {"as_of": "2026-11-05"},
 	"cost_units":   {"from_day": "2026-11-01", "to_day": "2026-11-05"},
+	"spend":        {"from_day": "2026-11-01", "to_day": "2026-11-05"},
 	"quota":        {"as_of": "2026-11-05T18:00:00Z"},
 	"budgets":      {"as_of": "2026-11-05T18:00:00Z"},
 	"anomalies":    {"from_day": "2026-11-01", "to_day": "2026-11-05", "k": "0.5", "min_usd": "0"},
@@ -116,7 +117,7 @@ func TestVariablesDoNotLeakBetweenRuns(t *testing.T) {
 func TestLookupUnknownListsKnown(t *testing.T) {
 	_, err := Lookup("dailly")
 	var u *UnknownReportError
-	if !errors.As(err, &u) || !strings.Contains(err.Error(), "cost, cost_units, daily, prices, projects, quota, rate_limited, rates, retention, rollup, users") {
+	if !errors.As(err, &u) || !strings.Contains(err.Error(), "cost, cost_units, daily, prices, projects, quota, rate_limited, rates, retention, rollup, spend, users") {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -115,7 +115,7 @@ func reportRows(t testing.TB, db *sql.DB, name string, args map[string]string) [
 }
 
 // allReports are the read-only reports sameReports compares.
-var allReports = []string{"daily", "users", "projects", "cost", "quota", "rate_limited", "rates", "prices"}
+var allReports = []string{"daily", "users", "projects", "cost", "quota", "rate_limited", "rates", "prices", "spend"}
 
 // sameReports checks that the reports named (all read-only ones when none) over the
 // lake under root equal those over the exporter's file, for days up to the last sealed

@@ -22,7 +22,7 @@ type Reporter struct {
 }
 
 // Reports the demo prints, in order.
-var demoReports = []string{"daily", "users", "cost", "quota", "budgets"}
+var demoReports = []string{"daily", "users", "cost", "spend", "quota", "budgets"}
 
 func (r *Reporter) client() *queries.Client {
 	return &queries.Client{BaseURL: r.URL, HTTPClient: &http.Client{Timeout: 30 * time.Second}}

@@ -21,6 +21,7 @@ const fixtureArgs = {
   projects: { from_day: '2026-11-01', to_day: '2026-11-02' },
   cost: { as_of: '2026-11-02' },
   cost_units: { from_day: '2026-11-01', to_day: '2026-11-02' },
+  spend: { from_day: '2026-11-01', to_day: '2026-11-02' },
   quota: { as_of: '2026-11-02 12:00:00+00' },
   budgets: { as_of: '2026-11-02 12:00:00+00' },
   anomalies: { from_day: '2026-11-01', to_day: '2026-11-02', k: '3', min_usd: '0' },

@@ -210,6 +210,7 @@ calls AS (
            coalesce(user_id, '') AS user_id,
            coalesce(project_id, '') AS project_id,
            coalesce(action_type, '') AS action_type,
+           coalesce(operation, '') AS operation,
            1 AS requests,
            (error_type IS NOT NULL OR coalesce(status_code >= 400, false))::BIGINT AS errors,
            (status_code = 429)::BIGINT AS rate_limited,
@@ -232,6 +233,7 @@ calls AS (
       AND (only_model IS NULL OR ai_call_model(response_model, request_model) = only_model)
     UNION ALL BY NAME
     SELECT day, provider, model, service_tier, input_tier, user_id, project_id, action_type,
+           '' AS operation, -- the roll-up keeps no operation
            requests, errors, rate_limited, streamed,
            input_tokens, output_tokens, cache_read_input_tokens, reasoning_output_tokens,
            audio_input_tokens, image_input_tokens, video_input_tokens, document_input_tokens,
@@ -268,7 +270,7 @@ clamped AS (
 ),
 -- Each billed unit's quantity: a total less the parts billed apart.
 billed AS (
-    SELECT day, provider, model, service_tier, input_tier, user_id, project_id, action_type,
+    SELECT day, provider, model, service_tier, input_tier, user_id, project_id, action_type, operation,
            requests, errors, rate_limited, streamed, no_usage_requests, unbilled_requests, duration_s, last_seen,
            -- A call without usage adds no tokens: reports sum zeros, never NULLs.
            coalesce(input_tokens, 0) AS input_tokens, coalesce(output_tokens, 0) AS output_tokens,

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -96,7 +98,7 @@ func (b *spanBatch) eachRow(skip func(ptrace.Span) bool, fn func(*usageRow) erro
 	rb := rowBuilder{v: &row, fixes: &fixes, window: b.window, limits: b.limits,
 		buf: make([]byte, 0, 1024), boxed: map[string]driver.Value{}}
 	services := make([]driver.Value, len(b.resources))
-	resJSON := make([]json.RawMessage, len(b.resources))
+	resJSON := make([]driver.Value, len(b.resources)) // boxed once per resource, not per row
 	for i, res := range b.resources {
 		if v, ok := res.Get(string(semconv.ServiceName)); ok {
 			if s, ok := fixes.str(v); ok {
@@ -196,6 +198,9 @@ type rowBuilder struct {
 	// already boxed as driver.Value: boxing each anew costs an allocation per column and row.
 	boxed  map[string]driver.Value
 	recent [len(usageColumns)][4]driver.Value
+	// last is each numeric column's previous value, boxed: limits, reset times and
+	// list values repeat from span to span, and reusing the box saves an allocation.
+	last [len(usageColumns)]driver.Value
 	// keys and specs remember the previous span's attribute keys by position: spans of
 	// one instrumentation list their attributes in the same order, and comparing a key
 	// with the one before is cheaper than a map lookup.
@@ -273,7 +278,10 @@ func (rb *rowBuilder) str(col int, k string, val pcommon.Value) {
 
 func (rb *rowBuilder) count(col int, k string, val pcommon.Value) {
 	if n, ok := rb.fixes.count(val, maxCount); ok {
-		rb.v[col] = n
+		if c, same := rb.last[col].(int64); !same || c != n {
+			rb.last[col] = n
+		}
+		rb.v[col] = rb.last[col]
 	} else {
 		rb.keep(k, val)
 	}
@@ -281,7 +289,11 @@ func (rb *rowBuilder) count(col int, k string, val pcommon.Value) {
 
 func (rb *rowBuilder) number(col int, k string, val pcommon.Value, limit float64) {
 	if d, ok := rb.fixes.number(val, limit); ok {
-		rb.v[col] = d
+		// Bits, not ==: 0 and -0 are equal but not the same value.
+		if c, same := rb.last[col].(float64); !same || math.Float64bits(c) != math.Float64bits(d) {
+			rb.last[col] = d
+		}
+		rb.v[col] = rb.last[col]
 	} else {
 		rb.keep(k, val)
 	}
@@ -352,7 +364,10 @@ func (rb *rowBuilder) fill(span ptrace.Span) {
 			}
 		case kindStrings:
 			if s, ok := rb.fixes.strings(val); ok {
-				v[spec.col] = s
+				if c, same := rb.last[spec.col].([]string); !same || !slices.Equal(c, s) {
+					rb.last[spec.col] = s // never changed after: rows may share it
+				}
+				v[spec.col] = rb.last[spec.col]
 			} else {
 				rb.keep(k, val)
 			}

@@ -3,7 +3,6 @@ package duckdbexporter
 import (
 	"context"
 	"database/sql"
-	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/aiusage/aiusage/internal/lake"
 	"github.com/aiusage/aiusage/queries"
+	"github.com/aiusage/aiusage/queries/queriestest"
 )
 
 // testClock is an exporter clock a test moves.
@@ -150,7 +150,7 @@ func sameReports(t *testing.T, e *duckdbExporter, root string, lastSealed time.T
 		}
 		want := reportRows(t, e.db, c.name, c.args)
 		got := reportRows(t, l.DB, c.name, c.args)
-		if !sameRows(got, want) {
+		if !queriestest.SameRows(got, want) {
 			t.Errorf("report %s %v over the lake:\n%v\nover the DuckDB file:\n%v", c.name, c.args, got, want)
 		}
 		if len(want) == 0 && c.name != "rate_limited" {
@@ -266,33 +266,6 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func archivedDays(t testing.TB, e *duckdbExporter) []string {
 	t.Helper()
 	return queryStrings(t, e.db, "SELECT strftime(day, '%Y-%m-%d') FROM ai_archive_day WHERE table_name = 'ai_usage_log' ORDER BY day")
-}
-
-// sameRows compares report rows, floats to 1e-9 relative: sums of costs differ in the
-// last bits with the order rows are added in.
-func sameRows(a, b [][]any) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if len(a[i]) != len(b[i]) {
-			return false
-		}
-		for j := range a[i] {
-			x, xok := a[i][j].(float64)
-			y, yok := b[i][j].(float64)
-			if xok && yok {
-				if math.Abs(x-y) > 1e-9*math.Max(math.Abs(x), math.Abs(y)) {
-					return false
-				}
-				continue
-			}
-			if !reflect.DeepEqual(a[i][j], b[i][j]) {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func TestLateRowsGoOutAsAnExtraFileOfTheirDay(t *testing.T) {

@@ -3,7 +3,6 @@ package fleet
 import (
 	"context"
 	"database/sql"
-	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -22,6 +21,7 @@ import (
 	"github.com/aiusage/aiusage/internal/demo"
 	"github.com/aiusage/aiusage/internal/lake"
 	"github.com/aiusage/aiusage/queries"
+	"github.com/aiusage/aiusage/queries/queriestest"
 )
 
 const (
@@ -213,7 +213,7 @@ func TestFleetArchivesEverySpanOnceIntoOneLake(t *testing.T) {
 		} {
 			over := runReport(t, l.DB, c.name, c.args)
 			files := runReport(t, union, c.name, c.args)
-			if !sameRows(over.Rows, files.Rows) {
+			if !queriestest.SameRows(over.Rows, files.Rows) {
 				t.Errorf("%s %v over the lake:\n%v\nover the gateways' files:\n%v", c.name, c.args, over.Rows, files.Rows)
 			}
 			if len(files.Rows) == 0 {
@@ -349,31 +349,4 @@ func countRows(t *testing.T, db *sql.DB, table string) int64 {
 		t.Fatal(err)
 	}
 	return n
-}
-
-// sameRows compares report rows, floats to 1e-9 relative: sums of costs differ in the
-// last bits with the order rows are added in.
-func sameRows(a, b [][]any) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if len(a[i]) != len(b[i]) {
-			return false
-		}
-		for j := range a[i] {
-			x, xok := a[i][j].(float64)
-			y, yok := b[i][j].(float64)
-			if xok && yok {
-				if math.Abs(x-y) > 1e-9*math.Max(math.Abs(x), math.Abs(y)) {
-					return false
-				}
-				continue
-			}
-			if !reflect.DeepEqual(a[i][j], b[i][j]) {
-				return false
-			}
-		}
-	}
-	return true
 }

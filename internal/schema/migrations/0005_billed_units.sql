@@ -442,7 +442,10 @@ costs AS (
 ),
 statuses AS (
     SELECT *,
-           CASE WHEN priced_tier IS NULL THEN 'unpriced'
+           -- Calls none of which is billed (failed without usage, counting tokens, batch
+           -- job calls) cost nothing, whatever the table holds for their model.
+           CASE WHEN unbilled_requests = requests THEN 'priced'
+                WHEN priced_tier IS NULL THEN 'unpriced'
                 -- Calls that all succeeded without reporting usage: their cost is unknown.
                 WHEN no_usage_requests > 0 AND no_usage_requests + unbilled_requests = requests THEN 'unpriced'
                 WHEN missing_mask = 0 THEN 'priced'

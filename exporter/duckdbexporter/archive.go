@@ -46,6 +46,9 @@ type archiver struct {
 	staging string // root/_staging/<id>
 	grace   time.Duration
 	rollup  string // the roll-up rule's SELECT over rollup_rows
+	// firstPass is closed once the loop's recovery and first pass at start are done
+	// (or failed): what ran at start is then known.
+	firstPass chan struct{}
 }
 
 func newArchiver(e *duckdbExporter) (*archiver, error) {
@@ -67,7 +70,7 @@ func newArchiver(e *duckdbExporter) (*archiver, error) {
 	}
 	id := cfg.collectorID(e.path)
 	return &archiver{e: e, root: root, id: id, staging: filepath.Join(root, lake.StagingDir, id),
-		grace: cfg.GracePeriod, rollup: sel}, nil
+		grace: cfg.GracePeriod, rollup: sel, firstPass: make(chan struct{})}, nil
 }
 
 // loop recovers from an interrupted run, then archives at start and every interval
@@ -75,7 +78,7 @@ func newArchiver(e *duckdbExporter) (*archiver, error) {
 func (a *archiver) loop(ctx context.Context) {
 	t := time.NewTicker(a.e.cfg.Archive.Interval)
 	defer t.Stop()
-	recovered := false
+	recovered, first := false, true
 	for {
 		if !recovered {
 			if err := a.recover(ctx); err != nil {
@@ -92,6 +95,10 @@ func (a *archiver) loop(ctx context.Context) {
 				// A run can fail after its manifest was written: recovery adopts it.
 				recovered = false
 			}
+		}
+		if first {
+			close(a.firstPass)
+			first = false
 		}
 		select {
 		case <-ctx.Done():

@@ -51,8 +51,11 @@ func startArchiving(t testing.TB, cfg *Config, clock *testClock) *duckdbExporter
 			t.Errorf("shutdown: %v", err)
 		}
 	})
-	e.maintMu.Lock() // taken by the loop's recovery and first pass
-	e.maintMu.Unlock()
+	select {
+	case <-e.archive.firstPass: // the loop's recovery and first pass, at the start clock
+	case <-time.After(time.Minute):
+		t.Fatal("the archive loop's first pass did not end within a minute")
+	}
 	return e
 }
 

@@ -47,9 +47,6 @@ type route struct {
 	// tierInBody: the request body may name the service tier asked for (Gemini
 	// serviceTier, Groq service_tier), so it is read even when the model is in the URL.
 	tierInBody bool
-	// free: the call itself is not billed (counting tokens, batch job calls); it is
-	// recorded as priced at 0, and what a batch answers is billed on its own records.
-	free bool
 	// resultsFile names the batch results file a download reads ("files/abc"), the
 	// key its results are counted once under.
 	resultsFile string
@@ -146,18 +143,17 @@ var modelMethods = map[string]struct {
 	operation string
 	dialect   response.Dialect
 	stream    bool
-	free      bool
 	vertex    bool // Vertex AI only
 	gemini    bool // Gemini API only
 }{
 	"generateContent":        {operation: semconv.OperationGenerateContent, dialect: response.GeminiNative},
 	"streamGenerateContent":  {operation: semconv.OperationGenerateContent, dialect: response.GeminiNative, stream: true},
-	"countTokens":            {operation: semconv.OperationCountTokens, dialect: response.GeminiNative, free: true},
+	"countTokens":            {operation: semconv.OperationCountTokens, dialect: response.GeminiNative},
 	"embedContent":           {operation: semconv.OperationEmbeddings, dialect: response.GeminiEmbeddings},
 	"batchEmbedContents":     {operation: semconv.OperationEmbeddings, dialect: response.GeminiEmbeddings, gemini: true},
 	"predict":                {operation: semconv.OperationEmbeddings, dialect: response.GeminiEmbeddings, vertex: true},
-	"batchGenerateContent":   {operation: semconv.OperationBatch, dialect: response.BatchJob, free: true, gemini: true},
-	"asyncBatchEmbedContent": {operation: semconv.OperationBatch, dialect: response.BatchJob, free: true, gemini: true},
+	"batchGenerateContent":   {operation: semconv.OperationBatch, dialect: response.BatchJob, gemini: true},
+	"asyncBatchEmbedContent": {operation: semconv.OperationBatch, dialect: response.BatchJob, gemini: true},
 }
 
 // matchSurface returns the route of a surface operation of provider p, or false. It
@@ -171,12 +167,12 @@ func matchSurface(p Provider, method string, u *url.URL) (route, bool) {
 			return route{provider: Groq, operation: semconv.OperationChat, dialect: response.OpenAIResponses, fromBody: true}, true
 		case strings.HasSuffix(path, groqBatchesPath) && method == "POST",
 			groqBatchCall(path, method):
-			return route{provider: Groq, operation: semconv.OperationBatch, dialect: response.BatchJob, free: true}, true
+			return route{provider: Groq, operation: semconv.OperationBatch, dialect: response.BatchJob}, true
 		}
 		if i := strings.LastIndex(path, groqFilesPath); i >= 0 && method == "GET" {
 			id, ok := strings.CutSuffix(path[i+len(groqFilesPath):], "/content")
 			if ok && segment(id) {
-				return route{provider: Groq, operation: semconv.OperationBatch, dialect: response.BatchFile, free: true, resultsFile: id}, true
+				return route{provider: Groq, operation: semconv.OperationBatch, dialect: response.BatchFile, resultsFile: id}, true
 			}
 		}
 	case Gemini:
@@ -189,12 +185,12 @@ func matchSurface(p Provider, method string, u *url.URL) (route, bool) {
 		if i := strings.LastIndex(path, geminiBatchesPrefix); i >= 0 {
 			id, cancel := strings.CutSuffix(path[i+len(geminiBatchesPrefix):], ":cancel")
 			if segment(id) && (cancel && method == "POST" || !cancel && (method == "GET" || method == "DELETE")) {
-				return route{provider: Gemini, operation: semconv.OperationBatch, dialect: response.BatchJob, free: true}, true
+				return route{provider: Gemini, operation: semconv.OperationBatch, dialect: response.BatchJob}, true
 			}
 		}
 		if i := strings.LastIndex(path, geminiFilesPrefix); i >= 0 && method == "GET" {
 			if id, ok := strings.CutSuffix(path[i+len(geminiFilesPrefix):], ":download"); ok && segment(id) {
-				return route{provider: Gemini, operation: semconv.OperationBatch, dialect: response.BatchFile, free: true, resultsFile: "files/" + id}, true
+				return route{provider: Gemini, operation: semconv.OperationBatch, dialect: response.BatchFile, resultsFile: "files/" + id}, true
 			}
 		}
 	case VertexAI:
@@ -227,7 +223,7 @@ func modelRoute(p Provider, path string) (route, bool) {
 	}
 	return route{
 		provider: p, operation: m.operation, dialect: m.dialect, model: model, stream: m.stream,
-		free: m.free, tierInBody: m.operation == semconv.OperationGenerateContent,
+		tierInBody: m.operation == semconv.OperationGenerateContent,
 	}, true
 }
 

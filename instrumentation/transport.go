@@ -12,6 +12,7 @@ import (
 
 	"github.com/aiusage/aiusage/instrumentation/internal/ratelimit"
 	"github.com/aiusage/aiusage/instrumentation/internal/response"
+	"github.com/aiusage/aiusage/instrumentation/semconv"
 )
 
 // Transport returns an http.RoundTripper that records the provider calls made
@@ -51,7 +52,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c.ServerAddress, c.ServerPort = serverAddress(req)
 	c.Start = time.Now()
 
-	c.free, a.resultsFile = rt.free, rt.resultsFile
+	// Not billed itself: recorded as priced at 0; what a batch answers is billed on
+	// its own records.
+	c.free, a.resultsFile = semconv.Unbilled(rt.operation), rt.resultsFile
 	if p == VertexAI {
 		c.RequestServiceTier = vertexRequestTier(req.Header)
 	}

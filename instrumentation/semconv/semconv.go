@@ -158,6 +158,13 @@ const (
 	OperationCreateCache = "create_cache"
 )
 
+// Unbilled reports whether calls of operation are not billed themselves: counting
+// tokens, and a batch job's own calls. The reports' ai_free_operation macro says the
+// same (a test holds them together).
+func Unbilled(operation string) bool {
+	return operation == OperationCountTokens || operation == OperationBatch
+}
+
 // Batch job attributes, on the spans of batch job calls: the job polled and its
 // request counts (Gemini batchStats, Groq request_counts) when the provider says them.
 const (

@@ -168,8 +168,8 @@ CREATE OR REPLACE MACRO ai_input_tier(n) AS
                   (SELECT list(DISTINCT min_input_tokens ORDER BY min_input_tokens) FROM model_prices), t -> t <= n)), 0)
     END;
 
--- ai_free_operation says whether an operation is not billed (the instrumentation's free
--- routes): counting tokens, and a batch job's own calls (each result it answers is billed
+-- ai_free_operation says whether an operation is not billed (semconv.Unbilled, the
+-- instrumentation's rule): counting tokens, and a batch job's own calls (each result it answers is billed
 -- as a call of its own). Such a call without usage is not billed, not of unknown cost.
 CREATE OR REPLACE MACRO ai_free_operation(operation) AS
     coalesce(operation IN ('count_tokens', 'batch'), false);

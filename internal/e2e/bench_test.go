@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,13 +14,10 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
-	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
-	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
-	"github.com/aiusage/aiusage/instrumentation/semconv"
 	"github.com/aiusage/aiusage/internal/collectorbin"
 	"github.com/aiusage/aiusage/internal/demo"
+	"github.com/aiusage/aiusage/internal/otlpload"
 )
 
 // BenchmarkCollectorLoad offers the built collector a steady stream of GenAI spans over
@@ -168,7 +163,7 @@ func runLoad(b *testing.B, config string, rate int, dur time.Duration, stores bo
 	for range 2 {
 		senders.Go(func() {
 			for n := range batches {
-				if err := client.UploadTraces(ctx, genAISpans(n)); err != nil {
+				if err := client.UploadTraces(ctx, otlpload.Spans(n, time.Now())); err != nil {
 					sendErrs.Add(int64(n))
 				} else {
 					sentOK.Add(int64(n))
@@ -259,67 +254,6 @@ func selfMetrics(b *testing.B, url string) map[string]float64 {
 		}
 	}
 	return out
-}
-
-// genAISpans builds n spans shaped like the instrumentation's: a chat call with usage,
-// attribution, quota headers and cost.
-func genAISpans(n int) []*tracepb.ResourceSpans {
-	str := func(k, v string) *commonpb.KeyValue {
-		return &commonpb.KeyValue{Key: k, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v}}}
-	}
-	num := func(k string, v int64) *commonpb.KeyValue {
-		return &commonpb.KeyValue{Key: k, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: v}}}
-	}
-	dbl := func(k string, v float64) *commonpb.KeyValue {
-		return &commonpb.KeyValue{Key: k, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_DoubleValue{DoubleValue: v}}}
-	}
-	now := time.Now()
-	spans := make([]*tracepb.Span, n)
-	for i := range spans {
-		traceID, spanID := make([]byte, 16), make([]byte, 8)
-		_, _ = rand.Read(traceID)
-		_, _ = rand.Read(spanID)
-		in, out := int64(200+i%300), int64(40+i%120)
-		spans[i] = &tracepb.Span{
-			TraceId: traceID, SpanId: spanID,
-			Name:              "chat " + demo.GroqReplyModel,
-			Kind:              tracepb.Span_SPAN_KIND_CLIENT,
-			StartTimeUnixNano: uint64(now.Add(-300 * time.Millisecond).UnixNano()),
-			EndTimeUnixNano:   uint64(now.UnixNano()),
-			Attributes: []*commonpb.KeyValue{
-				str(string(semconv.GenAIOperationName), semconv.OperationChat),
-				str(string(semconv.GenAIProviderName), semconv.ProviderGroq),
-				str(string(semconv.GenAIRequestModel), demo.GroqReplyModel),
-				str(string(semconv.GenAIResponseModel), demo.GroqReplyModel),
-				str(string(semconv.GenAIResponseID), "chatcmpl-"+strconv.Itoa(i)),
-				num(string(semconv.GenAIUsageInputTokens), in),
-				num(string(semconv.GenAIUsageOutputTokens), out),
-				str(string(semconv.UserID), fmt.Sprintf("user-%d", i%50)),
-				str(string(semconv.ProjectID), "home-assistant"),
-				str(string(semconv.ActionType), "reply"),
-				str(string(semconv.ServerAddress), "api.groq.com"),
-				num(string(semconv.ServerPort), 443),
-				num(string(semconv.HTTPResponseStatusCode), 200),
-				num(string(semconv.RateLimitRequestsLimit), 14400),
-				num(string(semconv.RateLimitRequestsRemaining), 14000),
-				dbl(string(semconv.RateLimitRequestsReset), 6.2),
-				num(string(semconv.RateLimitTokensLimit), 250000),
-				num(string(semconv.RateLimitTokensRemaining), 240000),
-				dbl(string(semconv.RateLimitTokensReset), 0.4),
-				dbl(string(semconv.CostUSD), float64(in)*0.05/1e6+float64(out)*0.08/1e6),
-				str(string(semconv.CostStatus), semconv.CostPriced),
-			},
-			Status: &tracepb.Status{Code: tracepb.Status_STATUS_CODE_UNSET},
-		}
-	}
-	return []*tracepb.ResourceSpans{{
-		Resource: &resourcepb.Resource{Attributes: []*commonpb.KeyValue{str(string(semconv.ServiceName), "load")}},
-		ScopeSpans: []*tracepb.ScopeSpans{{
-			Scope:     &commonpb.InstrumentationScope{Name: "github.com/aiusage/aiusage/instrumentation"},
-			SchemaUrl: semconv.SchemaURL,
-			Spans:     spans,
-		}},
-	}}
 }
 
 func envInt(b *testing.B, name string, def int) int {

@@ -73,10 +73,13 @@ bench:
 	$(MAKE) bench-collector
 
 ## bench-collector: the built collector, shipped config against a debug-only pipeline, at fixed
-## offered rates (AIUSAGE_BENCH_RATES=5000,20000,50000) over loopback; bin/bench-collector.txt
+## offered rates (AIUSAGE_BENCH_RATES=5000,20000,50000) over loopback, offered by the aiusage
+## generator and by telemetrygen (the contrib load generator); bin/bench-collector.txt
+TELEMETRYGEN_VERSION := v0.161.0
 bench-collector:
 	@mkdir -p $(BIN)
-	AIUSAGE_BENCH_COLLECTOR=1 $(GO) test -count=1 -v -run '^TestCollectorThroughput$$' -timeout 20m ./internal/durability | tee $(BIN)/bench-collector.txt
+	GOBIN=$(abspath $(BIN)) $(GO) install github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@$(TELEMETRYGEN_VERSION)
+	AIUSAGE_BENCH_COLLECTOR=1 AIUSAGE_BENCH_TELEMETRYGEN=$(abspath $(BIN))/telemetrygen $(GO) test -count=1 -v -run '^TestCollectorThroughput$$' -timeout 30m ./internal/durability | tee $(BIN)/bench-collector.txt
 
 ## screenshots: the console, the widget and the static report in headless Chromium, into docs/screenshots
 screenshots: deps

@@ -73,8 +73,8 @@ bench:
 	$(MAKE) bench-collector
 
 ## bench-collector: the built collector, shipped config against a debug-only pipeline, at fixed
-## offered rates (AIUSAGE_BENCH_RATES=5000,20000,50000) over loopback, offered by the aiusage
-## generator and by telemetrygen (the contrib load generator); bin/bench-collector.txt
+## offered rates (AIUSAGE_BENCH_RATES=5000,20000,50000) over loopback, offered by prebuilt OTLP
+## batches, the aiusage generator and telemetrygen (AIUSAGE_BENCH_LOADS picks); bin/bench-collector.txt
 TELEMETRYGEN_VERSION := v0.161.0
 bench-collector:
 	@mkdir -p $(BIN)

@@ -128,10 +128,16 @@ func TestConcurrentReportsKeepTheirParameters(t *testing.T) {
 	e := startExporter(t, cfg)
 	var spans []testSpan
 	now := time.Now().UTC()
+	today := now.Truncate(24 * time.Hour)
 	for i := range 50 {
 		attrs := groqCall()
 		attrs[string(semconv.UserID)] = fmt.Sprintf("u%d", i%10)
-		spans = append(spans, testSpan{n: uint64(i), attrs: attrs, start: now.Add(-time.Duration(i) * time.Minute)})
+		// Every call today (UTC), which days=1 reads, whatever the time of the run.
+		start := now.Add(-time.Duration(i) * time.Minute)
+		if start.Before(today) {
+			start = today
+		}
+		spans = append(spans, testSpan{n: uint64(i), attrs: attrs, start: start})
 	}
 	if err := e.pushTraces(context.Background(), buildTraces(spans...)); err != nil {
 		t.Fatal(err)

@@ -190,7 +190,8 @@ func (l *Load) send(ctx context.Context, n int, batches <-chan struct{}) {
 	}
 }
 
-// Sent returns the spans the collector acknowledged and those whose export failed.
+// Sent returns the spans the collector acknowledged and those whose export failed; an
+// export Stop cut short counts in neither.
 func (l *Load) Sent() (ok, failed int64) { return l.sent.Load(), l.failed.Load() }
 
 // Stop stops offering, waits for the exports in flight and disconnects.

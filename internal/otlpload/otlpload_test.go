@@ -89,8 +89,9 @@ func TestLoadSendsUniqueGenAISpans(t *testing.T) {
 	if ok < 2_000 || failed != 0 {
 		t.Fatalf("sent %d, failed %d: want at least 2000 acknowledged, none failed", ok, failed)
 	}
-	if int64(len(rec.ids)) != ok {
-		t.Errorf("received %d distinct span ids, the load counted %d acknowledged", len(rec.ids), ok)
+	// An export Stop cut short may have arrived unacknowledged: at most one per sender.
+	if got := int64(len(rec.ids)); got < ok || got > ok+3*100 {
+		t.Errorf("received %d distinct span ids, the load counted %d acknowledged (and up to 300 cut short)", got, ok)
 	}
 	for id, n := range rec.ids {
 		if n != 1 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aiusage/aiusage/internal/budget"
 	"github.com/aiusage/aiusage/internal/schema/schematest"
+	"github.com/aiusage/aiusage/queries/queriestest"
 )
 
 // dataBudgets are the data set's budgets: every scope kind, both periods, time zones on
@@ -138,7 +139,7 @@ func TestBudgets(t *testing.T) {
 				}
 				continue
 			}
-			if !sameCells([][]any{{g}}, [][]any{{w}}) {
+			if !queriestest.SameRows([][]any{{g}}, [][]any{{w}}) {
 				t.Errorf("budget %s: %s = %v (%T), want %v (%T)", b.Name, name, g, g, w, w)
 			}
 		}
@@ -181,14 +182,14 @@ func TestBudgetsReadTheRollupForWholeDays(t *testing.T) {
 	}
 	b, r, k := spend(before), spend(rolled), spend(retained)
 	for name := range b {
-		if !near(b[name], r[name]) {
+		if !queriestest.Near(b[name], r[name]) {
 			t.Errorf("budget %s: spend %v from raw calls, %v with the roll-up", name, b[name], r[name])
 		}
 	}
 	// Month budgets in UTC see the deleted days whole; Paris's month began on Oct 31 at
 	// 23:00 UTC, so its first (edge) day, Nov 1, counts whole from the roll-up: its noon is inside.
 	for _, name := range []string{"all-month", "answer-month", "voice-month"} {
-		if !near(b[name], k[name]) {
+		if !queriestest.Near(b[name], k[name]) {
 			t.Errorf("budget %s: spend %v, %v after retention deleted raw days", name, b[name], k[name])
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/aiusage/aiusage/internal/schema"
+	"github.com/aiusage/aiusage/queries/queriestest"
 )
 
 // filterParams are the slice filters the console passes to every report that declares
@@ -102,7 +103,7 @@ func TestFiltersSelectTheSlice(t *testing.T) {
 				}
 				got := runReport(t, full, name, filtered)
 				want := runReport(t, sliceDB(t, calls, s.keep), name, base)
-				if !sameCells(got.Rows, want.Rows) {
+				if !queriestest.SameRows(got.Rows, want.Rows) {
 					t.Errorf("filtered:\n got  %v\n want %v (the report on the slice's calls alone)", got.Rows, want.Rows)
 				}
 				if len(want.Rows) == 0 && s.value != "no-such-model" {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aiusage/aiusage/queries/queriestest"
 )
 
 func TestHandlerAndClient(t *testing.T) {
@@ -40,7 +42,7 @@ func TestHandlerAndClient(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s over HTTP: %v", name, err)
 		}
-		if !reflect.DeepEqual(direct.Columns, remote.Columns) || !sameCells(direct.Rows, remote.Rows) {
+		if !reflect.DeepEqual(direct.Columns, remote.Columns) || !queriestest.SameRows(direct.Rows, remote.Rows) {
 			t.Errorf("%s over HTTP differs:\n direct %v\n remote %v", name, direct, remote)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aiusage/aiusage/instrumentation/pricing"
 	"github.com/aiusage/aiusage/instrumentation/usage"
+	"github.com/aiusage/aiusage/queries/queriestest"
 )
 
 // The expected values below are computed from the data set in Go, call by call, never
@@ -44,7 +45,7 @@ func checkRows(t *testing.T, res *Result, n int, want [][]any) {
 			t.Errorf("%s: no row %s", res.Report, k)
 			continue
 		}
-		if !sameCells([][]any{g}, [][]any{w}) {
+		if !queriestest.SameRows([][]any{g}, [][]any{w}) {
 			t.Errorf("%s row %s:\n got  %v\n want %v", res.Report, k, g, w)
 		}
 	}
@@ -323,7 +324,7 @@ func TestCost(t *testing.T) {
 		}
 	}
 	row := keyed(t, res, 5)[fmt.Sprint("gcp.gemini", "gemini-2.5-flash", "standard", "standard", "priced")]
-	if row == nil || !near(row[14].(float64), flash) || !near(row[15].(float64), flash/2*30) {
+	if row == nil || !queriestest.Near(row[14].(float64), flash) || !queriestest.Near(row[15].(float64), flash/2*30) {
 		t.Errorf("gemini-2.5-flash on 2026-11-02: %v, want cost %v", row, flash)
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"math"
-	"reflect"
 	"strings"
 	"testing"
 )
@@ -120,36 +118,4 @@ func TestLookupUnknownListsKnown(t *testing.T) {
 	if !errors.As(err, &u) || !strings.Contains(err.Error(), "cost, cost_units, daily, prices, projects, quota, rate_limited, rates, retention, rollup, spend, users") {
 		t.Errorf("err = %v", err)
 	}
-}
-
-// near reports whether two USD or ratio values agree to within float summation noise
-// (DuckDB sums in parallel, in no fixed order).
-func near(a, b float64) bool {
-	return math.Abs(a-b) <= 1e-9*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
-}
-
-// sameCells compares result rows, floats with near.
-func sameCells(a, b [][]any) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if len(a[i]) != len(b[i]) {
-			return false
-		}
-		for j := range a[i] {
-			fa, okA := a[i][j].(float64)
-			fb, okB := b[i][j].(float64)
-			if okA && okB {
-				if !near(fa, fb) {
-					return false
-				}
-				continue
-			}
-			if !reflect.DeepEqual(a[i][j], b[i][j]) {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/aiusage/aiusage/queries/queriestest"
 )
 
 func TestRollup(t *testing.T) {
@@ -85,7 +87,7 @@ func TestRollup(t *testing.T) {
 			t.Errorf("unexpected roll-up row %+v", k)
 			continue
 		}
-		costOK := near(g.cost, w.cost)
+		costOK := queriestest.Near(g.cost, w.cost)
 		g.cost, g.last = w.cost, g.last.UTC()
 		if !costOK || !reflect.DeepEqual(g, *w) || service != "voice-app" || duration != float64(w.requests) {
 			t.Errorf("roll-up %+v:\n got  %+v\n want %+v", k, g, *w)
@@ -143,13 +145,13 @@ func TestRetentionKeepsHistoryInTheRollup(t *testing.T) {
 
 	// The deleted day still reports, from the roll-up, exactly as before.
 	after := runReport(t, db, "daily", map[string]string{"from_day": "2026-09-20", "to_day": "2026-09-21"})
-	if !sameCells(before.Rows, after.Rows) {
+	if !queriestest.SameRows(before.Rows, after.Rows) {
 		t.Errorf("daily after retention:\n got  %v\n want %v", after.Rows, before.Rows)
 	}
 	// A rebuild over a range past retention does not erase the kept history.
 	runReport(t, db, "rollup", map[string]string{"from_day": "2026-09-01", "to_day": "2026-09-30"})
 	after = runReport(t, db, "daily", map[string]string{"from_day": "2026-09-20", "to_day": "2026-09-21"})
-	if !sameCells(before.Rows, after.Rows) {
+	if !queriestest.SameRows(before.Rows, after.Rows) {
 		t.Errorf("daily after a later rollup:\n got  %v\n want %v", after.Rows, before.Rows)
 	}
 	users := runReport(t, db, "users", map[string]string{"days": "2", "to_day": "2026-09-21"})

@@ -6,7 +6,14 @@ import (
 	"reflect"
 )
 
-// SameRows reports whether two reports' rows are equal, floats to 1e-9 relative: sums
+// Near reports whether two USD or ratio values agree to within float summation noise:
+// 1e-9 of the larger, or 1e-9 absolute below 1 (DuckDB sums in parallel, in no fixed
+// order, and a cost below a billionth of a dollar is below any price's resolution).
+func Near(a, b float64) bool {
+	return math.Abs(a-b) <= 1e-9*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
+}
+
+// SameRows reports whether two reports' rows are equal, floats compared with Near: sums
 // of costs differ in the last bits with the order rows are added in.
 func SameRows(a, b [][]any) bool {
 	if len(a) != len(b) {
@@ -20,7 +27,7 @@ func SameRows(a, b [][]any) bool {
 			x, xok := a[i][j].(float64)
 			y, yok := b[i][j].(float64)
 			if xok && yok {
-				if math.Abs(x-y) > 1e-9*math.Max(math.Abs(x), math.Abs(y)) {
+				if !Near(x, y) {
 					return false
 				}
 				continue

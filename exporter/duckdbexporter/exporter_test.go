@@ -313,3 +313,34 @@ func TestRenamedTables(t *testing.T) {
 		t.Errorf("retention left %d calls, want 1", n)
 	}
 }
+
+// TestCheckpointWaitsForAnotherWriter: retention's checkpoint meets a write transaction
+// it does not exclude (as the budgets evaluator's) and succeeds once that one ends,
+// where DuckDB alone refuses.
+func TestCheckpointWaitsForAnotherWriter(t *testing.T) {
+	ctx := context.Background()
+	e := startExporter(t, testConfig(t))
+	if _, err := e.db.ExecContext(ctx, "CREATE TABLE other_writer (x INTEGER); INSERT INTO other_writer VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := e.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, stmt := range []string{"BEGIN TRANSACTION", "UPDATE other_writer SET x = 2"} {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.db.ExecContext(ctx, "CHECKPOINT"); err == nil {
+		t.Fatal("DuckDB checkpointed beside an open write transaction: nothing to wait for")
+	}
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		_, _ = conn.ExecContext(ctx, "COMMIT")
+	}()
+	if err := e.checkpoint(ctx); err != nil {
+		t.Fatalf("checkpoint after the other writer committed: %v", err)
+	}
+}

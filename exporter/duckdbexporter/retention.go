@@ -2,10 +2,12 @@ package duckdbexporter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
+	"github.com/duckdb/duckdb-go/v2"
 	"go.uber.org/zap"
 )
 
@@ -81,9 +83,27 @@ func (e *duckdbExporter) applyRetention(ctx context.Context, now time.Time) (int
 	if deleted == 0 {
 		return 0, nil
 	}
-	if _, err := e.db.ExecContext(ctx, "CHECKPOINT"); err != nil {
+	if err := e.checkpoint(ctx); err != nil {
 		return deleted, fmt.Errorf("retention: checkpoint duckdb %q: %w", e.cfg.Path, err)
 	}
 	e.logger.Info("duckdb retention deleted raw rows", zap.Int64("rows", deleted), zap.Any("before_day", row["cutoff"]))
 	return deleted, nil
+}
+
+// checkpoint writes the database to its file, giving back the space of deleted rows.
+// DuckDB refuses while another write transaction is open; those that do not take
+// writeMu (the budgets evaluator recording a crossing) are short, so it tries again.
+func (e *duckdbExporter) checkpoint(ctx context.Context) error {
+	for wait := 20 * time.Millisecond; ; wait *= 2 {
+		_, err := e.db.ExecContext(ctx, "CHECKPOINT")
+		var de *duckdb.Error
+		if err == nil || !errors.As(err, &de) || de.Type != duckdb.ErrorTypeTransaction || wait > 2*time.Second {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }

@@ -233,6 +233,12 @@ func (w *budgetWatch) syncFile(ctx context.Context) error {
 	if fi.ModTime().Equal(w.fileMod) && fi.Size() == w.fileSize {
 		return nil
 	}
+	if fi.Size() == 0 {
+		// An editor or a copy empties a file before writing it: an empty file is one
+		// being written, not "no budgets" (`budgets: []` says that). Looked at again
+		// next tick.
+		return nil
+	}
 	bs, err := budget.ReadFile(w.cfg.File)
 	if err != nil {
 		return fmt.Errorf("budgets.file: %w", err)

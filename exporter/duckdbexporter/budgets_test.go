@@ -403,6 +403,13 @@ func TestBudgetsFileIsReloaded(t *testing.T) {
 	waitFor(t, "the edited file loaded", func() bool {
 		return slices.Equal(queryStrings(t, s.e.db, `SELECT name FROM budgets ORDER BY name`), []string{"b", "c"})
 	})
+	// An empty file is one being written: the budgets stay; `budgets: []` clears them.
+	time.Sleep(20 * time.Millisecond)
+	writeBudgets(t, file, "")
+	time.Sleep(300 * time.Millisecond) // several ticks of the watcher
+	if got := queryStrings(t, s.e.db, `SELECT name FROM budgets ORDER BY name`); !slices.Equal(got, []string{"b", "c"}) {
+		t.Fatalf("budgets after the file was emptied: %v", got)
+	}
 	// A bad edit is logged and leaves the budgets as they were.
 	time.Sleep(20 * time.Millisecond)
 	writeBudgets(t, file, "budgets:\n  - {name: d, scope: all, period: day, amount_usd: -3}\n")
